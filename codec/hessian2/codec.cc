@@ -1,0 +1,1 @@
+#include "codec/hessian2/codec.h"

@@ -1,0 +1,1 @@
+#include "codec/hessian2/reader.h"
