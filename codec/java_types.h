@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "codec/reflect.h"
 #include "codec/value.h"
 #include "common/result.h"
 
@@ -54,6 +55,16 @@ struct StackTraceElement {
   int32_t line_number = 0;
   friend bool operator==(const StackTraceElement&, const StackTraceElement&) = default;
 };
+
+// Java field names, in the order JDK 8's serializers write them.
+constexpr auto DubboDescribe(const StackTraceElement*) {
+  return MakeStruct<StackTraceElement>(
+      "java.lang.StackTraceElement",
+      DUBBO_FIELD_AS(StackTraceElement, declaring_class, "declaringClass"),
+      DUBBO_FIELD_AS(StackTraceElement, method_name, "methodName"),
+      DUBBO_FIELD_AS(StackTraceElement, file_name, "fileName"),
+      DUBBO_FIELD_AS(StackTraceElement, line_number, "lineNumber"));
+}
 
 // The part of a java.lang.Throwable that travels: message, stack trace and cause. User exception
 // types (generated from the IDL) derive from it and add their own fields.

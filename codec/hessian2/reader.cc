@@ -1,1 +1,867 @@
 #include "codec/hessian2/reader.h"
+
+#include <cstring>
+#include <limits>
+
+namespace dubbo::hessian2 {
+
+namespace {
+
+constexpr size_t kNone = std::string_view::npos;
+
+// The kind of value a lead byte starts; kRef for 0x51. `valid` is false for bytes that start
+// nothing ('C' is handled before this is asked).
+Value::Kind KindOfLead(uint8_t b, bool* valid) {
+  *valid = true;
+  if (b <= 0x1f || (b >= 0x30 && b <= 0x33) || b == 'R' || b == 'S') return Value::Kind::kString;
+  if ((b >= 0x20 && b <= 0x2f) || (b >= 0x34 && b <= 0x37) || b == 'A' || b == 'B')
+    return Value::Kind::kBinary;
+  if ((b >= 0x38 && b <= 0x3f) || b >= 0xd8 || b == 0x59 || b == 'L') return Value::Kind::kLong;
+  if ((b >= 0x80 && b <= 0xd7) || b == 'I') return Value::Kind::kInt;
+  if (b == 'D' || (b >= 0x5b && b <= 0x5f)) return Value::Kind::kDouble;
+  if (b == 'T' || b == 'F') return Value::Kind::kBool;
+  if (b == 'N') return Value::Kind::kNull;
+  if (b == 0x4a || b == 0x4b) return Value::Kind::kDate;
+  if (b == 'H' || b == 'M') return Value::Kind::kMap;
+  if ((b >= 0x55 && b <= 0x58) || (b >= 0x70 && b <= 0x7f)) return Value::Kind::kList;
+  if (b == 'O' || (b >= 0x60 && b <= 0x6f)) return Value::Kind::kObject;
+  if (b == 0x51) return Value::Kind::kRef;
+  *valid = false;
+  return Value::Kind::kNull;
+}
+
+bool IsStringLead(uint8_t b) {
+  return b <= 0x1f || (b >= 0x30 && b <= 0x33) || b == 'R' || b == 'S';
+}
+
+bool IsIntLead(uint8_t b) { return (b >= 0x80 && b <= 0xd7) || b == 'I'; }
+
+std::string HexByte(uint8_t b) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  return std::string("0x") + kDigits[b >> 4] + kDigits[b & 0xf];
+}
+
+// Java's (int) and (long) casts of a double: NaN -> 0, saturating at the range.
+template <typename I>
+I JavaCast(double d) {
+  if (d != d) return 0;
+  if (d >= static_cast<double>(std::numeric_limits<I>::max())) return std::numeric_limits<I>::max();
+  if (d <= static_cast<double>(std::numeric_limits<I>::min())) return std::numeric_limits<I>::min();
+  return static_cast<I>(d);
+}
+
+void PutUtf8(std::string* out, uint32_t cp) {
+  if (cp < 0x80) {
+    out->push_back(static_cast<char>(cp));
+  } else if (cp < 0x800) {
+    out->push_back(static_cast<char>(0xC0 | (cp >> 6)));
+    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  } else if (cp < 0x10000) {
+    // Unpaired surrogates are kept as their 3-byte form so a Java string round-trips.
+    out->push_back(static_cast<char>(0xE0 | (cp >> 12)));
+    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  } else {
+    out->push_back(static_cast<char>(0xF0 | (cp >> 18)));
+    out->push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
+    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  }
+}
+
+bool AllAscii(const uint8_t* p, size_t n) {
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    uint64_t w;
+    std::memcpy(&w, p + i, 8);
+    if (w & 0x8080808080808080ull) return false;
+  }
+  for (; i < n; ++i)
+    if (p[i] & 0x80) return false;
+  return true;
+}
+
+}  // namespace
+
+Reader::Reader(std::string_view input, ReaderLimits limits)
+    : input_(input), end_(input.size()), limits_(limits), pending_return_(kNone) {
+  replay_budget_ = input.size() * limits.replay_factor + limits.replay_floor;
+}
+
+void Reader::FailAt(size_t offset, std::string_view what) {
+  if (!status_.ok()) return;
+  std::string m = "hessian2: ";
+  m += what;
+  m += " at offset ";
+  m += std::to_string(offset);
+  status_ = Status(StatusCode::kDecodeError, std::move(m));
+  pos_ = end_;
+}
+
+void Reader::FailExpected(size_t offset, std::string_view expected, uint8_t lead) {
+  bool valid = false;
+  const Value::Kind k = KindOfLead(lead, &valid);
+  std::string m = "expected ";
+  m += expected;
+  m += ", found ";
+  if (valid) {
+    m += KindName(k);
+    m += " (";
+    m += HexByte(lead);
+    m += ")";
+  } else {
+    m += "invalid byte " + HexByte(lead);
+  }
+  FailAt(offset, m);
+}
+
+bool Reader::Need(size_t n, std::string_view what) {
+  if (!ok()) return false;
+  if (end_ - pos_ >= n) return true;
+  FailAt(pos_, "unexpected end of input: " + std::string(what) + " needs " + std::to_string(n) +
+                   " bytes, " + std::to_string(end_ - pos_) + " left");
+  return false;
+}
+
+uint32_t Reader::ReadU16() {
+  const uint32_t v = (static_cast<uint32_t>(PeekByte()) << 8) | static_cast<uint8_t>(input_[pos_ + 1]);
+  pos_ += 2;
+  return v;
+}
+
+uint32_t Reader::ReadU32() {
+  uint32_t v = 0;
+  for (int i = 0; i < 4; ++i) v = (v << 8) | NextByte();
+  return v;
+}
+
+uint64_t Reader::ReadU64() {
+  const uint64_t hi = ReadU32();
+  return (hi << 32) | ReadU32();
+}
+
+Value::Kind Reader::PeekKind() {
+  while (ok() && pos_ < end_) {
+    const uint8_t b = PeekByte();
+    if (b == 'C') {
+      if (!ReadClassDef()) return Value::Kind::kNull;
+      continue;
+    }
+    bool valid = false;
+    const Value::Kind k = KindOfLead(b, &valid);
+    if (!valid) {
+      FailAt(pos_, b == 'Z' ? std::string("unexpected end marker 'Z'")
+                            : "unknown lead byte " + HexByte(b));
+      return Value::Kind::kNull;
+    }
+    return k;
+  }
+  return Value::Kind::kNull;
+}
+
+bool Reader::ReadNullIf() {
+  if (PeekKind() == Value::Kind::kNull && ok() && pos_ < end_) {
+    ++pos_;
+    return true;
+  }
+  return false;
+}
+
+bool Reader::ReadNumber(Number* n, std::string_view expected) {
+  const Value::Kind kind = PeekKind();
+  if (!ok()) return false;
+  if (pos_ >= end_) {
+    FailAt(pos_, "unexpected end of input, expected " + std::string(expected));
+    return false;
+  }
+  const size_t at = pos_;
+  const uint8_t b = NextByte();
+  auto need = [&](size_t k) { return Need(k, expected); };
+  n->kind = Number::kInt;
+  switch (kind) {
+    case Value::Kind::kNull: n->i = 0; return true;  // Java reads null as 0
+    case Value::Kind::kBool: n->i = b == 'T' ? 1 : 0; return true;
+    case Value::Kind::kInt:
+      if (b == 'I') {
+        if (!need(4)) return false;
+        n->i = static_cast<int32_t>(ReadU32());
+      } else if (b <= 0xbf) {
+        n->i = static_cast<int64_t>(b) - 0x90;
+      } else if (b <= 0xcf) {
+        if (!need(1)) return false;
+        n->i = (static_cast<int64_t>(b) - 0xc8) * 256 + NextByte();
+      } else {
+        if (!need(2)) return false;
+        n->i = (static_cast<int64_t>(b) - 0xd4) * 65536 + ReadU16();
+      }
+      return true;
+    case Value::Kind::kLong:
+      n->kind = Number::kLong;
+      if (b == 'L') {
+        if (!need(8)) return false;
+        n->i = static_cast<int64_t>(ReadU64());
+      } else if (b >= 0xd8 && b <= 0xef) {
+        n->i = static_cast<int64_t>(b) - 0xe0;
+      } else if (b >= 0xf0) {
+        if (!need(1)) return false;
+        n->i = (static_cast<int64_t>(b) - 0xf8) * 256 + NextByte();
+      } else if (b >= 0x38 && b <= 0x3f) {
+        if (!need(2)) return false;
+        n->i = (static_cast<int64_t>(b) - 0x3c) * 65536 + ReadU16();
+      } else {  // 0x59: an int32 that is a long
+        if (!need(4)) return false;
+        n->i = static_cast<int32_t>(ReadU32());
+      }
+      return true;
+    case Value::Kind::kDouble:
+      n->kind = Number::kDouble;
+      switch (b) {
+        case 0x5b: n->d = 0.0; return true;
+        case 0x5c: n->d = 1.0; return true;
+        case 0x5d:
+          if (!need(1)) return false;
+          n->d = static_cast<int8_t>(NextByte());
+          return true;
+        case 0x5e:
+          if (!need(2)) return false;
+          n->d = static_cast<int16_t>(ReadU16());
+          return true;
+        case 0x5f:  // milli-units in an int32, as every real implementation writes it
+          if (!need(4)) return false;
+          n->d = 0.001 * static_cast<double>(static_cast<int32_t>(ReadU32()));
+          return true;
+        default: {  // 'D'
+          if (!need(8)) return false;
+          const uint64_t bits = ReadU64();
+          std::memcpy(&n->d, &bits, sizeof bits);
+          return true;
+        }
+      }
+    default:
+      FailExpected(at, expected, b);
+      return false;
+  }
+}
+
+bool Reader::ReadBool() {
+  Number n{};
+  if (!ReadNumber(&n, "bool")) return false;
+  return n.kind == Number::kDouble ? n.d != 0 : n.i != 0;
+}
+
+int32_t Reader::ReadInt() {
+  Number n{};
+  if (!ReadNumber(&n, "int")) return 0;
+  return n.kind == Number::kDouble ? JavaCast<int32_t>(n.d) : static_cast<int32_t>(n.i);
+}
+
+int64_t Reader::ReadLong() {
+  Number n{};
+  if (!ReadNumber(&n, "long")) return 0;
+  return n.kind == Number::kDouble ? JavaCast<int64_t>(n.d) : n.i;
+}
+
+double Reader::ReadDouble() {
+  Number n{};
+  if (!ReadNumber(&n, "double")) return 0;
+  return n.kind == Number::kDouble ? n.d : static_cast<double>(n.i);
+}
+
+int64_t Reader::ReadDate() {
+  const Value::Kind kind = PeekKind();
+  if (!ok()) return 0;
+  if (pos_ >= end_) {
+    FailAt(pos_, "unexpected end of input, expected date");
+    return 0;
+  }
+  const size_t at = pos_;
+  const uint8_t b = NextByte();
+  if (b == 0x4a) {
+    if (!Need(8, "date")) return 0;
+    return static_cast<int64_t>(ReadU64());
+  }
+  if (b == 0x4b) {
+    if (!Need(4, "date")) return 0;
+    return static_cast<int64_t>(static_cast<int32_t>(ReadU32())) * 60000;
+  }
+  if (kind == Value::Kind::kNull) return 0;
+  FailExpected(at, "date", b);
+  return 0;
+}
+
+int64_t Reader::ReadIntForm(std::string_view what) {
+  if (!ok()) return 0;
+  if (pos_ >= end_) {
+    FailAt(pos_, "unexpected end of input, expected " + std::string(what));
+    return 0;
+  }
+  if (!IsIntLead(PeekByte())) {
+    FailExpected(pos_, what, PeekByte());
+    return 0;
+  }
+  Number n{};
+  return ReadNumber(&n, what) ? n.i : 0;
+}
+
+bool Reader::AppendChars(size_t units, std::string* out, uint32_t* pending_high) {
+  if (units > end_ - pos_) {  // every unit takes at least one byte
+    FailAt(pos_, "string chunk of " + std::to_string(units) + " characters exceeds the " +
+                     std::to_string(end_ - pos_) + " bytes left");
+    return false;
+  }
+  const auto* base = reinterpret_cast<const uint8_t*>(input_.data());
+  if (*pending_high == 0 && AllAscii(base + pos_, units)) {
+    out->append(input_.data() + pos_, units);
+    pos_ += units;
+    return true;
+  }
+  for (size_t u = 0; u < units;) {
+    if (!Need(1, "string character")) return false;
+    const size_t at = pos_;
+    const uint8_t b = NextByte();
+    uint32_t cp;
+    size_t width = 1;  // UTF-16 units consumed
+    if (b < 0x80) {
+      cp = b;
+    } else if ((b & 0xE0) == 0xC0) {
+      if (!Need(1, "string character") || (PeekByte() & 0xC0) != 0x80) {
+        FailAt(at, "bad UTF-8 sequence in string");
+        return false;
+      }
+      cp = ((b & 0x1Fu) << 6) | (NextByte() & 0x3Fu);
+    } else if ((b & 0xF0) == 0xE0) {
+      if (!Need(2, "string character") || (PeekByte() & 0xC0) != 0x80 ||
+          (static_cast<uint8_t>(input_[pos_ + 1]) & 0xC0) != 0x80) {
+        FailAt(at, "bad UTF-8 sequence in string");
+        return false;
+      }
+      cp = ((b & 0x0Fu) << 12) | ((NextByte() & 0x3Fu) << 6);
+      cp |= NextByte() & 0x3Fu;
+    } else if ((b & 0xF8) == 0xF0) {
+      // Plain 4-byte UTF-8 (Java rejects it; some writers send it): one code point. It is counted
+      // as one unit, as the writers that produce it count code points.
+      if (!Need(3, "string character") || (PeekByte() & 0xC0) != 0x80 ||
+          (static_cast<uint8_t>(input_[pos_ + 1]) & 0xC0) != 0x80 ||
+          (static_cast<uint8_t>(input_[pos_ + 2]) & 0xC0) != 0x80) {
+        FailAt(at, "bad UTF-8 sequence in string");
+        return false;
+      }
+      cp = ((b & 0x07u) << 18) | ((NextByte() & 0x3Fu) << 12);
+      cp |= (NextByte() & 0x3Fu) << 6;
+      cp |= NextByte() & 0x3Fu;
+      if (cp > 0x10FFFF) {
+        FailAt(at, "bad UTF-8 sequence in string");
+        return false;
+      }
+    } else {
+      FailAt(at, "bad UTF-8 lead byte " + HexByte(b) + " in string");
+      return false;
+    }
+    u += width;
+    if (*pending_high != 0) {
+      const uint32_t high = *pending_high;
+      *pending_high = 0;
+      if (cp >= 0xDC00 && cp <= 0xDFFF) {
+        PutUtf8(out, 0x10000 + ((high - 0xD800) << 10) + (cp - 0xDC00));
+        continue;
+      }
+      PutUtf8(out, high);
+    }
+    if (cp >= 0xD800 && cp <= 0xDBFF) {
+      *pending_high = cp;  // joined with a low surrogate that may sit in the next chunk
+      continue;
+    }
+    PutUtf8(out, cp);
+  }
+  return true;
+}
+
+bool Reader::ReadStringChunks(std::string* out) {
+  uint32_t pending_high = 0;
+  bool first = true;
+  while (true) {
+    if (!Need(1, "string")) return false;
+    const size_t at = pos_;
+    const uint8_t b = NextByte();
+    size_t units;
+    bool final = true;
+    if (b <= 0x1f) {
+      units = b;
+    } else if (b >= 0x30 && b <= 0x33) {
+      if (!Need(1, "string length")) return false;
+      units = (static_cast<size_t>(b - 0x30) << 8) | NextByte();
+    } else if (b == 'S' || b == 'R') {
+      if (!Need(2, "string length")) return false;
+      units = ReadU16();
+      final = b == 'S';
+    } else {
+      FailExpected(at, first ? "string" : "string chunk", b);
+      return false;
+    }
+    if (first && units <= end_ - pos_) out->reserve(units);
+    first = false;
+    if (!AppendChars(units, out, &pending_high)) return false;
+    if (final) break;
+  }
+  if (pending_high != 0) PutUtf8(out, pending_high);
+  return true;
+}
+
+bool Reader::ReadString(std::string* out) {
+  out->clear();
+  const Value::Kind kind = PeekKind();
+  if (!ok()) return false;
+  if (pos_ >= end_) {
+    FailAt(pos_, "unexpected end of input, expected string");
+    return false;
+  }
+  if (kind == Value::Kind::kNull) {
+    ++pos_;
+    return false;
+  }
+  if (kind != Value::Kind::kString) {
+    FailExpected(pos_, "string", PeekByte());
+    return false;
+  }
+  return ReadStringChunks(out);
+}
+
+bool Reader::ReadStringNoDefs(std::string* out, std::string_view what) {
+  out->clear();
+  if (!Need(1, what)) return false;
+  if (!IsStringLead(PeekByte())) {
+    FailExpected(pos_, what, PeekByte());
+    return false;
+  }
+  return ReadStringChunks(out);
+}
+
+bool Reader::ReadBinary(Binary* out) {
+  out->clear();
+  const Value::Kind kind = PeekKind();
+  if (!ok()) return false;
+  if (pos_ >= end_) {
+    FailAt(pos_, "unexpected end of input, expected binary");
+    return false;
+  }
+  if (kind == Value::Kind::kNull) {
+    ++pos_;
+    return false;
+  }
+  while (true) {
+    const size_t at = pos_;
+    if (!Need(1, "binary")) return false;
+    const uint8_t b = NextByte();
+    size_t len;
+    bool final = true;
+    if (b >= 0x20 && b <= 0x2f) {
+      len = b - 0x20u;
+    } else if (b >= 0x34 && b <= 0x37) {
+      if (!Need(1, "binary length")) return false;
+      len = (static_cast<size_t>(b - 0x34) << 8) | NextByte();
+    } else if (b == 'B' || b == 'A') {
+      if (!Need(2, "binary length")) return false;
+      len = ReadU16();
+      final = b == 'B';
+    } else {
+      FailExpected(at, out->empty() ? "binary" : "binary chunk", b);
+      return false;
+    }
+    if (!Need(len, "binary chunk")) return false;
+    out->insert(out->end(), input_.data() + pos_, input_.data() + pos_ + len);
+    pos_ += len;
+    if (final) return true;
+  }
+}
+
+bool Reader::ReadClassDef() {
+  const size_t at = pos_;
+  ++pos_;  // 'C'
+  ClassInfo info;
+  if (!ReadStringNoDefs(&info.name, "class name")) return false;
+  const int64_t n = ReadIntForm("class definition field count");
+  if (!ok()) return false;
+  if (n < 0 || static_cast<uint64_t>(n) > end_ - pos_) {
+    FailAt(at, "class definition of " + info.name + " declares " + std::to_string(n) +
+                   " fields, more than the input holds");
+    return false;
+  }
+  info.fields.resize(static_cast<size_t>(n));
+  for (auto& f : info.fields)
+    if (!ReadStringNoDefs(&f, "field name")) return false;
+  if (replay_depth_ == 0) classes_.push_back(std::move(info));
+  return true;
+}
+
+bool Reader::ReadTypeName(std::string* out) {
+  if (!Need(1, "type")) return false;
+  const uint8_t b = PeekByte();
+  if (IsStringLead(b)) {
+    if (!ReadStringChunks(out)) return false;
+    if (replay_depth_ == 0) types_.push_back(*out);
+    return true;
+  }
+  if (IsIntLead(b)) {
+    const size_t at = pos_;
+    const int64_t index = ReadIntForm("type reference");
+    if (!ok()) return false;
+    if (index < 0 || static_cast<uint64_t>(index) >= types_.size()) {
+      FailAt(at, "type reference " + std::to_string(index) + " out of range (" +
+                     std::to_string(types_.size()) + " types defined)");
+      return false;
+    }
+    *out = types_[static_cast<size_t>(index)];
+    return true;
+  }
+  FailExpected(pos_, "type name or type reference", b);
+  return false;
+}
+
+uint32_t Reader::TakeSlot(size_t lead_offset) {
+  if (replay_depth_ > 0) {
+    // A replay re-walks containers that were numbered when first read; it cannot find more.
+    if (replay_next_ >= slots_.size()) {
+      FailAt(lead_offset, "reference replay went past the containers read so far");
+      return 0;
+    }
+    return replay_next_++;
+  }
+  slots_.push_back({static_cast<uint32_t>(lead_offset), true});
+  return static_cast<uint32_t>(slots_.size() - 1);
+}
+
+bool Reader::PushFrame(FrameKind kind, int64_t remaining, uint32_t slot) {
+  if (frames_.size() >= limits_.max_depth) {
+    FailAt(pos_, "nesting deeper than " + std::to_string(limits_.max_depth) + " levels");
+    return false;
+  }
+  frames_.push_back({kind, remaining, slot, pending_return_, pending_saved_next_});
+  pending_return_ = kNone;
+  return true;
+}
+
+bool Reader::FollowRef(std::string_view expected) {
+  const size_t at = pos_;
+  ++pos_;  // 0x51
+  const int64_t index = ReadIntForm("reference index");
+  if (!ok()) return false;
+  if (index < 0 || static_cast<uint64_t>(index) >= slots_.size()) {
+    FailAt(at, "reference " + std::to_string(index) + " out of range (" +
+                   std::to_string(slots_.size()) + " containers read so far)");
+    return false;
+  }
+  const Slot& slot = slots_[static_cast<size_t>(index)];
+  if (slot.open) {
+    FailAt(at, "reference " + std::to_string(index) + " points into a " + std::string(expected) +
+                   " that is still being read (a cycle), which a typed value cannot hold");
+    return false;
+  }
+  pending_return_ = pos_;
+  pending_saved_next_ = replay_next_;
+  replay_next_ = static_cast<uint32_t>(index);
+  ++replay_depth_;
+  pos_ = slot.offset;
+  return true;
+}
+
+bool Reader::BeginList(std::string* type, int64_t* length) {
+  type->clear();
+  *length = 0;
+  Value::Kind kind = PeekKind();
+  if (!ok()) return false;
+  if (pos_ >= end_) {
+    FailAt(pos_, "unexpected end of input, expected list");
+    return false;
+  }
+  if (kind == Value::Kind::kNull) {
+    ++pos_;
+    return false;
+  }
+  if (kind == Value::Kind::kRef && !FollowRef("list")) return false;
+  const size_t at = pos_;
+  const uint8_t b = NextByte();
+  bool fixed = true;
+  int64_t n = 0;
+  if (b == 0x55) {
+    if (!ReadTypeName(type)) return false;
+    fixed = false;
+  } else if (b == 0x56) {
+    if (!ReadTypeName(type)) return false;
+    n = ReadIntForm("list length");
+  } else if (b == 0x57) {
+    fixed = false;
+  } else if (b == 0x58) {
+    n = ReadIntForm("list length");
+  } else if (b >= 0x70 && b <= 0x77) {
+    if (!ReadTypeName(type)) return false;
+    n = b - 0x70;
+  } else if (b >= 0x78 && b <= 0x7f) {
+    n = b - 0x78;
+  } else {
+    FailExpected(at, "list", b);
+    return false;
+  }
+  if (!ok()) return false;
+  if (fixed && (n < 0 || static_cast<uint64_t>(n) > end_ - pos_)) {
+    FailAt(at, "list length " + std::to_string(n) + " exceeds the " + std::to_string(end_ - pos_) +
+                   " bytes left");
+    return false;
+  }
+  *length = fixed ? n : -1;
+  return PushFrame(fixed ? FrameKind::kFixedList : FrameKind::kVarList, n, TakeSlot(at));
+}
+
+bool Reader::BeginMap(std::string* type) {
+  type->clear();
+  const Value::Kind kind = PeekKind();
+  if (!ok()) return false;
+  if (pos_ >= end_) {
+    FailAt(pos_, "unexpected end of input, expected map");
+    return false;
+  }
+  if (kind == Value::Kind::kNull) {
+    ++pos_;
+    return false;
+  }
+  if (kind == Value::Kind::kRef && !FollowRef("map")) return false;
+  const size_t at = pos_;
+  const uint8_t b = NextByte();
+  if (b == 'M') {
+    if (!ReadTypeName(type)) return false;
+  } else if (b != 'H') {
+    FailExpected(at, "map", b);
+    return false;
+  }
+  return PushFrame(FrameKind::kMap, -1, TakeSlot(at));
+}
+
+const ClassInfo* Reader::BeginObject(uint32_t* slot, bool* map_form) {
+  *map_form = false;
+  const Value::Kind kind = PeekKind();
+  if (!ok()) return nullptr;
+  if (pos_ >= end_) {
+    FailAt(pos_, "unexpected end of input, expected object");
+    return nullptr;
+  }
+  if (kind == Value::Kind::kNull) {
+    ++pos_;
+    return nullptr;
+  }
+  if (kind == Value::Kind::kRef && !FollowRef("object")) return nullptr;
+  const size_t at = pos_;
+  const uint8_t b = NextByte();
+  if (b == 'H' || b == 'M') {
+    std::string type;
+    if (b == 'M' && !ReadTypeName(&type)) return nullptr;
+    *slot = TakeSlot(at);
+    *map_form = PushFrame(FrameKind::kMap, -1, *slot);
+    return nullptr;
+  }
+  int64_t index;
+  if (b == 'O') {
+    index = ReadIntForm("class definition index");
+    if (!ok()) return nullptr;
+  } else if (b >= 0x60 && b <= 0x6f) {
+    index = b - 0x60;
+  } else {
+    FailExpected(at, "object", b);
+    return nullptr;
+  }
+  if (index < 0 || static_cast<uint64_t>(index) >= classes_.size()) {
+    FailAt(at, "object refers to class definition " + std::to_string(index) + " but " +
+                   std::to_string(classes_.size()) + " are defined");
+    return nullptr;
+  }
+  *slot = TakeSlot(at);
+  const ClassInfo* def = &classes_[static_cast<size_t>(index)];
+  if (!PushFrame(FrameKind::kObject, static_cast<int64_t>(def->fields.size()), *slot)) return nullptr;
+  return def;
+}
+
+bool Reader::HasMore() {
+  if (!ok() || frames_.empty()) return false;
+  Frame& f = frames_.back();
+  switch (f.kind) {
+    case FrameKind::kFixedList:
+    case FrameKind::kObject:
+      if (f.remaining <= 0) return false;
+      --f.remaining;
+      return true;
+    case FrameKind::kVarList:
+    case FrameKind::kMap:
+      if (pos_ >= end_) {
+        FailAt(pos_, std::string("unexpected end of input inside a ") +
+                         (f.kind == FrameKind::kMap ? "map" : "list") + " (no 'Z')");
+        return false;
+      }
+      return PeekByte() != 'Z';
+  }
+  return false;
+}
+
+void Reader::End() {
+  if (frames_.empty()) return;
+  const Frame f = frames_.back();
+  frames_.pop_back();
+  if (!ok()) return;
+  if (f.kind == FrameKind::kVarList || f.kind == FrameKind::kMap) {
+    if (!Need(1, "end marker 'Z'")) return;
+    if (PeekByte() != 'Z') {
+      FailExpected(pos_, "end marker 'Z'", PeekByte());
+      return;
+    }
+    ++pos_;
+  }
+  if (replay_depth_ == 0) slots_[f.slot].open = false;
+  if (f.return_offset != kNone) {
+    replay_bytes_ += pos_ - slots_[f.slot].offset;
+    if (replay_bytes_ > replay_budget_) {
+      FailAt(pos_, "back-references expand to more than " + std::to_string(replay_budget_) +
+                       " bytes");
+      return;
+    }
+    pos_ = f.return_offset;
+    --replay_depth_;
+    replay_next_ = f.saved_replay_next;
+  }
+}
+
+bool Reader::ReadRefTo(uint32_t slot) {
+  if (PeekKind() != Value::Kind::kRef || !ok() || pos_ >= end_) return false;
+  const size_t save = pos_;
+  ++pos_;
+  const int64_t index = ReadIntForm("reference index");
+  if (ok() && index == slot) return true;
+  if (ok()) pos_ = save;
+  return false;
+}
+
+template <bool kBuild>
+void Reader::ReadAny(Value* out) {
+  const Value::Kind kind = PeekKind();
+  if (!ok()) return;
+  if (pos_ >= end_) {
+    FailAt(pos_, "unexpected end of input, expected a value");
+    return;
+  }
+  switch (kind) {
+    case Value::Kind::kNull:
+      ++pos_;
+      if (kBuild) *out = Value();
+      return;
+    case Value::Kind::kBool: {
+      const bool v = NextByte() == 'T';
+      if (kBuild) *out = Value::Bool(v);
+      return;
+    }
+    case Value::Kind::kInt: {
+      const int32_t v = ReadInt();
+      if (kBuild) *out = Value::Int(v);
+      return;
+    }
+    case Value::Kind::kLong: {
+      const int64_t v = ReadLong();
+      if (kBuild) *out = Value::Long(v);
+      return;
+    }
+    case Value::Kind::kDouble: {
+      const double v = ReadDouble();
+      if (kBuild) *out = Value::Double(v);
+      return;
+    }
+    case Value::Kind::kDate: {
+      const int64_t v = ReadDate();
+      if (kBuild) *out = Value::FromDate(v);
+      return;
+    }
+    case Value::Kind::kString:
+      if (kBuild) {
+        std::string s;
+        ReadStringChunks(&s);
+        *out = Value::String(std::move(s));
+      } else {
+        ReadStringChunks(&scratch_);
+        scratch_.clear();
+      }
+      return;
+    case Value::Kind::kBinary: {
+      Binary b;
+      ReadBinary(&b);
+      if (kBuild) *out = Value::FromBinary(std::move(b));
+      return;
+    }
+    case Value::Kind::kRef: {
+      const size_t at = pos_;
+      ++pos_;
+      const int64_t index = ReadIntForm("reference index");
+      if (!ok()) return;
+      // A reference to a container still open is legal: that is how cycles are written.
+      if (index < 0 || static_cast<uint64_t>(index) >= slots_.size()) {
+        FailAt(at, "reference " + std::to_string(index) + " out of range (" +
+                       std::to_string(slots_.size()) + " containers read so far)");
+        return;
+      }
+      if (kBuild) *out = Value::FromRef(static_cast<uint32_t>(index));
+      return;
+    }
+    case Value::Kind::kList: {
+      List list;
+      int64_t length = 0;
+      if (!BeginList(&list.type, &length)) return;
+      if (kBuild && length > 0) list.items.reserve(static_cast<size_t>(length));
+      while (HasMore()) {
+        if (kBuild) {
+          ReadAny<true>(&list.items.emplace_back());
+        } else {
+          ReadAny<false>(nullptr);
+        }
+      }
+      End();
+      if (kBuild) *out = Value::FromList(std::move(list));
+      return;
+    }
+    case Value::Kind::kMap: {
+      Map map;
+      if (!BeginMap(&map.type)) return;
+      while (HasMore()) {
+        if (kBuild) {
+          auto& entry = map.entries.emplace_back();
+          ReadAny<true>(&entry.first);
+          ReadAny<true>(&entry.second);
+        } else {
+          ReadAny<false>(nullptr);
+          ReadAny<false>(nullptr);
+        }
+      }
+      End();
+      if (kBuild) *out = Value::FromMap(std::move(map));
+      return;
+    }
+    case Value::Kind::kObject: {
+      uint32_t slot = 0;
+      bool map_form = false;
+      const ClassInfo* def = BeginObject(&slot, &map_form);
+      if (def == nullptr) return;
+      Object obj;
+      if (kBuild) {
+        obj.class_name = def->name;
+        obj.fields.reserve(def->fields.size());
+      }
+      for (const std::string& field : def->fields) {
+        if (kBuild) {
+          ReadAny<true>(&obj.fields.emplace_back(field, Value()).second);
+        } else {
+          ReadAny<false>(nullptr);
+        }
+      }
+      End();
+      if (kBuild) *out = Value::FromObject(std::move(obj));
+      return;
+    }
+  }
+}
+
+void Reader::ReadValue(Value* out) { ReadAny<true>(out); }
+void Reader::Skip() { ReadAny<false>(nullptr); }
+
+}  // namespace dubbo::hessian2

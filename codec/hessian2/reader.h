@@ -28,6 +28,10 @@ namespace dubbo::hessian2 {
 
 struct ReaderLimits {
   uint32_t max_depth = 128;  // nested lists/maps/objects
+  // Bytes a typed read may re-read while following back-references, as a multiple of the input
+  // size plus a floor. Bounds the work nested references can cause ("billion laughs").
+  uint32_t replay_factor = 16;
+  size_t replay_floor = 1 << 20;
 };
 
 // A class definition as read from the wire. `typed_cache` lets a typed struct codec remember the
@@ -115,13 +119,14 @@ class Reader {
   enum class FrameKind : uint8_t { kFixedList, kVarList, kMap, kObject };
   struct Frame {
     FrameKind kind;
-    int64_t remaining;       // fixed lists and objects: values left
-    size_t return_offset;    // replay frames: where to continue after End(); else npos
+    int64_t remaining;         // fixed lists: elements left
+    uint32_t slot;             // the container's reference slot
+    size_t return_offset;      // replay frames: where reading continues after End(); else npos
     uint32_t saved_replay_next;
   };
   struct Slot {
     uint32_t offset;  // lead byte of the container
-    bool open;        // still being read
+    bool open;        // still being read: a reference to it is a cycle
   };
 
   bool Need(size_t n, std::string_view what);
@@ -130,18 +135,25 @@ class Reader {
   uint32_t ReadU16();
   uint32_t ReadU32();
   uint64_t ReadU64();
+  // Decodes any numeric form; false (with an error) when the next value is not a number.
+  struct Number {
+    enum Kind : uint8_t { kInt, kLong, kDouble } kind;
+    int64_t i;
+    double d;
+  };
+  bool ReadNumber(Number* n, std::string_view expected);
   bool ReadClassDef();
   bool ReadTypeName(std::string* out);
-  uint32_t ReadIntForm(std::string_view what);  // an int in a header (lengths, indices)
-  bool ReadStringBody(uint8_t lead, std::string* out);
-  bool AppendChars(size_t units, std::string* out);
+  bool ReadStringNoDefs(std::string* out, std::string_view what);  // names inside definitions
+  int64_t ReadIntForm(std::string_view what);  // an int in a header (lengths, indices)
+  bool ReadStringChunks(std::string* out);
+  bool AppendChars(size_t units, std::string* out, uint32_t* pending_high);
   bool FollowRef(std::string_view expected);
   uint32_t TakeSlot(size_t lead_offset);
   bool PushFrame(FrameKind kind, int64_t remaining, uint32_t slot);
-  void CloseSlot(uint32_t slot);
-  std::string Describe(uint8_t lead) const;
-  void ReadValueAt(Value* out, uint32_t depth);
-  void SkipAt(uint32_t depth);
+  void FailExpected(size_t offset, std::string_view expected, uint8_t lead);
+  template <bool kBuild>
+  void ReadAny(Value* out);
 
   std::string_view input_;
   size_t pos_ = 0;
@@ -152,10 +164,16 @@ class Reader {
   std::deque<std::string> types_;
   std::vector<Slot> slots_;
   std::vector<Frame> frames_;
-  std::vector<uint32_t> frame_slots_;
-  // Replay of a referenced container: while > 0, tables are frozen and slots are re-walked.
+  std::string scratch_;
+  // Replay of a referenced container: while > 0 the tables are frozen and the slots inside the
+  // replayed container are walked again from replay_next_.
   uint32_t replay_depth_ = 0;
   uint32_t replay_next_ = 0;
+  size_t replay_bytes_ = 0;
+  size_t replay_budget_ = 0;
+  // Set by FollowRef for the frame the following Begin* pushes.
+  size_t pending_return_;
+  uint32_t pending_saved_next_ = 0;
 };
 
 }  // namespace dubbo::hessian2

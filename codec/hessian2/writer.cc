@@ -1,1 +1,417 @@
 #include "codec/hessian2/writer.h"
+
+#include <charconv>
+#include <cmath>
+#include <cstring>
+#include <limits>
+
+namespace dubbo::hessian2 {
+
+namespace {
+
+constexpr size_t kStringChunkUnits = 0x8000;
+constexpr size_t kBinaryChunkBytes = 8189;  // Caucho: its 8 KiB buffer minus the 3-byte header
+
+void PutU16(std::string* out, uint32_t v) {
+  out->push_back(static_cast<char>(v >> 8));
+  out->push_back(static_cast<char>(v));
+}
+
+void PutU32(std::string* out, uint32_t v) {
+  const char b[4] = {static_cast<char>(v >> 24), static_cast<char>(v >> 16),
+                     static_cast<char>(v >> 8), static_cast<char>(v)};
+  out->append(b, 4);
+}
+
+void PutU64(std::string* out, uint64_t v) {
+  PutU32(out, static_cast<uint32_t>(v >> 32));
+  PutU32(out, static_cast<uint32_t>(v));
+}
+
+// Java's (int) cast of a double: NaN -> 0, saturating at the int range (a C++ cast would be UB).
+int32_t JavaDoubleToInt(double d) {
+  if (std::isnan(d)) return 0;
+  if (d >= 2147483647.0) return std::numeric_limits<int32_t>::max();
+  if (d <= -2147483648.0) return std::numeric_limits<int32_t>::min();
+  return static_cast<int32_t>(d);
+}
+
+// One UTF-8 sequence of the input as Java chars: its length in bytes and UTF-16 units. Invalid
+// bytes become one U+FFFD each. 3-byte encodings of surrogates (CESU-8, as Hessian itself and
+// Java's modified UTF-8 produce) pass through as one unit so such strings round-trip.
+struct Utf8Step {
+  uint8_t bytes;
+  uint8_t units;   // 1, or 2 for a supplementary character
+  bool invalid;
+};
+
+inline bool IsCont(uint8_t b) { return (b & 0xC0) == 0x80; }
+
+inline Utf8Step StepUtf8(const uint8_t* p, const uint8_t* end) {
+  const uint8_t b = *p;
+  if (b < 0x80) return {1, 1, false};
+  const size_t avail = static_cast<size_t>(end - p);
+  if (b >= 0xC2 && b <= 0xDF) {
+    if (avail >= 2 && IsCont(p[1])) return {2, 1, false};
+  } else if (b >= 0xE0 && b <= 0xEF) {
+    if (avail >= 3 && IsCont(p[1]) && IsCont(p[2])) return {3, 1, false};
+  } else if (b >= 0xF0 && b <= 0xF4) {
+    if (avail >= 4 && IsCont(p[1]) && IsCont(p[2]) && IsCont(p[3])) {
+      const uint32_t cp = (static_cast<uint32_t>(b & 0x07) << 18) | ((p[1] & 0x3Fu) << 12) |
+                          ((p[2] & 0x3Fu) << 6) | (p[3] & 0x3Fu);
+      if (cp >= 0x10000 && cp <= 0x10FFFF) return {4, 2, false};
+    }
+  }
+  return {1, 1, true};
+}
+
+void PutChar3(std::string* out, uint32_t c) {
+  const char b[3] = {static_cast<char>(0xE0 | (c >> 12)), static_cast<char>(0x80 | ((c >> 6) & 0x3F)),
+                     static_cast<char>(0x80 | (c & 0x3F))};
+  out->append(b, 3);
+}
+
+// Appends the Hessian (CESU-8) bytes of a UTF-8 range.
+void AppendCesu8(std::string* out, const uint8_t* p, const uint8_t* end) {
+  while (p < end) {
+    const uint8_t* run = p;
+    while (p < end && *p < 0x80) ++p;  // copy ASCII runs in one go
+    if (p > run) out->append(reinterpret_cast<const char*>(run), static_cast<size_t>(p - run));
+    if (p == end) break;
+    const Utf8Step s = StepUtf8(p, end);
+    if (s.invalid) {
+      PutChar3(out, 0xFFFD);
+    } else if (s.units == 2) {
+      const uint32_t cp = (static_cast<uint32_t>(p[0] & 0x07) << 18) | ((p[1] & 0x3Fu) << 12) |
+                          ((p[2] & 0x3Fu) << 6) | (p[3] & 0x3Fu);
+      const uint32_t v = cp - 0x10000;
+      PutChar3(out, 0xD800 | (v >> 10));
+      PutChar3(out, 0xDC00 | (v & 0x3FF));
+    } else {
+      out->append(reinterpret_cast<const char*>(p), s.bytes);
+    }
+    p += s.bytes;
+  }
+}
+
+void PutStringHeader(std::string* out, size_t units) {
+  if (units <= 0x1f) {
+    out->push_back(static_cast<char>(units));
+  } else if (units <= 0x3ff) {
+    out->push_back(static_cast<char>(0x30 + (units >> 8)));
+    out->push_back(static_cast<char>(units));
+  } else {
+    out->push_back('S');
+    PutU16(out, static_cast<uint32_t>(units));
+  }
+}
+
+}  // namespace
+
+void Writer::WriteInt(int32_t v) {
+  if (v >= -0x10 && v <= 0x2f) {
+    out_->push_back(static_cast<char>(0x90 + v));
+  } else if (v >= -0x800 && v <= 0x7ff) {
+    out_->push_back(static_cast<char>(0xc8 + (v >> 8)));
+    out_->push_back(static_cast<char>(v));
+  } else if (v >= -0x40000 && v <= 0x3ffff) {
+    out_->push_back(static_cast<char>(0xd4 + (v >> 16)));
+    PutU16(out_, static_cast<uint32_t>(v));
+  } else {
+    out_->push_back('I');
+    PutU32(out_, static_cast<uint32_t>(v));
+  }
+}
+
+void Writer::WriteLong(int64_t v) {
+  if (v >= -0x08 && v <= 0x0f) {
+    out_->push_back(static_cast<char>(0xe0 + v));
+  } else if (v >= -0x800 && v <= 0x7ff) {
+    out_->push_back(static_cast<char>(0xf8 + (v >> 8)));
+    out_->push_back(static_cast<char>(v));
+  } else if (v >= -0x40000 && v <= 0x3ffff) {
+    out_->push_back(static_cast<char>(0x3c + (v >> 16)));
+    PutU16(out_, static_cast<uint32_t>(v));
+  } else if (v >= std::numeric_limits<int32_t>::min() && v <= std::numeric_limits<int32_t>::max()) {
+    out_->push_back(0x59);
+    PutU32(out_, static_cast<uint32_t>(v));
+  } else {
+    out_->push_back('L');
+    PutU64(out_, static_cast<uint64_t>(v));
+  }
+}
+
+void Writer::WriteDouble(double v) {
+  const int32_t i = JavaDoubleToInt(v);
+  if (static_cast<double>(i) == v) {
+    if (i == 0) {
+      out_->push_back(0x5b);
+      return;
+    }
+    if (i == 1) {
+      out_->push_back(0x5c);
+      return;
+    }
+    if (i >= -0x80 && i < 0x80) {
+      out_->push_back(0x5d);
+      out_->push_back(static_cast<char>(i));
+      return;
+    }
+    if (i >= -0x8000 && i < 0x8000) {
+      out_->push_back(0x5e);
+      PutU16(out_, static_cast<uint32_t>(i));
+      return;
+    }
+  }
+  const int32_t mills = JavaDoubleToInt(v * 1000);
+  if (0.001 * static_cast<double>(mills) == v) {
+    out_->push_back(0x5f);
+    PutU32(out_, static_cast<uint32_t>(mills));
+    return;
+  }
+  uint64_t bits;
+  std::memcpy(&bits, &v, sizeof bits);
+  out_->push_back('D');
+  PutU64(out_, bits);
+}
+
+void Writer::WriteFloat(float v) {
+  if (!std::isfinite(v)) {
+    WriteDouble(static_cast<double>(v));
+    return;
+  }
+  char buf[32];
+  const auto res = std::to_chars(buf, buf + sizeof buf, v);  // shortest text that reads back as v
+  double d = static_cast<double>(v);
+  std::from_chars(buf, res.ptr, d);
+  WriteDouble(d);
+}
+
+void Writer::WriteDate(int64_t millis) {
+  if (millis % 60000 == 0) {
+    const int64_t minutes = millis / 60000;
+    if ((minutes >> 31) == 0 || (minutes >> 31) == -1) {
+      out_->push_back(0x4b);
+      PutU32(out_, static_cast<uint32_t>(minutes));
+      return;
+    }
+  }
+  out_->push_back(0x4a);
+  PutU64(out_, static_cast<uint64_t>(millis));
+}
+
+void Writer::WriteString(std::string_view utf8) {
+  const auto* p = reinterpret_cast<const uint8_t*>(utf8.data());
+  const auto* end = p + utf8.size();
+
+  size_t ascii = 0;
+  while (ascii < utf8.size() && p[ascii] < 0x80) ++ascii;
+  if (ascii == utf8.size()) {  // units == bytes
+    size_t left = utf8.size();
+    while (left > kStringChunkUnits) {
+      out_->push_back('R');
+      PutU16(out_, kStringChunkUnits);
+      out_->append(reinterpret_cast<const char*>(p), kStringChunkUnits);
+      p += kStringChunkUnits;
+      left -= kStringChunkUnits;
+    }
+    PutStringHeader(out_, left);
+    out_->append(reinterpret_cast<const char*>(p), left);
+    return;
+  }
+
+  size_t total = ascii;
+  for (const uint8_t* q = p + ascii; q < end;) {
+    const Utf8Step s = StepUtf8(q, end);
+    total += s.units;
+    q += s.bytes;
+  }
+  size_t left = total;
+  while (left > kStringChunkUnits) {
+    // Take up to 0x8000 units; a supplementary character that would straddle the boundary goes to
+    // the next chunk (Java never ends a chunk on a high surrogate).
+    const uint8_t* q = p;
+    size_t units = 0;
+    while (q < end) {
+      const Utf8Step s = StepUtf8(q, end);
+      if (units + s.units > kStringChunkUnits) break;
+      units += s.units;
+      q += s.bytes;
+      if (units == kStringChunkUnits) break;
+    }
+    out_->push_back('R');
+    PutU16(out_, static_cast<uint32_t>(units));
+    AppendCesu8(out_, p, q);
+    p = q;
+    left -= units;
+  }
+  PutStringHeader(out_, left);
+  AppendCesu8(out_, p, end);
+}
+
+void Writer::WriteBinary(std::span<const uint8_t> bytes) {
+  const auto* p = reinterpret_cast<const char*>(bytes.data());
+  size_t left = bytes.size();
+  while (left > kBinaryChunkBytes) {
+    out_->push_back('A');
+    PutU16(out_, kBinaryChunkBytes);
+    out_->append(p, kBinaryChunkBytes);
+    p += kBinaryChunkBytes;
+    left -= kBinaryChunkBytes;
+  }
+  if (left < 16) {
+    out_->push_back(static_cast<char>(0x20 + left));
+  } else if (left < 1024) {
+    out_->push_back(static_cast<char>(0x34 + (left >> 8)));
+    out_->push_back(static_cast<char>(left));
+  } else {
+    out_->push_back('B');
+    PutU16(out_, static_cast<uint32_t>(left));
+  }
+  out_->append(p, left);
+}
+
+void Writer::WriteType(std::string_view type) {
+  for (size_t i = 0; i < types_.size(); ++i) {
+    if (types_[i] == type) {
+      WriteInt(static_cast<int32_t>(i));
+      return;
+    }
+  }
+  types_.emplace_back(type);
+  WriteString(type);
+}
+
+void Writer::WriteListBegin(size_t length, std::string_view type) {
+  ++ref_count_;
+  if (length <= 7) {
+    if (type.empty()) {
+      out_->push_back(static_cast<char>(0x78 + length));
+    } else {
+      out_->push_back(static_cast<char>(0x70 + length));
+      WriteType(type);
+    }
+    return;
+  }
+  if (type.empty()) {
+    out_->push_back('X');
+  } else {
+    out_->push_back('V');
+    WriteType(type);
+  }
+  WriteInt(static_cast<int32_t>(length));
+}
+
+void Writer::WriteVarListBegin(std::string_view type) {
+  ++ref_count_;
+  if (type.empty()) {
+    out_->push_back('W');
+  } else {
+    out_->push_back('U');
+    WriteType(type);
+  }
+}
+
+void Writer::WriteMapBegin(std::string_view type) {
+  ++ref_count_;
+  if (type.empty()) {
+    out_->push_back('H');
+  } else {
+    out_->push_back('M');
+    WriteType(type);
+  }
+}
+
+uint32_t Writer::FindOrDefineClass(const ClassDef& def, const void* identity) {
+  if (identity != nullptr) {
+    for (size_t i = 0; i < classes_.size(); ++i)
+      if (classes_[i].identity == identity) return static_cast<uint32_t>(i);
+  }
+  for (size_t i = 0; i < classes_.size(); ++i) {
+    DefinedClass& c = classes_[i];
+    if (c.name != def.name || c.fields.size() != def.fields.size()) continue;
+    bool same = true;
+    for (size_t f = 0; f < def.fields.size() && same; ++f) same = c.fields[f] == def.fields[f];
+    if (same) {
+      if (c.identity == nullptr) c.identity = identity;
+      return static_cast<uint32_t>(i);
+    }
+  }
+  DefinedClass c{identity, std::string(def.name), {}};
+  c.fields.reserve(def.fields.size());
+  for (auto f : def.fields) c.fields.emplace_back(f);
+  classes_.push_back(std::move(c));
+  out_->push_back('C');
+  WriteString(def.name);
+  WriteInt(static_cast<int32_t>(def.fields.size()));
+  for (auto f : def.fields) WriteString(f);
+  return static_cast<uint32_t>(classes_.size() - 1);
+}
+
+uint32_t Writer::WriteObjectBegin(const ClassDef& def, const void* identity) {
+  const uint32_t index = FindOrDefineClass(def, identity);
+  if (index <= 15) {
+    out_->push_back(static_cast<char>(0x60 + index));
+  } else {
+    out_->push_back('O');
+    WriteInt(static_cast<int32_t>(index));
+  }
+  return ref_count_++;
+}
+
+void Writer::WriteRef(uint32_t index) {
+  out_->push_back(0x51);
+  WriteInt(static_cast<int32_t>(index));
+}
+
+int64_t Writer::FindIdentity(const void* key, int64_t discriminator) const {
+  for (const auto& id : identities_)
+    if (id.key == key && id.discriminator == discriminator) return id.slot;
+  return -1;
+}
+
+void Writer::RememberIdentity(const void* key, int64_t discriminator, uint32_t slot) {
+  identities_.push_back({key, discriminator, slot});
+}
+
+void Writer::WriteValue(const Value& v) {
+  switch (v.kind()) {
+    case Value::Kind::kNull: WriteNull(); return;
+    case Value::Kind::kBool: WriteBool(v.as_bool()); return;
+    case Value::Kind::kInt: WriteInt(v.as_int()); return;
+    case Value::Kind::kLong: WriteLong(v.as_long()); return;
+    case Value::Kind::kDouble: WriteDouble(v.as_double()); return;
+    case Value::Kind::kDate: WriteDate(v.as_date().millis); return;
+    case Value::Kind::kString: WriteString(v.as_string()); return;
+    case Value::Kind::kBinary: WriteBinary(std::span<const uint8_t>(v.as_binary())); return;
+    case Value::Kind::kRef: WriteRef(v.as_ref().index); return;
+    case Value::Kind::kList: {
+      const List& l = v.as_list();
+      WriteListBegin(l.items.size(), l.type);
+      for (const auto& item : l.items) WriteValue(item);
+      return;
+    }
+    case Value::Kind::kMap: {
+      const Map& m = v.as_map();
+      WriteMapBegin(m.type);
+      for (const auto& [key, val] : m.entries) {
+        WriteValue(key);
+        WriteValue(val);
+      }
+      WriteMapEnd();
+      return;
+    }
+    case Value::Kind::kObject: {
+      const Object& o = v.as_object();
+      std::vector<std::string_view> names;
+      names.reserve(o.fields.size());
+      for (const auto& [name, val] : o.fields) names.push_back(name);
+      // Matched by content: the address of this stack-local definition is no identity.
+      WriteObjectBegin(ClassDef{o.class_name, names}, nullptr);
+      for (const auto& [name, val] : o.fields) WriteValue(val);
+      return;
+    }
+  }
+}
+
+}  // namespace dubbo::hessian2

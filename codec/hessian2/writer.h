@@ -61,7 +61,11 @@ class Writer {
   void WriteMapEnd() { out_->push_back('Z'); }
   // Object: writes the class definition the first time this message sees it, then the instance
   // header. Then write def.fields.size() values. Takes a reference slot; returns its index.
-  uint32_t WriteObjectBegin(const ClassDef& def);
+  // `def` must have static storage: it is remembered by address for the rest of the message.
+  uint32_t WriteObjectBegin(const ClassDef& def) { return WriteObjectBegin(def, &def); }
+  // The same for a definition built at run time: matched by content, or by `identity` (an address
+  // with static storage standing for this class, or null).
+  uint32_t WriteObjectBegin(const ClassDef& def, const void* identity);
   // Back-reference to the container that took slot `index`.
   void WriteRef(uint32_t index);
 
@@ -77,7 +81,8 @@ class Writer {
   void WriteValue(const Value& v);
 
  private:
-  uint32_t FindOrDefineClass(const ClassDef& def);
+  // `identity` is the address of a definition with static storage, or null to match by content.
+  uint32_t FindOrDefineClass(const ClassDef& def, const void* identity);
   void WriteType(std::string_view type);
   void WriteStringChunk(std::string_view utf8, size_t units, bool final);
 
