@@ -47,7 +47,8 @@ struct SqlTime {
   friend bool operator==(const SqlTime&, const SqlTime&) = default;
 };
 
-// java.lang.StackTraceElement (the JDK 8 field set; JDK 9+ fields are accepted and ignored).
+// java.lang.StackTraceElement. Hessian writes JDK 9+'s eight fields (loader and module null,
+// format 0), which JDK 8 readers accept; on reading only these four are kept.
 struct StackTraceElement {
   std::string declaring_class;
   std::string method_name;

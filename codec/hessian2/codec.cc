@@ -68,11 +68,20 @@ bool ReadFields(Reader& r, F&& field) {
 
 constexpr std::string_view kValueField[] = {"value"};
 constexpr ClassDef kBigDecimalDef{"java.math.BigDecimal", kValueField};
-constexpr std::string_view kBigIntegerFields[] = {"signum", "mag"};
+// JDK 17's reflected layout; the four caches are sent as 0 ("not computed"), which JDK 8 also
+// reads that way (under other names, skipped as unknown fields).
+constexpr std::string_view kBigIntegerFields[] = {
+    "signum", "bitCountPlusOne", "bitLengthPlusOne", "lowestSetBitPlusTwo",
+    "firstNonzeroIntNumPlusTwo", "mag"};
 constexpr ClassDef kBigIntegerDef{"java.math.BigInteger", kBigIntegerFields};
 constexpr ClassDef kTimestampDef{"java.sql.Timestamp", kValueField};
 constexpr ClassDef kSqlDateDef{"java.sql.Date", kValueField};
 constexpr ClassDef kSqlTimeDef{"java.sql.Time", kValueField};
+// JDK 9+ layout: JDK 8 readers skip the three loader/module fields and `format` by name.
+constexpr std::string_view kStackTraceElementFields[] = {
+    "classLoaderName", "moduleName", "moduleVersion", "declaringClass",
+    "methodName",      "fileName",   "lineNumber",    "format"};
+constexpr ClassDef kStackTraceElementDef{"java.lang.StackTraceElement", kStackTraceElementFields};
 
 // Key for the shared empty suppressedExceptions list (Java's Collections.EMPTY_LIST singleton).
 constexpr char kEmptyListIdentity = 0;
@@ -132,7 +141,17 @@ void WriteThrowableFields(Writer& w, const Throwable& t, uint32_t self) {
     w.WriteRef(self);  // Java's Throwable.cause == this means "no cause"
   }
   w.WriteListBegin(t.stack_trace.size(), "[java.lang.StackTraceElement");
-  for (const auto& e : t.stack_trace) Codec<StackTraceElement>::Write(w, e);
+  for (const auto& e : t.stack_trace) {
+    w.WriteObjectBegin(kStackTraceElementDef);
+    w.WriteNull();
+    w.WriteNull();
+    w.WriteNull();
+    w.WriteString(e.declaring_class);
+    w.WriteString(e.method_name);
+    w.WriteString(e.file_name);
+    w.WriteInt(e.line_number);
+    w.WriteInt(0);
+  }
   if (const int64_t slot = w.FindIdentity(&kEmptyListIdentity, 0); slot >= 0) {
     w.WriteRef(static_cast<uint32_t>(slot));
   } else {
@@ -202,6 +221,7 @@ void Codec<BigInteger>::Write(Writer& w, const BigInteger& v) {
   }
   w.WriteObjectBegin(internal::kBigIntegerDef);
   w.WriteInt(signum);
+  for (int cache = 0; cache < 4; ++cache) w.WriteInt(0);
   w.WriteListBegin(mag.size(), "[int");
   for (int32_t m : mag) w.WriteInt(m);
 }
