@@ -19,6 +19,7 @@
 #include <deque>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include "codec/value.h"
@@ -46,6 +47,10 @@ struct ClassInfo {
 class Reader {
  public:
   explicit Reader(std::string_view input, ReaderLimits limits = {});
+  // The input is borrowed: reading from a temporary string would dangle.
+  template <typename S>
+    requires std::is_same_v<S, std::string>
+  Reader(S&&, ReaderLimits = {}) = delete;
   Reader(const Reader&) = delete;
   Reader& operator=(const Reader&) = delete;
 
