@@ -8,12 +8,15 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <ostream>
 #include <string>
 #include <string_view>
 #include <utility>
 
 namespace dubbo {
+
+struct JavaException;  // codec/java_types.h
 
 enum class StatusCode : uint8_t {
   // Dubbo wire status codes.
@@ -66,6 +69,14 @@ class [[nodiscard]] Status {
   // The status byte a Dubbo peer should see for this outcome when it must travel in a response header.
   uint8_t ToWireStatus() const;
 
+  // A kBizException carries the exception the remote method threw (may be null otherwise).
+  const std::shared_ptr<const JavaException>& exception() const { return exception_; }
+  Status WithException(std::shared_ptr<const JavaException> e) const {
+    Status s = *this;
+    s.exception_ = std::move(e);
+    return s;
+  }
+
   friend bool operator==(const Status& a, const Status& b) {
     return a.code_ == b.code_ && a.message_ == b.message_;
   }
@@ -73,6 +84,7 @@ class [[nodiscard]] Status {
  private:
   StatusCode code_ = StatusCode::kOk;
   std::string message_;
+  std::shared_ptr<const JavaException> exception_;
 };
 
 std::ostream& operator<<(std::ostream& os, const Status& s);

@@ -1,0 +1,71 @@
+#include "rpc/attachments.h"
+
+#include <charconv>
+
+namespace dubbo::rpc {
+
+const Value* Attachments::Find(std::string_view key) const {
+  for (const auto& [k, v] : entries_)
+    if (k == key) return &v;
+  return nullptr;
+}
+
+std::optional<std::string> Attachments::GetString(std::string_view key) const {
+  const Value* v = Find(key);
+  if (v == nullptr) return std::nullopt;
+  if (const auto* s = v->if_string()) return *s;
+  int64_t i = 0;
+  if (v->GetInteger(&i)) return std::to_string(i);
+  if (v->kind() == Value::Kind::kDouble) {
+    char buf[32];
+    const auto r = std::to_chars(buf, buf + sizeof buf, v->as_double());
+    return std::string(buf, r.ptr);
+  }
+  if (v->kind() == Value::Kind::kBool) return v->as_bool() ? "true" : "false";
+  return std::nullopt;
+}
+
+void Attachments::Set(std::string key, Value value) {
+  for (auto& [k, v] : entries_) {
+    if (k == key) {
+      v = std::move(value);
+      return;
+    }
+  }
+  entries_.emplace_back(std::move(key), std::move(value));
+}
+
+void Attachments::Remove(std::string_view key) {
+  for (auto it = entries_.begin(); it != entries_.end(); ++it) {
+    if (it->first == key) {
+      entries_.erase(it);
+      return;
+    }
+  }
+}
+
+void Attachments::WriteTo(ObjectOutput& out) const {
+  Map m;
+  m.entries.reserve(entries_.size());
+  for (const auto& [k, v] : entries_) m.entries.emplace_back(Value::String(k), v);
+  out.WriteValue(Value::FromMap(std::move(m)));
+}
+
+void Attachments::ReadFrom(ObjectInput& in) {
+  entries_.clear();
+  if (in.AtEnd() || in.ReadNullIf()) return;
+  Value v;
+  in.ReadValue(&v);
+  if (!in.ok()) return;
+  Map* m = v.kind() == Value::Kind::kMap ? &v.as_map() : nullptr;
+  if (m == nullptr) {
+    in.Fail("expected the attachments map, found " + std::string(KindName(v.kind())));
+    return;
+  }
+  entries_.reserve(m->entries.size());
+  for (auto& [k, val] : m->entries) {
+    if (k.kind() == Value::Kind::kString) entries_.emplace_back(std::move(k.as_string()), std::move(val));
+  }
+}
+
+}  // namespace dubbo::rpc

@@ -1,0 +1,376 @@
+#include "rpc/connection.h"
+
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/experimental/as_tuple.hpp>
+#include <asio/post.hpp>
+#include <asio/use_awaitable.hpp>
+#include <asio/write.hpp>
+
+#include "common/log.h"
+#include "rpc/dubbo_codec.h"
+
+namespace dubbo::rpc {
+
+namespace {
+
+constexpr auto kAwait = asio::experimental::as_tuple(asio::use_awaitable);
+constexpr size_t kReadChunk = 64 * 1024;
+
+std::string Endpoint(const asio::ip::tcp::socket& s) {
+  std::error_code ec;
+  const auto ep = s.remote_endpoint(ec);
+  if (ec) return "unknown";
+  const auto addr = ep.address();
+  return (addr.is_v6() ? "[" + addr.to_string() + "]" : addr.to_string()) + ":" + std::to_string(ep.port());
+}
+
+}  // namespace
+
+Connection::Connection(asio::io_context& io, asio::ip::tcp::socket socket, ConnectionOptions options,
+                       RequestHandler* handler)
+    : socket_(std::move(socket)),
+      executor_(io.get_executor()),
+      options_(options),
+      handler_(handler),
+      remote_(Endpoint(socket_)),
+      write_wake_(io),
+      deadline_timer_(io),
+      idle_timer_(io) {
+  std::error_code ec;
+  socket_.set_option(asio::ip::tcp::no_delay(true), ec);
+  in_.resize(kReadChunk);
+  last_read_ = last_write_ = Clock::now();
+}
+
+Connection::~Connection() = default;
+
+template <typename F>
+void Connection::RunOnThread(F&& f) {
+  if (executor_.running_in_this_thread()) {
+    f();
+  } else {
+    asio::post(executor_, std::forward<F>(f));
+  }
+}
+
+void Connection::Start(std::function<void(const Status&)> on_close) {
+  on_close_ = std::move(on_close);
+  auto self = shared_from_this();
+  RunOnThread([self] {
+    asio::co_spawn(self->executor_, self->ReadLoop(self), asio::detached);
+    asio::co_spawn(self->executor_, self->WriteLoop(self), asio::detached);
+    self->ArmIdleTimer();
+  });
+}
+
+asio::awaitable<void> Connection::ReadLoop(std::shared_ptr<Connection> /*keep_alive*/) {
+  while (!closed_.load(std::memory_order_relaxed)) {
+    if (in_end_ == in_.size()) {
+      // Compact, then grow only as far as the frame being read needs (bounded by the payload).
+      if (in_begin_ > 0) {
+        std::memmove(in_.data(), in_.data() + in_begin_, in_end_ - in_begin_);
+        in_end_ -= in_begin_;
+        in_begin_ = 0;
+      }
+      if (in_end_ == in_.size()) in_.resize(in_.size() * 2);
+    }
+    auto [ec, n] = co_await socket_.async_read_some(
+        asio::buffer(in_.data() + in_end_, in_.size() - in_end_), kAwait);
+    if (ec) {
+      CloseOnThread(Status(StatusCode::kChannelInactive,
+                           ec == asio::error::eof ? "connection closed by " + remote_
+                                                  : "read from " + remote_ + " failed: " + ec.message()));
+      co_return;
+    }
+    last_read_ = Clock::now();
+    in_end_ += n;
+    if (skip_ > 0) {
+      const size_t drop = std::min(skip_, in_end_ - in_begin_);
+      in_begin_ += drop;
+      skip_ -= drop;
+    }
+    ProcessFrames();
+    if (in_begin_ == in_end_) in_begin_ = in_end_ = 0;
+  }
+}
+
+void Connection::ProcessFrames() {
+  while (!closed_.load(std::memory_order_relaxed) && skip_ == 0 && in_end_ - in_begin_ >= kHeaderSize) {
+    auto header = DecodeHeader(std::string_view(in_.data() + in_begin_, kHeaderSize));
+    if (!header.ok()) {
+      // Without a trustworthy length nothing after this point can be framed: close this
+      // connection only.
+      CloseOnThread(header.status().WithContext("unreadable frame from " + remote_));
+      return;
+    }
+    const FrameHeader& h = *header;
+    const size_t length = static_cast<size_t>(h.body_length);
+    if (options_.payload > 0 && length > options_.payload) {
+      // Refuse before buffering: discard the body as it arrives and answer in its place.
+      in_begin_ += kHeaderSize;
+      const size_t drop = std::min(length, in_end_ - in_begin_);
+      in_begin_ += drop;
+      skip_ = length - drop;
+      const std::string message = "Data length too large: " + std::to_string(length) +
+                                  ", max payload: " + std::to_string(options_.payload) +
+                                  ", channel: " + remote_;
+      const Serialization* s = SerializationRegistry::Global().Find(h.serialization());
+      if (h.is_request()) {
+        if (h.is_two_way() && s != nullptr) {
+          std::string frame;
+          AppendErrorFrame(h.id, *s, static_cast<uint8_t>(StatusCode::kBadRequest), message, &frame);
+          Append(frame);
+        }
+      } else if (auto it = pending_.find(h.id); it != pending_.end()) {
+        Fail(h.id, it->second, Status(StatusCode::kClientError, message));
+      }
+      continue;
+    }
+    if (in_end_ - in_begin_ < kHeaderSize + length) {
+      const size_t need = kHeaderSize + length;
+      if (need > in_.size()) {
+        std::memmove(in_.data(), in_.data() + in_begin_, in_end_ - in_begin_);
+        in_end_ -= in_begin_;
+        in_begin_ = 0;
+        in_.resize(need);
+      }
+      return;
+    }
+    const std::string_view body(in_.data() + in_begin_ + kHeaderSize, length);
+    in_begin_ += kHeaderSize + length;
+    HandleFrame(h, body);
+  }
+}
+
+void Connection::HandleFrame(const FrameHeader& h, std::string_view body) {
+  if (!h.is_request()) {
+    HandleResponse(h, body);
+  } else if (h.is_event()) {
+    HandleEvent(h, body);
+  } else if (handler_ != nullptr) {
+    handler_->OnRequest(shared_from_this(), h, body);
+  } else if (h.is_two_way()) {
+    if (const Serialization* s = SerializationRegistry::Global().Find(h.serialization())) {
+      std::string frame;
+      AppendErrorFrame(h.id, *s, static_cast<uint8_t>(StatusCode::kServiceError),
+                       "no services are exported on this connection", &frame);
+      Append(frame);
+    }
+  }
+}
+
+void Connection::HandleResponse(const FrameHeader& h, std::string_view body) {
+  if (h.is_event()) return;  // a heartbeat answer: reading it was the point
+  auto it = pending_.find(h.id);
+  if (it == pending_.end()) return;  // answered after its timeout
+  Pending p = std::move(it->second);
+  pending_.erase(it);
+  pending_count_.store(pending_.size(), std::memory_order_relaxed);
+  RpcResult r;
+  r.serialization = h.serialization();
+  r.remote = remote_;
+  if (h.status == static_cast<uint8_t>(StatusCode::kOk)) {
+    r.body = body;
+  } else {
+    const Serialization* s = SerializationRegistry::Global().Find(h.serialization());
+    const uint8_t code = IsWireStatus(h.status) ? h.status : static_cast<uint8_t>(StatusCode::kServerError);
+    r.status = Status(static_cast<StatusCode>(code), DecodeErrorMessage(s, body));
+  }
+  p.done(std::move(r));
+}
+
+void Connection::HandleEvent(const FrameHeader& h, std::string_view body) {
+  const Serialization* s = SerializationRegistry::Global().Find(h.serialization());
+  if (s == nullptr) return;
+  if (IsHeartbeatBody(*s, body)) {
+    if (h.is_two_way()) {
+      std::string frame;
+      AppendHeartbeat(h.id, /*request=*/false, *s, &frame);
+      Append(frame);
+    }
+    return;
+  }
+  if (body.size() > kMaxEventPayload) {
+    LogWarning() << "ignoring an event of " << body.size() << " bytes from " << remote_;
+    return;
+  }
+  const std::string event = DecodeErrorMessage(s, body);
+  if (event == "R") {
+    read_only_.store(true, std::memory_order_release);
+  } else if (event == "W") {
+    read_only_.store(false, std::memory_order_release);
+  }
+}
+
+void Connection::Send(std::string frame) {
+  RunOnThread([self = shared_from_this(), frame = std::move(frame)] { self->Append(frame); });
+}
+
+void Connection::Call(std::string frame, int64_t id, std::chrono::milliseconds timeout,
+                      ResponseCallback done) {
+  RunOnThread([self = shared_from_this(), frame = std::move(frame), id, timeout,
+               done = std::move(done)]() mutable {
+    if (self->closed_.load(std::memory_order_relaxed)) {
+      RpcResult r;
+      r.status = Status(StatusCode::kChannelInactive, "connection to " + self->remote_ + " is closed");
+      r.remote = self->remote_;
+      done(std::move(r));
+      return;
+    }
+    self->AddPending(id, timeout, std::move(done));
+    self->Append(frame);
+  });
+}
+
+void Connection::Append(std::string_view bytes) {
+  if (closed_.load(std::memory_order_relaxed)) return;
+  out_.append(bytes);
+  if (writer_parked_) {
+    writer_parked_ = false;
+    write_wake_.cancel();  // the writer resumes in a later turn: this turn's frames go together
+  }
+}
+
+asio::awaitable<void> Connection::WriteLoop(std::shared_ptr<Connection> /*keep_alive*/) {
+  write_wake_.expires_at(asio::steady_timer::time_point::max());
+  while (!closed_.load(std::memory_order_relaxed)) {
+    if (out_.empty()) {
+      if (close_after_flush_) {
+        CloseOnThread(*close_after_flush_);
+        co_return;
+      }
+      writer_parked_ = true;
+      co_await write_wake_.async_wait(kAwait);
+      continue;
+    }
+    writing_.swap(out_);
+    const uint64_t generation = next_write_generation_++;
+    auto [ec, n] = co_await asio::async_write(socket_, asio::buffer(writing_), kAwait);
+    writing_.clear();
+    if (ec) {
+      CloseOnThread(Status(StatusCode::kChannelInactive, "write to " + remote_ + " failed: " + ec.message()));
+      co_return;
+    }
+    completed_generation_ = generation;
+    last_write_ = Clock::now();
+  }
+}
+
+void Connection::AddPending(int64_t id, std::chrono::milliseconds timeout, ResponseCallback done) {
+  const Clock::time_point deadline = Clock::now() + timeout;
+  pending_[id] = Pending{std::move(done), deadline, next_write_generation_};
+  pending_count_.store(pending_.size(), std::memory_order_relaxed);
+  deadlines_.emplace(deadline, id);
+  if (deadline < deadline_armed_) ArmDeadlineTimer(deadline);
+}
+
+void Connection::ArmDeadlineTimer(Clock::time_point when) {
+  deadline_armed_ = when;
+  deadline_timer_.expires_at(when);
+  deadline_timer_.async_wait([self = shared_from_this(), when](const std::error_code& ec) {
+    if (ec || self->deadline_armed_ != when) return;  // re-armed earlier, or closed
+    self->deadline_armed_ = Clock::time_point::max();
+    self->ExpireDeadlines();
+  });
+}
+
+void Connection::ExpireDeadlines() {
+  const auto now = Clock::now();
+  while (!deadlines_.empty()) {
+    const auto [when, id] = deadlines_.top();
+    if (when > now) {
+      ArmDeadlineTimer(when);
+      return;
+    }
+    deadlines_.pop();
+    auto it = pending_.find(id);
+    if (it == pending_.end() || it->second.deadline != when) continue;  // answered already
+    const bool sent = it->second.write_generation <= completed_generation_;
+    Fail(id, it->second,
+         sent ? Status(StatusCode::kServerTimeout,
+                       "no response from " + remote_ + " within the timeout (request sent)")
+              : Status(StatusCode::kClientTimeout,
+                       "request to " + remote_ + " could not be sent within the timeout"));
+  }
+}
+
+void Connection::Fail(int64_t id, Pending& p, Status status) {
+  ResponseCallback done = std::move(p.done);
+  pending_.erase(id);
+  pending_count_.store(pending_.size(), std::memory_order_relaxed);
+  RpcResult r;
+  r.status = std::move(status);
+  r.remote = remote_;
+  done(std::move(r));
+}
+
+void Connection::ArmIdleTimer() {
+  auto period = options_.idle_timeout;
+  if (!options_.server_side && options_.heartbeat.count() > 0) period = std::min(period, options_.heartbeat);
+  if (period.count() <= 0) return;
+  idle_timer_.expires_after(period / 2 > std::chrono::milliseconds(1) ? period / 2 : period);
+  idle_timer_.async_wait([self = shared_from_this()](const std::error_code& ec) {
+    if (ec || self->closed()) return;
+    self->CheckIdle();
+    self->ArmIdleTimer();
+  });
+}
+
+void Connection::CheckIdle() {
+  const auto now = Clock::now();
+  const auto since_read = now - last_read_;
+  const auto last_activity = options_.server_side ? std::max(last_read_, last_write_) : last_read_;
+  if (options_.idle_timeout.count() > 0 && now - last_activity >= options_.idle_timeout) {
+    CloseOnThread(Status(StatusCode::kChannelInactive,
+                         "closing " + remote_ + ": idle for " +
+                             std::to_string(options_.idle_timeout.count()) + " ms"));
+    return;
+  }
+  if (!options_.server_side && options_.heartbeat.count() > 0 && since_read >= options_.heartbeat) {
+    if (const Serialization* s = SerializationRegistry::Global().Find(2)) {
+      std::string frame;
+      AppendHeartbeat(NextRequestId(), /*request=*/true, *s, &frame);
+      Append(frame);
+    }
+  }
+}
+
+void Connection::Close(const Status& reason) {
+  RunOnThread([self = shared_from_this(), reason] { self->CloseOnThread(reason); });
+}
+
+void Connection::CloseAfterFlush(const Status& reason) {
+  RunOnThread([self = shared_from_this(), reason] {
+    self->close_after_flush_ = reason;
+    if (self->writer_parked_) {
+      self->writer_parked_ = false;
+      self->write_wake_.cancel();
+    }
+  });
+}
+
+void Connection::CloseOnThread(const Status& reason) {
+  if (closed_.exchange(true)) return;
+  std::error_code ec;
+  socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
+  socket_.close(ec);
+  write_wake_.cancel();
+  deadline_timer_.cancel();
+  idle_timer_.cancel();
+  auto pending = std::move(pending_);
+  pending_.clear();
+  pending_count_.store(0, std::memory_order_relaxed);
+  for (auto& [id, p] : pending) {
+    RpcResult r;
+    r.status = Status(StatusCode::kChannelInactive, reason.message());
+    r.remote = remote_;
+    p.done(std::move(r));
+  }
+  if (on_close_) {
+    auto cb = std::move(on_close_);
+    cb(reason);
+  }
+}
+
+}  // namespace dubbo::rpc

@@ -1,0 +1,146 @@
+#include "rpc/dubbo_codec.h"
+
+#include <atomic>
+
+namespace dubbo::rpc {
+
+int64_t NextRequestId() {
+  static std::atomic<int64_t> next{1};
+  return next.fetch_add(1, std::memory_order_relaxed);
+}
+
+namespace {
+
+// Reserves the header, lets `body` append, and returns the body length.
+size_t AppendBody(const Serialization& s, std::string* out, FunctionRef<void(ObjectOutput&)> body) {
+  const size_t start = out->size();
+  out->resize(start + kHeaderSize);
+  s.Encode(out, body);
+  return out->size() - start - kHeaderSize;
+}
+
+std::string TooLarge(size_t length, uint32_t payload) {
+  return "Data length too large: " + std::to_string(length) + ", max payload: " + std::to_string(payload);
+}
+
+}  // namespace
+
+Status AppendRequestFrame(const Invocation& inv, const Serialization& s, int64_t id,
+                          uint32_t payload, std::string* out) {
+  const size_t start = out->size();
+  const size_t length = AppendBody(s, out, [&](ObjectOutput& o) {
+    o.WriteString(kDubboProtocolVersion);
+    o.WriteString(inv.interface);
+    o.WriteString(inv.version.empty() ? "0.0.0" : inv.version);
+    o.WriteString(inv.method);
+    o.WriteString(inv.descriptor);
+    if (inv.arguments) inv.arguments->Write(o);
+    Attachments a = inv.attachments;
+    a.Set("path", inv.interface);
+    a.Set("interface", inv.interface);
+    a.Set("version", inv.version.empty() ? std::string("0.0.0") : inv.version);
+    if (!inv.group.empty()) a.Set("group", inv.group);
+    a.Set("timeout", std::to_string(inv.timeout.count()));
+    a.WriteTo(o);
+  });
+  if (payload > 0 && length > payload) {
+    out->resize(start);
+    return Status(StatusCode::kLimitExceeded, TooLarge(length, payload));
+  }
+  FrameHeader h;
+  h.flags = static_cast<uint8_t>(kFlagRequest | (inv.one_way ? 0 : kFlagTwoWay) |
+                                 static_cast<uint8_t>(s.id()));
+  h.id = id;
+  h.body_length = static_cast<int32_t>(length);
+  EncodeHeader(h, out->data() + start);
+  return Status::Ok();
+}
+
+void AppendResponseFrame(int64_t id, const Serialization& s, uint32_t payload,
+                         FunctionRef<void(ObjectOutput&)> write_body, std::string* out) {
+  const size_t start = out->size();
+  const size_t length = AppendBody(s, out, write_body);
+  if (payload > 0 && length > payload) {
+    out->resize(start);
+    AppendErrorFrame(id, s, static_cast<uint8_t>(StatusCode::kSerializationError),
+                     TooLarge(length, payload), out);
+    return;
+  }
+  FrameHeader h;
+  h.flags = static_cast<uint8_t>(s.id());
+  h.status = static_cast<uint8_t>(StatusCode::kOk);
+  h.id = id;
+  h.body_length = static_cast<int32_t>(length);
+  EncodeHeader(h, out->data() + start);
+}
+
+void AppendErrorFrame(int64_t id, const Serialization& s, uint8_t status, std::string_view message,
+                      std::string* out) {
+  const size_t start = out->size();
+  const size_t length = AppendBody(s, out, [&](ObjectOutput& o) { o.WriteString(message); });
+  FrameHeader h;
+  h.flags = static_cast<uint8_t>(s.id());
+  h.status = status;
+  h.id = id;
+  h.body_length = static_cast<int32_t>(length);
+  EncodeHeader(h, out->data() + start);
+}
+
+void AppendHeartbeat(int64_t id, bool request, const Serialization& s, std::string* out) {
+  FrameHeader h;
+  h.flags = static_cast<uint8_t>(kFlagEvent | static_cast<uint8_t>(s.id()) |
+                                 (request ? kFlagRequest | kFlagTwoWay : 0));
+  h.status = request ? 0 : static_cast<uint8_t>(StatusCode::kOk);
+  h.id = id;
+  const std::string_view null = s.NullBytes();
+  h.body_length = static_cast<int32_t>(null.size());
+  AppendHeader(h, out);
+  out->append(null);
+}
+
+void AppendEvent(int64_t id, std::string_view event, const Serialization& s, std::string* out) {
+  const size_t start = out->size();
+  const size_t length = AppendBody(s, out, [&](ObjectOutput& o) { o.WriteString(event); });
+  FrameHeader h;
+  h.flags = static_cast<uint8_t>(kFlagRequest | kFlagEvent | static_cast<uint8_t>(s.id()));
+  h.id = id;
+  h.body_length = static_cast<int32_t>(length);
+  EncodeHeader(h, out->data() + start);
+}
+
+void ReadRequestPrelude(ObjectInput& in, RequestInfo* info) {
+  in.ReadString(&info->dubbo_version);
+  in.ReadString(&info->path);
+  in.ReadString(&info->version);  // null reads as ""
+  in.ReadString(&info->method);
+  if (in.ok() && !in.AtEnd()) {
+    // Dubbox 2.8 clients put an int (-1) between the method name and the descriptor.
+    Value next;
+    in.ReadValue(&next);
+    if (const auto* desc = next.if_string()) {
+      info->descriptor = *desc;
+      return;
+    }
+    int64_t ignored = 0;
+    if (!next.GetInteger(&ignored)) {
+      in.Fail("expected the parameter descriptor, found " + std::string(KindName(next.kind())));
+      return;
+    }
+  }
+  in.ReadString(&info->descriptor);
+}
+
+bool IsHeartbeatBody(const Serialization& s, std::string_view body) {
+  return body.empty() || body == s.NullBytes();
+}
+
+std::string DecodeErrorMessage(const Serialization* s, std::string_view body) {
+  std::string message;
+  if (s != nullptr) {
+    const Status st = s->Decode(body, [&](ObjectInput& in) { in.ReadString(&message); });
+    if (st.ok()) return message;
+  }
+  return std::string(body);
+}
+
+}  // namespace dubbo::rpc

@@ -1,0 +1,52 @@
+// Dubbo request/response bodies and whole frames (DubboCodec / ExchangeCodec in Java), written
+// and read through a runtime-selected serialization. docs/protocol.md has the layouts.
+// Stateless functions; thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "codec/serialization.h"
+#include "common/function_ref.h"
+#include "rpc/frame.h"
+#include "rpc/message.h"
+
+namespace dubbo::rpc {
+
+// A process-wide increasing request id (Java's Request id is an AtomicLong too).
+int64_t NextRequestId();
+
+// Appends a request frame for `inv`: dubbo version "2.0.2", path, version ("0.0.0" when none),
+// method, descriptor, arguments, then attachments (the invocation's, plus path, interface,
+// version, group when set, timeout in ms). A body over `payload` bytes (0 = no limit) is not
+// appended and fails with kLimitExceeded, as Java's ExceedPayloadLimitException.
+Status AppendRequestFrame(const Invocation& inv, const Serialization& s, int64_t id,
+                          uint32_t payload, std::string* out);
+
+// Appends a response frame whose body `write_body` writes (result flag and what follows).
+// A body over `payload` is replaced by a status-25 frame carrying Java's message, so the caller
+// learns at once instead of waiting for its timeout.
+void AppendResponseFrame(int64_t id, const Serialization& s, uint32_t payload,
+                         FunctionRef<void(ObjectOutput&)> write_body, std::string* out);
+
+// Appends a response with a non-OK status; the body is the message as one string.
+void AppendErrorFrame(int64_t id, const Serialization& s, uint8_t status, std::string_view message,
+                      std::string* out);
+
+// Heartbeat request (two-way event) or response (event), with a serialized null body.
+void AppendHeartbeat(int64_t id, bool request, const Serialization& s, std::string* out);
+// A one-way event request carrying a short string: "R" (read-only) or "W" (writable again).
+void AppendEvent(int64_t id, std::string_view event, const Serialization& s, std::string* out);
+
+// Reads the request prelude: dubbo version, path, version, method, descriptor. Accepts a null
+// version and Dubbox's extra int (-1) after the method name.
+void ReadRequestPrelude(ObjectInput& in, RequestInfo* info);
+
+// True when a body is the serialization's null: the event is a heartbeat.
+bool IsHeartbeatBody(const Serialization& s, std::string_view body);
+
+// The message of an error response (its body is one string); falls back to the raw bytes.
+std::string DecodeErrorMessage(const Serialization* s, std::string_view body);
+
+}  // namespace dubbo::rpc

@@ -1,0 +1,83 @@
+// What a call is on the consumer side (Invocation, RpcResult) and what a request is on the
+// provider side (RequestInfo), independent of the transport.
+//
+// An Invocation travels down stub -> cluster -> load balancer -> filters -> exchange; it is
+// owned by whoever drives the call (it must outlive retries) and is read by one layer at a time.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "codec/serialization.h"
+#include "common/status.h"
+#include "rpc/attachments.h"
+
+namespace dubbo::rpc {
+
+// Writes a call's arguments; typed stubs keep their argument values in an implementation. Must
+// be callable more than once (retries), from any thread.
+class ArgumentWriter {
+ public:
+  virtual ~ArgumentWriter() = default;
+  virtual void Write(ObjectOutput& out) const = 0;
+};
+
+// An ArgumentWriter over a callable `void(ObjectOutput&)`.
+template <typename F>
+class CallableArguments final : public ArgumentWriter {
+ public:
+  explicit CallableArguments(F f) : f_(std::move(f)) {}
+  void Write(ObjectOutput& out) const override { f_(out); }
+
+ private:
+  F f_;
+};
+template <typename F>
+std::shared_ptr<const ArgumentWriter> MakeArguments(F f) {
+  return std::make_shared<CallableArguments<F>>(std::move(f));
+}
+
+struct Invocation {
+  std::string interface;   // the service path
+  std::string version;     // "" when unversioned (sent as "0.0.0", as Java does)
+  std::string group;       // sent as the `group` attachment
+  std::string method;
+  std::string descriptor;  // JVM parameter descriptor, e.g. "Ljava/lang/String;"
+  std::shared_ptr<const ArgumentWriter> arguments;  // null: no arguments
+  Attachments attachments;                          // user attachments; the exchange adds the rest
+  bool one_way = false;
+  std::chrono::milliseconds timeout{1000};
+};
+
+// The outcome of one call as the exchange delivers it. `status` is not OK for transport and
+// remote failures (the Dubbo status codes, e.g. kServerTimeout, kServiceError); otherwise `body`
+// holds the response body in serialization `serialization` (result flag, value or exception,
+// attachments) for the stub to decode.
+struct RpcResult {
+  Status status;
+  uint8_t serialization = 2;
+  std::string body;
+  std::string remote;  // provider address, for error messages
+};
+
+// A request as the provider decoded it, before the arguments.
+struct RequestInfo {
+  std::string dubbo_version;
+  std::string path;
+  std::string version;
+  std::string method;
+  std::string descriptor;
+  std::string group;        // from the attachments, once read
+  Attachments attachments;  // once read; `path`/`version` from the body merged in, as Java does
+  uint8_t serialization = 2;
+  int64_t id = 0;
+  bool two_way = true;
+  std::string remote;  // consumer address
+};
+
+using ResponseCallback = std::function<void(RpcResult)>;
+
+}  // namespace dubbo::rpc

@@ -1,0 +1,75 @@
+#include "rpc/result.h"
+
+namespace dubbo::rpc {
+
+namespace internal {
+
+int32_t ReadResultHead(ObjectInput& in, Status* exception) {
+  const int32_t flag = in.ReadInt();
+  if (!in.ok()) return -1;
+  if (flag < 0 || flag > 5) {
+    in.Fail("Unknown result flag, expect '0' '1' '2' '3' '4' '5', but received: " + std::to_string(flag));
+    return -1;
+  }
+  if (flag == static_cast<int32_t>(ResultFlag::kException) ||
+      flag == static_cast<int32_t>(ResultFlag::kExceptionWithAttachments)) {
+    auto e = std::make_shared<JavaException>();
+    ReadThrowable(in, e.get());
+    if (in.ok()) *exception = Status(StatusCode::kBizException, e->ToString()).WithException(std::move(e));
+  }
+  return flag;
+}
+
+void ReadResultTail(ObjectInput& in, int32_t flag) {
+  if (flag >= 3 && in.ok() && !in.AtEnd()) in.Skip();  // response attachments
+}
+
+Status DecodeBody(const RpcResult& r, FunctionRef<void(ObjectInput&)> read) {
+  const Serialization* s = SerializationRegistry::Global().Find(r.serialization);
+  if (s == nullptr) {
+    return Status(StatusCode::kClientError,
+                  "response from " + r.remote + " uses unknown serialization " + std::to_string(r.serialization));
+  }
+  const Status st = s->Decode(r.body, read);
+  if (!st.ok()) {
+    return Status(StatusCode::kClientError, "cannot decode the response from " + r.remote + ": " + st.message());
+  }
+  return st;
+}
+
+}  // namespace internal
+
+Status DecodeVoidResult(const RpcResult& r) {
+  if (!r.status.ok()) return r.status;
+  Status exception;
+  const Status st = internal::DecodeBody(r, [&](ObjectInput& in) {
+    const int32_t flag = internal::ReadResultHead(in, &exception);
+    if (flag == 1 || flag == 4) in.Skip();
+    internal::ReadResultTail(in, flag);
+  });
+  return st.ok() ? exception : st;
+}
+
+Result<Value> DecodeValueResult(const RpcResult& r) { return DecodeResult<Value>(r); }
+
+Invocation GenericInvocation(std::string interface, std::string method,
+                             std::vector<std::string> parameter_types, std::vector<Value> args) {
+  Invocation inv;
+  inv.interface = std::move(interface);
+  inv.method = "$invoke";
+  inv.descriptor = "Ljava/lang/String;[Ljava/lang/String;[Ljava/lang/Object;";
+  List types{"[string", {}};
+  for (auto& t : parameter_types) types.items.push_back(Value::String(std::move(t)));
+  Value type_list = Value::FromList(std::move(types));
+  Value arg_list = Value::FromList(List{"[object", std::move(args)});
+  inv.arguments = MakeArguments([method = std::move(method), type_list = std::move(type_list),
+                                 arg_list = std::move(arg_list)](ObjectOutput& out) {
+    out.WriteString(method);
+    out.WriteValue(type_list);
+    out.WriteValue(arg_list);
+  });
+  inv.attachments.Set("generic", "true");
+  return inv;
+}
+
+}  // namespace dubbo::rpc

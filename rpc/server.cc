@@ -1,0 +1,568 @@
+#include "rpc/server.h"
+
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/experimental/as_tuple.hpp>
+#include <asio/ip/tcp.hpp>
+#include <asio/post.hpp>
+#include <asio/use_awaitable.hpp>
+#include <atomic>
+#include <condition_variable>
+#include <algorithm>
+#include <mutex>
+#include <set>
+#include <unordered_map>
+
+#include "common/log.h"
+#include "common/url.h"
+#include "rpc/connection.h"
+#include "rpc/worker_pool.h"
+
+namespace dubbo::rpc {
+
+namespace {
+
+constexpr std::string_view kGenericDescriptor = "Ljava/lang/String;[Ljava/lang/String;[Ljava/lang/Object;";
+
+// Versions that mean "unversioned" on the provider: null, "", "0.0.0", "*".
+std::string NormalizeVersion(std::string_view v) {
+  return (v.empty() || v == "0.0.0" || v == "*") ? std::string() : std::string(v);
+}
+
+std::string ExportKey(std::string_view path, std::string_view version) {
+  std::string k(path);
+  k += ':';
+  k += version;
+  return k;
+}
+
+}  // namespace
+
+struct ExportedEntry {
+  std::shared_ptr<const ServiceDefinition> definition;
+  std::vector<std::pair<std::string, std::shared_ptr<ServiceBase>>> instances;  // by group
+
+  ServiceBase* Find(std::string_view group) const {
+    for (const auto& [g, impl] : instances)
+      if (g == group) return impl.get();
+    return nullptr;
+  }
+};
+
+struct ExportTable {
+  std::unordered_map<std::string, ExportedEntry> entries;
+  std::string Keys(uint16_t port) const {
+    std::string s = "[";
+    for (const auto& [key, e] : entries) {
+      for (const auto& [group, impl] : e.instances) {
+        const auto colon = key.rfind(':');
+        if (s.size() > 1) s += ", ";
+        s += ServiceKey(group, key.substr(0, colon), key.substr(colon + 1)) + ":" + std::to_string(port);
+      }
+    }
+    return s + "]";
+  }
+};
+
+class ServerCore : public RequestHandler, public std::enable_shared_from_this<ServerCore> {
+ public:
+  explicit ServerCore(ServerOptions options) : options_(std::move(options)) {}
+
+  void OnRequest(const std::shared_ptr<Connection>& conn, const FrameHeader& h, std::string_view body) override;
+  void Process(const std::shared_ptr<Connection>& conn, const FrameHeader& h, std::string_view body);
+  void Dispatch(ObjectInput& in, ServerCall& call);
+  void NotFound(ObjectInput& in, ServerCall& call, std::string_view what);
+  ServiceBase* Resolve(ObjectInput& in, ServerCall& call);
+  void CallStarted() { in_flight_.fetch_add(1, std::memory_order_relaxed); }
+  void CallFinished();
+
+  Status Start();
+  void Accept(size_t index);
+  void Shutdown(std::chrono::milliseconds wait);
+
+  ServerOptions options_;
+  std::unique_ptr<IoThreads> io_;
+  std::unique_ptr<WorkerPool> pool_;
+  std::vector<std::unique_ptr<asio::ip::tcp::acceptor>> acceptors_;
+  std::atomic<uint16_t> port_{0};
+
+  std::mutex export_mu_;  // serialises writers; readers take the current table
+  std::atomic<std::shared_ptr<const ExportTable>> exports_{std::make_shared<const ExportTable>()};
+
+  mutable std::mutex conn_mu_;
+  std::set<std::shared_ptr<Connection>> connections_;
+
+  std::atomic<size_t> in_flight_{0};
+  std::atomic<int64_t> last_request_ns_{0};
+  std::mutex idle_mu_;
+  std::condition_variable idle_cv_;
+  std::atomic<bool> draining_{false};    // "R" sent: still serving
+  std::atomic<bool> rejecting_{false};   // past the wait: answer 100
+  std::atomic<bool> started_{false};
+  std::atomic<bool> stopped_{false};
+  std::mutex hooks_mu_;
+  std::vector<std::function<void()>> hooks_;
+};
+
+// --- ServerCall ----------------------------------------------------------------------------------
+
+ServerCall::ServerCall(ServerCall&& o) noexcept { *this = std::move(o); }
+
+ServerCall& ServerCall::operator=(ServerCall&& o) noexcept {
+  if (this != &o) {
+    if (conn_) ReplyError(Status(StatusCode::kServiceError, "the call was replaced without an answer"));
+    core_ = std::move(o.core_);
+    conn_ = std::move(o.conn_);
+    serialization_ = o.serialization_;
+    exported_ = o.exported_;
+    generic_ = o.generic_;
+    info_ = std::move(o.info_);
+    response_attachments_ = std::move(o.response_attachments_);
+  }
+  return *this;
+}
+
+ServerCall::~ServerCall() {
+  if (conn_) ReplyError(Status(StatusCode::kServiceError, "the service dropped the call without an answer"));
+}
+
+void ServerCall::Finish() {
+  conn_.reset();
+  if (core_) core_->CallFinished();
+  core_.reset();
+}
+
+ServiceBase* ServerCall::ResolveInstance(ObjectInput& in) {
+  if (!conn_ || !core_) return nullptr;
+  return core_->Resolve(in, *this);
+}
+
+void ServerCall::SendResult(ResultFlag flag, std::nullptr_t) {
+  SendResult(flag, [](ObjectOutput&) {});
+}
+
+void ServerCall::SendResult(ResultFlag flag, FunctionRef<void(ObjectOutput&)> write_value) {
+  if (!conn_) return;
+  if (info_.two_way && serialization_ != nullptr) {
+    const bool attach = SupportsResponseAttachments(info_.dubbo_version);
+    const auto wire_flag = static_cast<int32_t>(flag) + (attach ? 3 : 0);
+    std::string frame;
+    AppendResponseFrame(info_.id, *serialization_, core_->options_.payload,
+                        [&](ObjectOutput& o) {
+                          o.WriteInt(wire_flag);
+                          write_value(o);
+                          if (attach) {
+                            // Java adds its protocol version to the response attachments.
+                            Attachments a = response_attachments_;
+                            a.Set("dubbo", std::string(kDubboProtocolVersion));
+                            a.WriteTo(o);
+                          }
+                        },
+                        &frame);
+    conn_->Send(std::move(frame));
+  }
+  Finish();
+}
+
+void ServerCall::ReplyError(const Status& status) {
+  if (!conn_) return;
+  if (status.code() == StatusCode::kBizException) {
+    // The method ran and failed: Java consumers expect a Throwable in the result.
+    if (status.exception()) return ReplyException(*status.exception());
+    return ReplyException(JavaException("java.lang.RuntimeException", status.message()));
+  }
+  // Everything else (rejections, decode failures, unknown services) is a status, as Java
+  // answers exceptions thrown outside the method.
+  if (info_.two_way) {
+    const Serialization* s = serialization_ != nullptr ? serialization_ : SerializationRegistry::Global().Find(2);
+    std::string frame;
+    AppendErrorFrame(info_.id, *s, status.ToWireStatus(), status.message(), &frame);
+    conn_->Send(std::move(frame));
+  }
+  Finish();
+}
+
+// --- ServerCore ----------------------------------------------------------------------------------
+
+void ServerCore::CallFinished() {
+  if (in_flight_.fetch_sub(1, std::memory_order_acq_rel) == 1 && draining_.load()) {
+    std::lock_guard<std::mutex> lock(idle_mu_);
+    idle_cv_.notify_all();
+  }
+}
+
+void ServerCore::OnRequest(const std::shared_ptr<Connection>& conn, const FrameHeader& h,
+                           std::string_view body) {
+  last_request_ns_.store(std::chrono::steady_clock::now().time_since_epoch().count(),
+                         std::memory_order_relaxed);
+  const bool use_pool = pool_ != nullptr && options_.dispatcher != "direct";
+  if (rejecting_.load(std::memory_order_relaxed) || use_pool) {
+    const Serialization* s = SerializationRegistry::Global().Find(h.serialization());
+    if (s == nullptr) s = SerializationRegistry::Global().Find(2);
+    const std::string where = "Server side(" + options_.host + "," + std::to_string(port_.load()) + ")";
+    if (rejecting_.load(std::memory_order_relaxed)) {
+      if (h.is_two_way()) {
+        std::string frame;
+        AppendErrorFrame(h.id, *s, static_cast<uint8_t>(StatusCode::kThreadPoolExhausted),
+                         where + " is shutting down; the request was not processed", &frame);
+        conn->Send(std::move(frame));
+      }
+      return;
+    }
+    auto task = [self = shared_from_this(), conn, h, body = std::string(body)] {
+      self->Process(conn, h, body);
+    };
+    if (!pool_->TrySubmit(std::move(task)) && h.is_two_way()) {
+      std::string frame;
+      AppendErrorFrame(h.id, *s, static_cast<uint8_t>(StatusCode::kThreadPoolExhausted),
+                       where + " thread pool is exhausted, detail msg: all " +
+                           std::to_string(pool_->threads()) + " threads busy and " +
+                           std::to_string(options_.queues) + " queued",
+                       &frame);
+      conn->Send(std::move(frame));
+    }
+    return;
+  }
+  Process(conn, h, body);
+}
+
+void ServerCore::Process(const std::shared_ptr<Connection>& conn, const FrameHeader& h,
+                         std::string_view body) {
+  CallStarted();
+  ServerCall call;
+  call.core_ = shared_from_this();
+  call.conn_ = conn;
+  call.serialization_ = SerializationRegistry::Global().Find(h.serialization());
+  call.info_.id = h.id;
+  call.info_.two_way = h.is_two_way();
+  call.info_.serialization = h.serialization();
+  call.info_.remote = conn->remote();
+  if (call.serialization_ == nullptr) {
+    call.ReplyError(Status(StatusCode::kBadRequest,
+                           "Unrecognized serialize type from consumer: " + std::to_string(h.serialization())));
+    return;
+  }
+  Status decoded;
+  try {
+    decoded = call.serialization_->Decode(body, [&](ObjectInput& in) { Dispatch(in, call); });
+  } catch (const std::exception& e) {
+    call.ReplyError(Status(StatusCode::kServiceError, std::string("the service threw: ") + e.what()));
+    return;
+  } catch (...) {
+    call.ReplyError(Status(StatusCode::kServiceError, "the service threw a non-standard exception"));
+    return;
+  }
+  if (!decoded.ok() && call.active()) {
+    call.ReplyError(Status(StatusCode::kBadRequest, "Fail to decode request due to: " + decoded.message()));
+  }
+}
+
+void ServerCore::Dispatch(ObjectInput& in, ServerCall& call) {
+  RequestInfo& info = call.info_;
+  ReadRequestPrelude(in, &info);
+  if (!in.ok()) return;
+  const auto table = exports_.load();
+  const auto it = table->entries.find(ExportKey(info.path, NormalizeVersion(info.version)));
+  if (it == table->entries.end()) return NotFound(in, call, "service");
+  call.exported_ = &it->second;
+
+  if (info.method == "$echo" && info.descriptor == "Ljava/lang/Object;") {
+    Value v;
+    in.ReadValue(&v);
+    if (in.ok() && Resolve(in, call) != nullptr) call.Reply(v);
+    return;
+  }
+  if ((info.method == "$invoke" || info.method == "$invokeAsync") && info.descriptor == kGenericDescriptor) {
+    std::string method;
+    Value types;
+    Value args;
+    in.ReadString(&method);
+    in.ReadValue(&types);
+    in.ReadValue(&args);
+    if (!in.ok()) return;
+    ServiceBase* target = Resolve(in, call);
+    if (target == nullptr) return;
+    std::vector<std::string> type_names;
+    if (const List* l = types.if_list()) {
+      for (const auto& t : l->items)
+        if (const auto* s = t.if_string()) type_names.push_back(*s);
+    }
+    const std::vector<Value> empty;
+    const std::vector<Value>& values = args.if_list() ? args.as_list().items : empty;
+    const RefTable refs(std::vector<Value>{types, args});
+    const MethodDefinition* m = it->second.definition->FindGeneric(method, type_names);
+    if (m == nullptr || !m->generic) {
+      call.ReplyError(Status(StatusCode::kServiceError,
+                             "Not found method " + method + " in service " + info.path));
+      return;
+    }
+    const std::string generic = info.attachments.GetString("generic").value_or("true");
+    if (generic != "true" && generic != "bean" && generic != "raw.return") {
+      call.ReplyError(Status(StatusCode::kServiceError,
+                             "generic=" + generic + " is not supported (use generic=true)"));
+      return;
+    }
+    call.generic_ = ValueStyle::kGeneric;
+    m->generic(target, values, refs, call);
+    return;
+  }
+
+  const MethodDefinition* m = it->second.definition->Find(info.method, info.descriptor);
+  if (m == nullptr) return NotFound(in, call, "method");
+  m->handler(in, call);
+}
+
+void ServerCore::NotFound(ObjectInput& in, ServerCall& call, std::string_view what) {
+  RequestInfo& info = call.info_;
+  // Read past the arguments to learn the group for the message.
+  auto params = SplitDescriptor(info.descriptor);
+  if (!params.ok()) {
+    call.ReplyError(Status(StatusCode::kBadRequest, "Fail to decode request due to: " + params.status().message()));
+    return;
+  }
+  for (size_t i = 0; i < params->size(); ++i) in.Skip();
+  info.attachments.ReadFrom(in);
+  if (!in.ok()) return;
+  const std::string group = info.attachments.GetString("group").value_or("");
+  const std::string key = ServiceKey(group, info.path, NormalizeVersion(info.version)) + ":" +
+                          std::to_string(port_.load());
+  if (what == "service") {
+    call.ReplyError(Status(StatusCode::kServiceError,
+                           "Not found exported service: " + key + " in " + exports_.load()->Keys(port_.load()) +
+                               ", may be version or group mismatch, channel: consumer: " + info.remote +
+                               " --> provider: port " + std::to_string(port_.load()) + ", message: method " +
+                               info.method));
+  } else {
+    call.ReplyError(Status(StatusCode::kServiceError, "Not found method " + info.method + "(" +
+                                                          info.descriptor + ") in service " + key));
+  }
+}
+
+ServiceBase* ServerCore::Resolve(ObjectInput& in, ServerCall& call) {
+  RequestInfo& info = call.info_;
+  info.attachments.ReadFrom(in);
+  if (!in.ok()) return nullptr;
+  info.group = info.attachments.GetString("group").value_or("");
+  const auto* entry = static_cast<const ExportedEntry*>(call.exported_);
+  ServiceBase* target = entry != nullptr ? entry->Find(info.group) : nullptr;
+  if (target == nullptr) {
+    const std::string key = ServiceKey(info.group, info.path, NormalizeVersion(info.version)) + ":" +
+                            std::to_string(port_.load());
+    call.ReplyError(Status(StatusCode::kServiceError,
+                           "Not found exported service: " + key + " in " + exports_.load()->Keys(port_.load()) +
+                               ", may be version or group mismatch, channel: consumer: " + info.remote));
+  }
+  return target;
+}
+
+Status ServerCore::Start() {
+  if (started_.exchange(true)) return Status(StatusCode::kAlreadyExists, "server already started");
+  SerializationRegistry::Global().RegisterBuiltins();
+  io_ = std::make_unique<IoThreads>(options_.io_threads, "dubbo-server");
+  if (options_.threads > 0) pool_ = std::make_unique<WorkerPool>(options_.threads, options_.queues);
+  std::error_code ec;
+  const auto address = asio::ip::make_address(options_.host, ec);
+  if (ec) return Status(StatusCode::kInvalidArgument, "bad host \"" + options_.host + "\": " + ec.message());
+  auto acceptor = std::make_unique<asio::ip::tcp::acceptor>(io_->at(0));
+  const asio::ip::tcp::endpoint ep(address, options_.port);
+  acceptor->open(ep.protocol(), ec);
+  if (!ec) acceptor->set_option(asio::ip::tcp::acceptor::reuse_address(true), ec);
+  if (!ec) acceptor->bind(ep, ec);
+  if (!ec) acceptor->listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    return Status(StatusCode::kIoError,
+                  "cannot listen on " + options_.host + ":" + std::to_string(options_.port) + ": " + ec.message());
+  }
+  port_ = acceptor->local_endpoint().port();
+  acceptors_.push_back(std::move(acceptor));
+  Accept(0);
+  return Status::Ok();
+}
+
+void ServerCore::Accept(size_t index) {
+  auto self = shared_from_this();
+  asio::io_context& io = io_->Next();
+  acceptors_[index]->async_accept(io, [self, index, &io](std::error_code ec, asio::ip::tcp::socket socket) {
+    if (ec == asio::error::operation_aborted || self->stopped_.load()) return;
+    if (!ec) {
+      ConnectionOptions co;
+      co.payload = self->options_.payload;
+      co.idle_timeout = self->options_.idle_timeout;
+      co.heartbeat = std::chrono::milliseconds(0);
+      co.server_side = true;
+      auto conn = std::make_shared<Connection>(io, std::move(socket), co, self.get());
+      {
+        std::lock_guard<std::mutex> lock(self->conn_mu_);
+        self->connections_.insert(conn);
+      }
+      std::weak_ptr<Connection> weak = conn;
+      conn->Start([self, weak](const Status&) {
+        std::lock_guard<std::mutex> lock(self->conn_mu_);
+        if (auto c = weak.lock()) self->connections_.erase(c);
+      });
+      if (self->draining_.load()) {
+        std::string frame;
+        AppendEvent(NextRequestId(), "R", *SerializationRegistry::Global().Find(2), &frame);
+        conn->Send(std::move(frame));
+      }
+    } else {
+      LogWarning() << "accept failed: " << ec.message();
+    }
+    self->Accept(index);
+  });
+}
+
+void ServerCore::Shutdown(std::chrono::milliseconds wait) {
+  if (stopped_.exchange(true) || !started_.load()) return;
+  std::vector<std::function<void()>> hooks;
+  {
+    std::lock_guard<std::mutex> lock(hooks_mu_);
+    hooks.swap(hooks_);
+  }
+  for (auto& hook : hooks) hook();
+  for (auto& a : acceptors_) {
+    asio::post(a->get_executor(), [&a] {
+      std::error_code ec;
+      a->close(ec);
+    });
+  }
+  std::vector<std::shared_ptr<Connection>> conns;
+  {
+    std::lock_guard<std::mutex> lock(conn_mu_);
+    conns.assign(connections_.begin(), connections_.end());
+  }
+  draining_.store(true);
+  if (wait.count() > 0) {
+    for (auto& c : conns) {
+      std::string frame;
+      AppendEvent(NextRequestId(), "R", *SerializationRegistry::Global().Find(2), &frame);
+      c->Send(std::move(frame));
+    }
+    // Serve until nothing is in flight and requests have stopped arriving for a moment (those
+    // sent before the consumer saw "R" are still on their way), or the wait is over.
+    const auto deadline = std::chrono::steady_clock::now() + wait;
+    const auto quiet = std::min<std::chrono::milliseconds>(wait, std::chrono::milliseconds(100));
+    std::unique_lock<std::mutex> lock(idle_mu_);
+    while (std::chrono::steady_clock::now() < deadline) {
+      const auto last = std::chrono::steady_clock::time_point(
+          std::chrono::steady_clock::duration(last_request_ns_.load()));
+      if (in_flight_.load() == 0 && std::chrono::steady_clock::now() - last >= quiet) break;
+      idle_cv_.wait_for(lock, std::chrono::milliseconds(10));
+    }
+  }
+  rejecting_.store(true);
+  {
+    std::lock_guard<std::mutex> lock(conn_mu_);
+    conns.assign(connections_.begin(), connections_.end());
+  }
+  for (auto& c : conns) c->CloseAfterFlush(Status(StatusCode::kCancelled, "server shut down"));
+  // Give the last replies a moment to leave before the threads stop.
+  const auto flush_deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+  while (std::chrono::steady_clock::now() < flush_deadline) {
+    {
+      std::lock_guard<std::mutex> lock(conn_mu_);
+      if (connections_.empty()) break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  pool_.reset();
+  io_->Stop();
+}
+
+// --- Server --------------------------------------------------------------------------------------
+
+Server::Server(ServerOptions options) : core_(std::make_shared<ServerCore>(std::move(options))) {}
+
+Server::~Server() { core_->Shutdown(std::chrono::milliseconds(0)); }
+
+Status Server::Export(std::shared_ptr<const ServiceDefinition> definition, std::shared_ptr<ServiceBase> impl,
+                      std::string version, std::string group) {
+  if (!definition || !impl) return Status(StatusCode::kInvalidArgument, "Export needs a definition and an implementation");
+  version = NormalizeVersion(version);
+  std::lock_guard<std::mutex> lock(core_->export_mu_);
+  auto table = std::make_shared<ExportTable>(*core_->exports_.load());
+  ExportedEntry& e = table->entries[ExportKey(definition->interface_name(), version)];
+  if (e.definition && e.definition != definition) {
+    const auto& a = e.definition->methods();
+    const auto& b = definition->methods();
+    bool same = a.size() == b.size();
+    for (size_t i = 0; same && i < a.size(); ++i) same = a[i].name == b[i].name && a[i].descriptor == b[i].descriptor;
+    if (!same) {
+      return Status(StatusCode::kAlreadyExists,
+                    definition->interface_name() + (version.empty() ? "" : ":" + version) +
+                        " is already exported with different methods");
+    }
+  }
+  if (e.Find(group) != nullptr) {
+    return Status(StatusCode::kAlreadyExists,
+                  ServiceKey(group, definition->interface_name(), version) + " is already exported");
+  }
+  if (!e.definition) e.definition = definition;
+  e.instances.emplace_back(std::move(group), std::move(impl));
+  core_->exports_.store(std::move(table));
+  return Status::Ok();
+}
+
+Status Server::Unexport(const std::string& interface, const std::string& version, const std::string& group) {
+  std::lock_guard<std::mutex> lock(core_->export_mu_);
+  auto table = std::make_shared<ExportTable>(*core_->exports_.load());
+  auto it = table->entries.find(ExportKey(interface, NormalizeVersion(version)));
+  if (it == table->entries.end() || it->second.Find(group) == nullptr) {
+    return Status(StatusCode::kNotFound, ServiceKey(group, interface, version) + " is not exported");
+  }
+  auto& inst = it->second.instances;
+  std::erase_if(inst, [&](const auto& p) { return p.first == group; });
+  if (inst.empty()) table->entries.erase(it);
+  core_->exports_.store(std::move(table));
+  return Status::Ok();
+}
+
+Status Server::Start() { return core_->Start(); }
+uint16_t Server::port() const { return core_->port_.load(); }
+const ServerOptions& Server::options() const { return core_->options_; }
+
+void Server::AddShutdownHook(std::function<void()> hook) {
+  std::lock_guard<std::mutex> lock(core_->hooks_mu_);
+  core_->hooks_.push_back(std::move(hook));
+}
+
+void Server::Shutdown() { core_->Shutdown(core_->options_.shutdown_wait); }
+void Server::Shutdown(std::chrono::milliseconds wait) { core_->Shutdown(wait); }
+size_t Server::in_flight() const { return core_->in_flight_.load(); }
+size_t Server::connections() const {
+  std::lock_guard<std::mutex> lock(core_->conn_mu_);
+  return core_->connections_.size();
+}
+
+// --- ServiceDefinition ---------------------------------------------------------------------------
+
+const MethodDefinition* ServiceDefinition::Find(std::string_view name, std::string_view descriptor) const {
+  for (const auto& m : methods_)
+    if (m.name == name && m.descriptor == descriptor) return &m;
+  return nullptr;
+}
+
+const MethodDefinition* ServiceDefinition::FindGeneric(std::string_view name,
+                                                        const std::vector<std::string>& types) const {
+  const MethodDefinition* by_name = nullptr;
+  size_t named = 0;
+  for (const auto& m : methods_) {
+    if (m.name != name) continue;
+    ++named;
+    by_name = &m;
+    if (!types.empty() && m.parameter_types == types) return &m;
+  }
+  return types.empty() && named == 1 ? by_name : nullptr;
+}
+
+std::string ServiceDefinition::MethodNames() const {
+  std::vector<std::string> names;
+  for (const auto& m : methods_)
+    if (std::find(names.begin(), names.end(), m.name) == names.end()) names.push_back(m.name);
+  std::sort(names.begin(), names.end());
+  std::string s;
+  for (const auto& n : names) s += (s.empty() ? "" : ",") + n;
+  return s;
+}
+
+}  // namespace dubbo::rpc

@@ -1,0 +1,312 @@
+// The provider side of a call: what an exported interface is (ServiceDefinition), how a method
+// reads its arguments and runs (MethodHandler), and the call being answered (ServerCall).
+//
+// A definition belongs to an interface, not to an instance: the same definition serves every
+// group an implementation is exported under. Because a Dubbo request carries its arguments before
+// the attachments that name the group, a handler reads the arguments first and then asks the call
+// for its target (ServerCall::ResolveTarget), which reads the attachments and picks the instance.
+//
+// A ServerCall may be answered later, from any thread (a long poll answers seconds later without
+// holding a thread): move it somewhere and call Reply*. A call dropped without an answer is
+// answered with SERVICE_ERROR so the consumer never waits for its timeout.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "codec/typed.h"
+#include "codec/value_convert.h"
+#include "common/result.h"
+#include "rpc/dubbo_codec.h"
+#include "rpc/message.h"
+
+namespace dubbo::rpc {
+
+class Connection;
+class ServerCore;
+
+// Base of every exported implementation.
+class ServiceBase {
+ public:
+  virtual ~ServiceBase() = default;
+};
+
+class ServerCall {
+ public:
+  ServerCall() = default;
+  ServerCall(ServerCall&& other) noexcept;
+  ServerCall& operator=(ServerCall&& other) noexcept;
+  ~ServerCall();
+
+  // False once answered or moved from.
+  bool active() const { return conn_ != nullptr; }
+  const RequestInfo& request() const { return info_; }
+
+  // Reads the attachments that follow the arguments and returns the instance exported for the
+  // request's group, as `Base`. On failure the call is answered (status 70 or 40) and nullptr
+  // returned.
+  template <typename Base>
+  Base* ResolveTarget(ObjectInput& in) {
+    return static_cast<Base*>(ResolveInstance(in));
+  }
+  ServiceBase* ResolveInstance(ObjectInput& in);
+
+  // Attachments sent back with the response (only to consumers that accept them).
+  void SetResponseAttachment(std::string key, std::string value) {
+    response_attachments_.Set(std::move(key), std::move(value));
+  }
+
+  // Answers with a value: an empty optional or a null Value answers "null".
+  template <typename T>
+  void Reply(const T& value) {
+    if constexpr (IsOptional<T>::value) {
+      if (!value) return ReplyNull();
+    }
+    if constexpr (std::is_same_v<T, Value>) {
+      if (value.is_null()) return ReplyNull();
+    }
+    if (generic_) {  // a $invoke call: answer in the caller's dynamic shape
+      if constexpr (std::is_same_v<T, Value>) {
+        SendResult(ResultFlag::kValue, [&](ObjectOutput& o) { o.WriteValue(value); });
+      } else {
+        const Value v = ToValue(value, *generic_);
+        SendResult(ResultFlag::kValue, [&](ObjectOutput& o) { o.WriteValue(v); });
+      }
+      return;
+    }
+    SendResult(ResultFlag::kValue, [&](ObjectOutput& o) { WriteTyped(o, value); });
+  }
+  void ReplyNull() { SendResult(ResultFlag::kNull, nullptr); }
+  // Answers with a business exception (JavaException or a struct deriving dubbo::Throwable).
+  template <typename E>
+  void ReplyException(const E& e) {
+    SendResult(ResultFlag::kException, [&](ObjectOutput& o) { WriteThrowable(o, e); });
+  }
+  // Answers with a failure. A kBizException status carrying an exception answers with that
+  // exception; any other status answers with its wire status and message.
+  void ReplyError(const Status& status);
+
+ private:
+  friend class ServerCore;
+  template <typename T>
+  struct IsOptional : std::false_type {};
+  template <typename T>
+  struct IsOptional<std::optional<T>> : std::true_type {};
+
+  void SendResult(ResultFlag flag, FunctionRef<void(ObjectOutput&)> write_value);
+  void SendResult(ResultFlag flag, std::nullptr_t);
+  void Finish();
+
+  std::shared_ptr<ServerCore> core_;
+  std::shared_ptr<Connection> conn_;  // null once answered or moved from
+  const Serialization* serialization_ = nullptr;
+  const void* exported_ = nullptr;  // the ServerCore's entry for path:version
+  std::optional<ValueStyle> generic_;  // set for $invoke calls
+  RequestInfo info_;
+  Attachments response_attachments_;
+};
+
+// Reads a method's arguments from `in`, resolves the target through the call, runs the method and
+// answers (now or later). On a read error it returns without answering: the server answers 40.
+using MethodHandler = std::function<void(ObjectInput& in, ServerCall& call)>;
+// Runs a method with arguments that arrived as dynamic values (generic $invoke); the result is
+// answered in `style` (kGeneric: structs as maps with "class").
+using GenericHandler = std::function<void(ServiceBase* target, const std::vector<Value>& args,
+                                          const RefTable& refs, ServerCall& call)>;
+
+struct MethodDefinition {
+  std::string name;
+  std::string descriptor;                    // JVM parameter descriptor
+  std::vector<std::string> parameter_types;  // Java type names, matched by $invoke
+  MethodHandler handler;
+  GenericHandler generic;
+};
+
+class ServiceDefinition {
+ public:
+  explicit ServiceDefinition(std::string interface_name) : interface_(std::move(interface_name)) {}
+  const std::string& interface_name() const { return interface_; }
+  const std::vector<MethodDefinition>& methods() const { return methods_; }
+
+  ServiceDefinition& Add(MethodDefinition m) {
+    methods_.push_back(std::move(m));
+    return *this;
+  }
+  // By name and descriptor (overloads differ by descriptor).
+  const MethodDefinition* Find(std::string_view name, std::string_view descriptor) const;
+  // For $invoke: by name and Java parameter type names; an empty `types` matches a unique name.
+  const MethodDefinition* FindGeneric(std::string_view name, const std::vector<std::string>& types) const;
+  // "a,b,c": the `methods` parameter of a provider URL.
+  std::string MethodNames() const;
+
+ private:
+  std::string interface_;
+  std::vector<MethodDefinition> methods_;
+};
+
+// --- typed adapters ------------------------------------------------------------------------------
+// Building a MethodDefinition from a member function of a provider base class:
+//   Result<R> (Base::*)(Args...)                    answered when it returns
+//   void (Base::*)(Args..., Responder<R>)           answered by the Responder, any time
+// R = void answers null. Generated stubs (rpcgen) use these; so can hand-written services.
+
+// A typed handle on a ServerCall for an asynchronous method returning R.
+template <typename R>
+class Responder {
+ public:
+  explicit Responder(ServerCall call) : call_(std::move(call)) {}
+  const RequestInfo& request() const { return call_.request(); }
+  void Reply(const R& value) { call_.Reply(value); }
+  template <typename E>
+  void Throw(const E& e) {
+    call_.ReplyException(e);
+  }
+  void Fail(const Status& s) { call_.ReplyError(s); }
+  bool active() const { return call_.active(); }
+
+ private:
+  ServerCall call_;
+};
+
+template <>
+class Responder<void> {
+ public:
+  explicit Responder(ServerCall call) : call_(std::move(call)) {}
+  const RequestInfo& request() const { return call_.request(); }
+  void Reply() { call_.ReplyNull(); }
+  template <typename E>
+  void Throw(const E& e) {
+    call_.ReplyException(e);
+  }
+  void Fail(const Status& s) { call_.ReplyError(s); }
+  bool active() const { return call_.active(); }
+
+ private:
+  ServerCall call_;
+};
+
+namespace internal {
+
+// Converts $invoke's dynamic arguments to the method's parameter types.
+template <typename Tuple, size_t... I>
+Status ArgsFromValues(const std::vector<Value>& values, const RefTable& refs, [[maybe_unused]] Tuple* out,
+                      std::index_sequence<I...>) {
+  Status status;
+  [[maybe_unused]] auto convert = [&](size_t i, auto* arg) {
+    if (status.ok()) status = FromValue(values[i], arg, &refs).WithContext("argument " + std::to_string(i));
+  };
+  (convert(I, &std::get<I>(*out)), ...);
+  return status;
+}
+
+template <typename Tuple>
+Status ArgsFromValues(const std::vector<Value>& values, const RefTable& refs, Tuple* out) {
+  constexpr size_t kCount = std::tuple_size_v<Tuple>;
+  if (values.size() != kCount) {
+    return Status(StatusCode::kInvalidArgument, "expected " + std::to_string(kCount) +
+                                                    " arguments, got " + std::to_string(values.size()));
+  }
+  return ArgsFromValues(values, refs, out, std::make_index_sequence<kCount>());
+}
+
+// Reads the arguments of a typed handler; false when reading failed (the server answers 40).
+template <typename Tuple>
+bool ReadArguments(ObjectInput& in, Tuple* args) {
+  std::apply([&](auto&... a) { (ReadTyped(in, &a), ...); }, *args);
+  return in.ok();
+}
+
+template <typename Base, typename Fn, typename Tuple>
+auto Apply(Base* target, Fn fn, Tuple& args) {
+  return std::apply([&](auto&... a) { return (target->*fn)(std::move(a)...); }, args);
+}
+
+template <typename R>
+void Answer(ServerCall& call, Result<R>&& r) {
+  if (!r.ok()) return call.ReplyError(r.status());
+  call.Reply(*r);
+}
+inline void Answer(ServerCall& call, Status&& s) {
+  if (!s.ok()) return call.ReplyError(s);
+  call.ReplyNull();
+}
+
+// Builds the typed and generic handlers around `invoke(Base*, Tuple&, ServerCall&)`.
+template <typename Base, typename Tuple, typename Invoke>
+MethodDefinition MakeMethod(std::string name, std::string descriptor, std::vector<std::string> types,
+                            Invoke invoke) {
+  MethodDefinition m{std::move(name), std::move(descriptor), std::move(types), nullptr, nullptr};
+  m.handler = [invoke](ObjectInput& in, ServerCall& call) {
+    Tuple args;
+    if (!ReadArguments(in, &args)) return;
+    if (Base* target = call.ResolveTarget<Base>(in)) invoke(target, args, call);
+  };
+  m.generic = [invoke](ServiceBase* target, const std::vector<Value>& values, const RefTable& refs,
+                       ServerCall& call) {
+    Tuple args;
+    if (Status s = ArgsFromValues(values, refs, &args); !s.ok()) return call.ReplyError(s);
+    invoke(static_cast<Base*>(target), args, call);
+  };
+  return m;
+}
+
+}  // namespace internal
+
+// Synchronous method returning a value: Result<R> (Base::*)(Args...).
+template <typename Base, typename R, typename... Args>
+MethodDefinition Method(std::string name, std::string descriptor, std::vector<std::string> types,
+                        Result<R> (Base::*fn)(Args...)) {
+  using Tuple = std::tuple<std::decay_t<Args>...>;
+  return internal::MakeMethod<Base, Tuple>(
+      std::move(name), std::move(descriptor), std::move(types),
+      [fn](Base* target, Tuple& args, ServerCall& call) {
+        internal::Answer(call, internal::Apply(target, fn, args));
+      });
+}
+
+// Synchronous void method: Status (Base::*)(Args...); success answers null.
+template <typename Base, typename... Args>
+MethodDefinition Method(std::string name, std::string descriptor, std::vector<std::string> types,
+                        Status (Base::*fn)(Args...)) {
+  using Tuple = std::tuple<std::decay_t<Args>...>;
+  return internal::MakeMethod<Base, Tuple>(
+      std::move(name), std::move(descriptor), std::move(types),
+      [fn](Base* target, Tuple& args, ServerCall& call) {
+        internal::Answer(call, internal::Apply(target, fn, args));
+      });
+}
+
+namespace internal {
+template <typename T>
+struct IsResponder : std::false_type {};
+template <typename R>
+struct IsResponder<Responder<R>> : std::true_type {};
+// The decayed types of all but the last of Params, as a tuple.
+template <typename Params, size_t... I>
+auto LeadingTuple(std::index_sequence<I...>) -> std::tuple<std::decay_t<std::tuple_element_t<I, Params>>...>;
+}  // namespace internal
+
+// Asynchronous method: void (Base::*)(Args..., Responder<R>), answered through the Responder.
+template <typename Base, typename... Params>
+MethodDefinition AsyncMethod(std::string name, std::string descriptor, std::vector<std::string> types,
+                             void (Base::*fn)(Params...)) {
+  static_assert(sizeof...(Params) > 0, "an asynchronous method takes a Responder<R> last");
+  using All = std::tuple<Params...>;
+  using Reply = std::tuple_element_t<sizeof...(Params) - 1, All>;
+  static_assert(internal::IsResponder<Reply>::value, "an asynchronous method takes a Responder<R> last");
+  using Tuple = decltype(internal::LeadingTuple<All>(std::make_index_sequence<sizeof...(Params) - 1>()));
+  return internal::MakeMethod<Base, Tuple>(
+      std::move(name), std::move(descriptor), std::move(types),
+      [fn](Base* target, Tuple& args, ServerCall& call) {
+        std::apply([&](auto&... a) { (target->*fn)(std::move(a)..., Reply(std::move(call))); }, args);
+      });
+}
+
+}  // namespace dubbo::rpc

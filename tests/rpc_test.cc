@@ -1,0 +1,508 @@
+// The Dubbo protocol end to end on loopback: our client against our server, and hand-made frames
+// from a raw socket where the exact bytes matter.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <future>
+#include <thread>
+
+#include "codec/hessian2/codec.h"
+#include "common/hex.h"
+#include "rpc/dubbo_codec.h"
+#include "tests/support/rpc_fixtures.h"
+
+namespace dubbo::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+class RpcTest : public ::testing::Test {
+ protected:
+  void SetUp() override { StartServer({}); }
+
+  void StartServer(rpc::ServerOptions options, uint16_t port = 0) {
+    options.host = "127.0.0.1";
+    options.port = port;
+    if (options.io_threads == 0) options.io_threads = 2;
+    server_ = std::make_unique<rpc::Server>(options);
+    service_ = std::make_shared<DemoService>(&timers_);
+    ASSERT_TRUE(server_->Export(DemoService::Definition(), service_).ok());
+    ASSERT_TRUE(server_->Start().ok());
+  }
+
+  std::shared_ptr<rpc::Channel> Connect(rpc::ClientOptions options = {}) {
+    clients_.push_back(std::make_unique<rpc::Client>(options));
+    return clients_.back()->GetChannel("127.0.0.1:" + std::to_string(server_->port())).value();
+  }
+
+  static rpc::Invocation Hello(std::string name) {
+    return DemoCall("sayHello", "Ljava/lang/String;",
+                    [name](ObjectOutput& o) { WriteTyped(o, name); });
+  }
+  static rpc::Invocation SleepFor(int32_t ms, std::chrono::milliseconds timeout = 3000ms) {
+    return DemoCall("sleep", "I", [ms](ObjectOutput& o) { o.WriteInt(ms); }, timeout);
+  }
+
+  rpc::IoThreads timers_{1, "test-timers"};
+  std::unique_ptr<rpc::Server> server_;
+  std::shared_ptr<DemoService> service_;
+  std::vector<std::unique_ptr<rpc::Client>> clients_;
+};
+
+TEST_F(RpcTest, TypedCallRoundTrip) {
+  auto ch = Connect();
+  auto r = CallSync<std::string>(*ch, Hello("world"));
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(*r, "Hello world");
+  auto none = CallSync<std::optional<std::string>>(*ch, DemoCall("nothing", "", nullptr));
+  ASSERT_TRUE(none.ok()) << none.status();
+  EXPECT_FALSE(none->has_value());
+}
+
+TEST_F(RpcTest, ThousandsOfConcurrentCallsOnOneConnection) {
+  auto ch = Connect();
+  constexpr int kCalls = 5000;
+  std::atomic<int> correct{0};
+  std::atomic<int> done{0};
+  std::promise<void> all;
+  for (int i = 0; i < kCalls; ++i) {
+    const std::string name = "n" + std::to_string(i);
+    ch->Call(Hello(name), *SerializationRegistry::Global().Find(2), [&, name](rpc::RpcResult r) {
+      auto v = rpc::DecodeResult<std::string>(r);
+      if (v.ok() && *v == "Hello " + name) ++correct;
+      if (++done == kCalls) all.set_value();
+    });
+  }
+  ASSERT_EQ(all.get_future().wait_for(30s), std::future_status::ready);
+  EXPECT_EQ(correct.load(), kCalls);
+  EXPECT_EQ(server_->connections(), 1u);  // all of it on one shared connection
+}
+
+TEST_F(RpcTest, ResponsesCompleteOutOfOrderAndMatchById) {
+  auto ch = Connect();
+  std::mutex mu;
+  std::vector<int32_t> order;
+  std::promise<void> all;
+  const std::vector<int32_t> delays = {400, 300, 200, 100, 0};
+  for (int32_t ms : delays) {
+    ch->Call(SleepFor(ms), *SerializationRegistry::Global().Find(2), [&, ms](rpc::RpcResult r) {
+      auto v = rpc::DecodeResult<int32_t>(r);
+      std::lock_guard<std::mutex> lock(mu);
+      order.push_back(v.ok() && *v == ms ? ms : -1);
+      if (order.size() == delays.size()) all.set_value();
+    });
+  }
+  ASSERT_EQ(all.get_future().wait_for(10s), std::future_status::ready);
+  EXPECT_EQ(order, (std::vector<int32_t>{0, 100, 200, 300, 400}));
+}
+
+TEST_F(RpcTest, ServerTimeoutWhenSentButUnanswered) {
+  auto ch = Connect();
+  auto r = CallSync<int32_t>(*ch, SleepFor(2000, 200ms));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kServerTimeout) << r.status();
+}
+
+TEST_F(RpcTest, ClientTimeoutWhenTheRequestNeverLeaves) {
+  // A peer that accepts and never reads: a 32 MiB request cannot leave the socket buffers, and the
+  // small call queued behind it is never sent either.
+  asio::io_context io;
+  asio::ip::tcp::acceptor acceptor(io, {asio::ip::make_address("127.0.0.1"), 0});
+  rpc::ClientOptions options;
+  options.connection.payload = 64 << 20;
+  rpc::Client client(options);
+  auto ch = client.GetChannel("127.0.0.1:" + std::to_string(acceptor.local_endpoint().port())).value();
+  RawPeer silent;
+  ASSERT_TRUE(silent.Accept(acceptor).ok());
+  const std::string huge(32 << 20, 'x');
+  auto big = DemoCall("sayHello", "Ljava/lang/String;", [&](ObjectOutput& o) { o.WriteString(huge); }, 500ms);
+  std::promise<Status> first;
+  ch->Call(big, *SerializationRegistry::Global().Find(2), [&](rpc::RpcResult r) { first.set_value(r.status); });
+  auto small = CallSync<std::string>(*ch, Hello("behind"));
+  ASSERT_FALSE(small.ok());
+  EXPECT_EQ(small.status().code(), StatusCode::kClientTimeout) << small.status();
+  EXPECT_EQ(first.get_future().get().code(), StatusCode::kClientTimeout);
+}
+
+TEST_F(RpcTest, BusinessExceptionsTravelAsJavaThrowables) {
+  auto ch = Connect();
+  auto r = CallSync<std::string>(*ch, DemoCall("fail", "Ljava/lang/String;",
+                                               [](ObjectOutput& o) { o.WriteString("boom"); }));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kBizException);
+  ASSERT_NE(r.status().exception(), nullptr);
+  EXPECT_EQ(r.status().exception()->class_name, "java.lang.IllegalStateException");
+  EXPECT_EQ(r.status().message(), "java.lang.IllegalStateException: boom");
+}
+
+TEST_F(RpcTest, UnknownServiceAndMethodAreStatus70NamingThem) {
+  auto ch = Connect();
+  auto missing = Hello("x");
+  missing.interface = "com.example.Missing";
+  auto r = CallSync<std::string>(*ch, missing);
+  ASSERT_EQ(r.status().code(), StatusCode::kServiceError);
+  EXPECT_NE(r.status().message().find("Not found exported service: com.example.Missing:"), std::string::npos)
+      << r.status();
+  auto grouped = Hello("x");
+  grouped.group = "blue";
+  r = CallSync<std::string>(*ch, grouped);
+  ASSERT_EQ(r.status().code(), StatusCode::kServiceError);
+  EXPECT_NE(r.status().message().find("blue/org.apache.dubbo.demo.DemoService"), std::string::npos) << r.status();
+  r = CallSync<std::string>(*ch, DemoCall("nope", "I", [](ObjectOutput& o) { o.WriteInt(1); }));
+  ASSERT_EQ(r.status().code(), StatusCode::kServiceError);
+  EXPECT_NE(r.status().message().find("Not found method nope(I)"), std::string::npos) << r.status();
+}
+
+TEST_F(RpcTest, OversizeRequestAndResponse) {
+  // Response over the server's payload: status 25 at once, not a timeout.
+  server_.reset();
+  rpc::ServerOptions small;
+  small.payload = 1000;
+  StartServer(small);
+  auto ch = Connect();
+  auto r = CallSync<std::string>(*ch, DemoCall("big", "I", [](ObjectOutput& o) { o.WriteInt(5000); }));
+  ASSERT_EQ(r.status().code(), StatusCode::kSerializationError) << r.status();
+  EXPECT_NE(r.status().message().find("Data length too large"), std::string::npos);
+  // Request over the server's payload: refused before the body is buffered (status 40), and the
+  // connection keeps serving.
+  r = CallSync<std::string>(*ch, Hello(std::string(4000, 'y')));
+  ASSERT_EQ(r.status().code(), StatusCode::kBadRequest) << r.status();
+  EXPECT_EQ(CallSync<std::string>(*ch, Hello("again")).value(), "Hello again");
+  // Request over the client's payload: never sent.
+  rpc::ClientOptions tight;
+  tight.connection.payload = 300;
+  auto ch2 = Connect(tight);
+  r = CallSync<std::string>(*ch2, Hello(std::string(400, 'z')));
+  EXPECT_EQ(r.status().code(), StatusCode::kLimitExceeded) << r.status();
+  // Response over the client's payload: status 90 synthesised for that call.
+  r = CallSync<std::string>(*ch2, DemoCall("big", "I", [](ObjectOutput& o) { o.WriteInt(500); }));
+  EXPECT_EQ(r.status().code(), StatusCode::kClientError) << r.status();
+  EXPECT_EQ(CallSync<std::string>(*ch2, Hello("ok")).value(), "Hello ok");
+}
+
+TEST_F(RpcTest, OneWayRequestsAreNeverAnswered) {
+  RawPeer peer;
+  ASSERT_TRUE(peer.Connect(server_->port()).ok());
+  const std::string body = HessianBody([](hessian2::Writer& w) {
+    w.WriteString("2.0.2");
+    w.WriteString(kDemoInterface);
+    w.WriteString("0.0.0");
+    w.WriteString("record");
+    w.WriteString("Ljava/lang/String;");
+    w.WriteString("fire-and-forget");
+    w.WriteMapBegin("");
+    w.WriteMapEnd();
+  });
+  peer.Send(RequestFrame(41, body, 0x82));        // one-way
+  peer.Send(RequestFrame(42, SayHelloBody("x")));  // two-way
+  auto f = peer.Read();
+  ASSERT_TRUE(f.has_value());
+  EXPECT_EQ(f->header.id, 42);  // the first (and only) answer is the two-way call's
+  EXPECT_TRUE(service_->WaitRecorded(1, 5s));
+  EXPECT_EQ(service_->recorded(), std::vector<std::string>{"fire-and-forget"});
+  // A one-way call to an unknown method is not answered either.
+  const std::string unknown = HessianBody([](hessian2::Writer& w) {
+    w.WriteString("2.0.2");
+    w.WriteString("com.example.Missing");
+    w.WriteString("0.0.0");
+    w.WriteString("nope");
+    w.WriteString("");
+    w.WriteMapBegin("");
+    w.WriteMapEnd();
+  });
+  peer.Send(RequestFrame(43, unknown, 0x82));
+  peer.Send(RequestFrame(44, SayHelloBody("z")));
+  f = peer.Read();
+  ASSERT_TRUE(f.has_value());
+  EXPECT_EQ(f->header.id, 44);
+  // Through the client: a one-way invocation completes locally and the server runs it.
+  auto ch = Connect();
+  auto note = DemoCall("record", "Ljava/lang/String;", [](ObjectOutput& o) { o.WriteString("second"); });
+  note.one_way = true;
+  std::promise<Status> sent;
+  ch->Call(note, *SerializationRegistry::Global().Find(2), [&](rpc::RpcResult r) { sent.set_value(r.status); });
+  EXPECT_TRUE(sent.get_future().get().ok());
+  EXPECT_TRUE(service_->WaitRecorded(2, 5s));
+}
+
+TEST_F(RpcTest, ExactResponseBytesAndTheAttachmentVersionRule) {
+  RawPeer peer;
+  ASSERT_TRUE(peer.Connect(server_->port()).ok());
+  peer.Send(RequestFrame(0, SayHelloBody("world", "2.0.2")));
+  auto f = peer.Read();
+  ASSERT_TRUE(f.has_value());
+  EXPECT_EQ(f->header.flags, 0x02);
+  EXPECT_EQ(f->header.status, 20);
+  EXPECT_EQ(f->header.id, 0);
+  // Flag 4 (a Hessian int, 0x94), the value, then attachments with dubbo=2.0.2 — Java's bytes.
+  EXPECT_EQ(ToHex(f->body), "940b48656c6c6f20776f726c644805647562626f05322e302e325a");
+  // Old consumers (2.0.0, "2.5.3.6", "") only understand flags 0/1/2.
+  for (std::string version : {"2.0.0", "2.5.3.6", ""}) {
+    peer.Send(RequestFrame(-7, SayHelloBody("old", version)));
+    f = peer.Read();
+    ASSERT_TRUE(f.has_value()) << version;
+    EXPECT_EQ(f->header.id, -7);
+    EXPECT_EQ(ToHex(f->body), "910948656c6c6f206f6c64") << version;  // 1, "Hello old"
+  }
+}
+
+TEST_F(RpcTest, AcceptsWhatRealPeersSend) {
+  RawPeer a;
+  RawPeer b;
+  ASSERT_TRUE(a.Connect(server_->port()).ok());
+  ASSERT_TRUE(b.Connect(server_->port()).ok());
+  auto body = [](std::function<void(hessian2::Writer&)> version, std::function<void(hessian2::Writer&)> attachments,
+                 bool trailing) {
+    return HessianBody([&](hessian2::Writer& w) {
+      w.WriteString("2.0.2");
+      w.WriteString(kDemoInterface);
+      version(w);
+      w.WriteString("sayHello");
+      w.WriteString("Ljava/lang/String;");
+      w.WriteString("peer");
+      attachments(w);
+      if (trailing) w.WriteNull();  // dubbo-go appends an extra null
+    });
+  };
+  auto typed_map = [](hessian2::Writer& w) {  // hessian.js clients send 'M' java.util.HashMap
+    w.WriteMapBegin("java.util.HashMap");
+    w.WriteString("timeout");
+    w.WriteInt(5);  // dubbo-js: seconds, as a number
+    w.WriteMapEnd();
+  };
+  auto plain_map = [](hessian2::Writer& w) {
+    w.WriteMapBegin("");
+    w.WriteString("timeout");
+    w.WriteString("3000");
+    w.WriteMapEnd();
+  };
+  const std::vector<std::function<void(hessian2::Writer&)>> versions = {
+      [](hessian2::Writer& w) { w.WriteNull(); }, [](hessian2::Writer& w) { w.WriteString(""); },
+      [](hessian2::Writer& w) { w.WriteString("0.0.0"); }, [](hessian2::Writer& w) { w.WriteString("*"); }};
+  int64_t id = 0;
+  for (const auto& v : versions) {
+    for (bool trailing : {false, true}) {
+      // The same ids on two connections, including 0 and negative ones.
+      for (RawPeer* p : {&a, &b}) {
+        p->Send(RequestFrame(id, body(v, trailing ? typed_map : plain_map, trailing)));
+        auto f = p->Read();
+        ASSERT_TRUE(f.has_value());
+        EXPECT_EQ(f->header.id, id);
+        EXPECT_EQ(f->header.status, 20) << rpc::DecodeErrorMessage(SerializationRegistry::Global().Find(2), f->body);
+      }
+      id = id == 0 ? -1 : id * 2;
+    }
+  }
+}
+
+TEST_F(RpcTest, AnswersWithTheRequestsSerialization) {
+  auto ch = Connect();
+  std::promise<rpc::RpcResult> got;
+  ch->Call(Hello("mp"), *SerializationRegistry::Global().Find(27),
+           [&](rpc::RpcResult r) { got.set_value(std::move(r)); });
+  auto r = got.get_future().get();
+  ASSERT_TRUE(r.status.ok()) << r.status;
+  EXPECT_EQ(r.serialization, 27);
+  EXPECT_EQ(rpc::DecodeResult<std::string>(r).value(), "Hello mp");
+}
+
+TEST_F(RpcTest, MalformedFramesCloseOnlyTheirConnection) {
+  auto ch = Connect();
+  RawPeer bad;
+  ASSERT_TRUE(bad.Connect(server_->port()).ok());
+  bad.Send(std::string("GET / HTTP/1.1\r\n\r\n"));
+  EXPECT_TRUE(bad.WaitClosed(5s));
+  // A well-framed request with an undecodable body is answered 40 and the connection stays.
+  RawPeer garbled;
+  ASSERT_TRUE(garbled.Connect(server_->port()).ok());
+  garbled.Send(RequestFrame(9, std::string("\x05" "2.0.2" "\x40\x40", 8)));
+  auto f = garbled.Read();
+  ASSERT_TRUE(f.has_value());
+  EXPECT_EQ(f->header.status, 40);
+  EXPECT_NE(rpc::DecodeErrorMessage(SerializationRegistry::Global().Find(2), f->body)
+                .find("Fail to decode request due to: hessian2: unknown lead byte 0x40 at offset 6"),
+            std::string::npos);
+  garbled.Send(RequestFrame(10, SayHelloBody("still")));
+  f = garbled.Read();
+  ASSERT_TRUE(f.has_value());
+  EXPECT_EQ(f->header.status, 20);
+  // Unknown serialization id: status 40 naming it.
+  garbled.Send(RequestFrame(11, SayHelloBody("x"), 0xc0 | 9));
+  f = garbled.Read();
+  ASSERT_TRUE(f.has_value());
+  EXPECT_EQ(f->header.status, 40);
+  // Other connections never noticed.
+  EXPECT_EQ(CallSync<std::string>(*ch, Hello("fine")).value(), "Hello fine");
+}
+
+TEST_F(RpcTest, HeartbeatsInBothDirections) {
+  // A consumer's heartbeat is answered with the same id, event flag and a null body.
+  RawPeer peer;
+  ASSERT_TRUE(peer.Connect(server_->port()).ok());
+  peer.Send(RequestFrame(77, "N", 0xe2));
+  auto f = peer.Read();
+  ASSERT_TRUE(f.has_value());
+  EXPECT_EQ(f->header.flags, 0x22);
+  EXPECT_EQ(f->header.status, 20);
+  EXPECT_EQ(f->header.id, 77);
+  EXPECT_EQ(f->body, "N");
+  // Our client sends heartbeats when nothing was read for `heartbeat`, and answers a provider's.
+  asio::io_context io;
+  asio::ip::tcp::acceptor acceptor(io, {asio::ip::make_address("127.0.0.1"), 0});
+  rpc::ClientOptions options;
+  options.connection.heartbeat = 100ms;
+  rpc::Client client(options);
+  auto ch = client.GetChannel("127.0.0.1:" + std::to_string(acceptor.local_endpoint().port())).value();
+  RawPeer provider;
+  ASSERT_TRUE(provider.Accept(acceptor).ok());
+  auto hb = provider.Read(2s);
+  ASSERT_TRUE(hb.has_value());
+  EXPECT_EQ(hb->header.flags, 0xe2);
+  EXPECT_EQ(hb->body, "N");
+  provider.Send(RequestFrame(5, "N", 0xe2));  // a 2.6.x provider's heartbeat
+  bool answered = false;
+  for (int i = 0; i < 10 && !answered; ++i) {
+    auto g = provider.Read(2s);
+    ASSERT_TRUE(g.has_value());
+    answered = g->header.id == 5 && g->header.flags == 0x22;
+  }
+  EXPECT_TRUE(answered);
+}
+
+TEST_F(RpcTest, IdleConnectionsAreClosed) {
+  server_.reset();
+  rpc::ServerOptions options;
+  options.idle_timeout = 300ms;
+  StartServer(options);
+  RawPeer idle;
+  ASSERT_TRUE(idle.Connect(server_->port()).ok());
+  EXPECT_TRUE(idle.WaitClosed(3s));
+}
+
+TEST_F(RpcTest, EchoAndGenericInvoke) {
+  auto ch = Connect();
+  auto echo = DemoCall("$echo", "Ljava/lang/Object;", [](ObjectOutput& o) { o.WriteString("ping"); });
+  EXPECT_EQ(CallSync<std::string>(*ch, echo).value(), "ping");
+  auto inv = rpc::GenericInvocation(std::string(kDemoInterface), "sayHello", {"java.lang.String"},
+                                    {Value::String("generic")});
+  auto r = CallSync<Value>(*ch, inv);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(*r, Value::String("Hello generic"));
+  // Without parameter types a unique method name is enough; wrong argument types say why.
+  inv = rpc::GenericInvocation(std::string(kDemoInterface), "sleep", {}, {Value::Int(1)});
+  EXPECT_EQ(CallSync<Value>(*ch, inv).value(), Value::Int(1));
+  inv = rpc::GenericInvocation(std::string(kDemoInterface), "sleep", {"int"}, {Value::String("x")});
+  auto bad = CallSync<Value>(*ch, inv);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("argument 0"), std::string::npos) << bad.status();
+}
+
+TEST_F(RpcTest, WorkerPoolRejectsBeyondItsBoundWithStatus100) {
+  server_.reset();
+  rpc::ServerOptions options;
+  options.threads = 1;
+  options.queues = 0;
+  StartServer(options);
+  auto ch = Connect();
+  // The only worker is held by a blocking call: the next request is refused at once.
+  std::promise<Result<int32_t>> blocked;
+  ch->Call(DemoCall("block", "I", [](ObjectOutput& o) { o.WriteInt(800); }),
+           *SerializationRegistry::Global().Find(2),
+           [&](rpc::RpcResult r) { blocked.set_value(rpc::DecodeResult<int32_t>(r)); });
+  ASSERT_TRUE(service_->WaitBlocked(5s));
+  const auto start = std::chrono::steady_clock::now();
+  auto r = CallSync<std::string>(*ch, Hello("refused"));
+  EXPECT_EQ(r.status().code(), StatusCode::kThreadPoolExhausted) << r.status();
+  EXPECT_NE(r.status().message().find("thread pool is exhausted"), std::string::npos);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 500ms);  // answered, not timed out
+  EXPECT_EQ(blocked.get_future().get().value(), 800);
+  // The worker frees its slot just after its reply leaves; then calls are admitted again.
+  Result<std::string> later = Status(StatusCode::kThreadPoolExhausted, "not yet");
+  for (int i = 0; i < 200 && later.status().code() == StatusCode::kThreadPoolExhausted; ++i) {
+    later = CallSync<std::string>(*ch, Hello("later"));
+    if (!later.ok()) std::this_thread::sleep_for(5ms);
+  }
+  EXPECT_EQ(later.value_or(""), "Hello later") << later.status();
+}
+
+TEST_F(RpcTest, GracefulShutdownAnswersEveryCallInFlight) {
+  auto ch = Connect();
+  constexpr int kCalls = 50;
+  std::atomic<int> ok{0};
+  std::atomic<int> done{0};
+  std::promise<void> all;
+  for (int i = 0; i < kCalls; ++i) {
+    ch->Call(SleepFor(300), *SerializationRegistry::Global().Find(2), [&](rpc::RpcResult r) {
+      if (rpc::DecodeResult<int32_t>(r).ok()) ++ok;
+      if (++done == kCalls) all.set_value();
+    });
+  }
+  while (server_->in_flight() < kCalls) std::this_thread::sleep_for(1ms);
+  bool hook_ran = false;
+  server_->AddShutdownHook([&] { hook_ran = true; });
+  server_->Shutdown(5s);
+  EXPECT_TRUE(hook_ran);
+  ASSERT_EQ(all.get_future().wait_for(10s), std::future_status::ready);
+  EXPECT_EQ(ok.load(), kCalls);
+  EXPECT_FALSE(ch->IsAvailable());  // the "R" event (then the close) took it out of rotation
+}
+
+TEST_F(RpcTest, ClientReconnectsAfterTheServerRestarts) {
+  auto ch = Connect();
+  ASSERT_EQ(CallSync<std::string>(*ch, Hello("before")).value(), "Hello before");
+  const uint16_t port = server_->port();
+  server_->Shutdown(0ms);
+  server_.reset();
+  // While the provider is down, calls fail at once with the cause instead of waiting.
+  auto down = CallSync<std::string>(*ch, Hello("down"));
+  ASSERT_FALSE(down.ok());
+  EXPECT_TRUE(down.status().code() == StatusCode::kUnavailable ||
+              down.status().code() == StatusCode::kChannelInactive)
+      << down.status();
+  StartServer({}, port);
+  Result<std::string> after = Status(StatusCode::kUnavailable, "not yet");
+  for (int i = 0; i < 100 && !after.ok(); ++i) {
+    after = CallSync<std::string>(*ch, Hello("after"));
+    if (!after.ok()) std::this_thread::sleep_for(50ms);
+  }
+  ASSERT_TRUE(after.ok()) << after.status();
+  EXPECT_EQ(*after, "Hello after");
+}
+
+TEST(FrameTest, VersionRuleAndDescriptors) {
+  SerializationRegistry::Global().RegisterBuiltins();
+  EXPECT_EQ(rpc::DubboVersionNumber("2.0.2"), 2000200);
+  EXPECT_EQ(rpc::DubboVersionNumber("2.6.3"), 2060300);
+  EXPECT_EQ(rpc::DubboVersionNumber("2.5.3.6"), 2050306);
+  EXPECT_EQ(rpc::DubboVersionNumber("3.0.0-SNAPSHOT"), 3000000);
+  EXPECT_TRUE(rpc::SupportsResponseAttachments("2.0.2"));
+  EXPECT_TRUE(rpc::SupportsResponseAttachments("2.0.99"));
+  EXPECT_FALSE(rpc::SupportsResponseAttachments("2.0.0"));
+  EXPECT_FALSE(rpc::SupportsResponseAttachments("2.5.3.6"));
+  EXPECT_FALSE(rpc::SupportsResponseAttachments("2.6.5"));
+  EXPECT_FALSE(rpc::SupportsResponseAttachments(""));
+  auto parts = rpc::SplitDescriptor("Ljava/lang/String;I[J[[Ljava/util/List;Z");
+  ASSERT_TRUE(parts.ok());
+  EXPECT_EQ(*parts, (std::vector<std::string_view>{"Ljava/lang/String;", "I", "[J", "[[Ljava/util/List;", "Z"}));
+  EXPECT_EQ(rpc::SplitDescriptor("Ljava/lang/String").status().message(),
+            "parameter descriptor \"Ljava/lang/String\" has an unterminated class name at offset 0");
+  EXPECT_EQ(rpc::DescriptorOf("java.lang.String"), "Ljava/lang/String;");
+  EXPECT_EQ(rpc::DescriptorOf("int[]"), "[I");
+  EXPECT_EQ(rpc::DescriptorOf("long"), "J");
+  // The hand-assembled request vector of the reference: header DA BB C2 00, id 0, length 0xB6.
+  std::string frame;
+  rpc::Invocation inv;
+  inv.interface = "org.apache.dubbo.demo.DemoService";
+  inv.method = "sayHello";
+  inv.descriptor = "Ljava/lang/String;";
+  inv.arguments = rpc::MakeArguments([](ObjectOutput& o) { o.WriteString("world"); });
+  ASSERT_TRUE(rpc::AppendRequestFrame(inv, *SerializationRegistry::Global().Find(2), 0, 0, &frame).ok());
+  EXPECT_EQ(ToHex(frame.substr(0, 12)), "dabbc2000000000000000000");
+  auto h = rpc::DecodeHeader(frame).value();
+  EXPECT_EQ(static_cast<size_t>(h.body_length), frame.size() - 16);
+  EXPECT_EQ(rpc::DecodeHeader(std::string("\xda\xbc") + std::string(14, '\0')).status().message(),
+            "bad magic 0xdabc (expected 0xdabb)");
+}
+
+}  // namespace
+}  // namespace dubbo::testing
