@@ -1,0 +1,35 @@
+// Helpers shared by the registry implementations (file, ZooKeeper); not part of the public API.
+// Stateless functions, thread-safe.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/url.h"
+
+namespace dubbo::registry::internal {
+
+// Dubbo's categories (RegistryConstants) and the list a subscription reads by default.
+inline constexpr std::string_view kProvidersCategory = "providers";
+inline constexpr std::string_view kConsumersCategory = "consumers";
+inline constexpr std::string_view kRoutersCategory = "routers";
+inline constexpr std::string_view kConfiguratorsCategory = "configurators";
+
+// Splits a comma list as Dubbo's COMMA_SPLIT_PATTERN ("\\s*[,]+\\s*") does, dropping empty items.
+std::vector<std::string> SplitCommaList(std::string_view s);
+
+// Java's URL.getParameter(key, boolean): absent or empty gives `fallback`, anything else
+// Boolean.parseBoolean (only "true", in any case, is true — so enabled=no means disabled).
+bool GetJavaBool(const Url& url, std::string_view key, bool fallback);
+
+// The category directories a subscription or lookup of `url` reads, as ZookeeperRegistry's
+// toCategoriesPath: the URL's `category` list ("*" anywhere = all four), else `fallback`.
+// Items Dubbo uses only for matching ("-routers") are not directories and are left out.
+std::vector<std::string> CategoriesOf(const Url& url, const std::vector<std::string>& fallback);
+
+// Whether `name` can be one path component of the layout: not empty, no '/', no NUL, not
+// starting with '.' (hidden names are reserved for temporary files, and "." / ".." escape).
+bool IsSafeName(std::string_view name);
+
+}  // namespace dubbo::registry::internal
