@@ -87,6 +87,18 @@ void Client::RemoveChannel(const std::string& address) {
   ch->Close();
 }
 
+void Client::RemoveChannelIfUnused(const std::string& address) {
+  std::shared_ptr<Channel> ch;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = channels_.find(address);
+    if (it == channels_.end() || it->second.use_count() > 1) return;
+    ch = std::move(it->second);
+    channels_.erase(it);
+  }
+  ch->Close();
+}
+
 // --- Channel -------------------------------------------------------------------------------------
 
 Channel::Channel(std::string address, std::string host, uint16_t port, const ClientOptions& options,

@@ -50,6 +50,9 @@ class Client {
   Result<std::shared_ptr<Channel>> GetChannel(const std::string& address);
   // Closes and forgets the channel (the provider left the registry).
   void RemoveChannel(const std::string& address);
+  // The same, only when no one but the client holds the channel: connections are shared by every
+  // service a provider exports.
+  void RemoveChannelIfUnused(const std::string& address);
   const ClientOptions& options() const { return options_; }
 
  private:

@@ -42,3 +42,7 @@ void IoThreads::Stop() {
 }
 
 }  // namespace dubbo::rpc
+
+namespace dubbo::rpc {
+bool OnIoThread() { return t_pool != nullptr; }
+}  // namespace dubbo::rpc

@@ -1,0 +1,282 @@
+#include "rpc/application.h"
+
+#include <ifaddrs.h>
+#include <netinet/in.h>
+#include <unistd.h>
+
+#include <arpa/inet.h>
+
+#include <chrono>
+#include <cstdlib>
+
+#include "cluster/cluster_invoker.h"
+#include "cluster/directory.h"
+#include "common/log.h"
+#include "registry/registry.h"
+#include "rpc/client.h"
+#include "rpc/server.h"
+
+namespace dubbo {
+
+namespace {
+
+constexpr std::string_view kRelease = "dubbo-cpp-0.1.0";
+
+// The address other processes reach this one at: the bind address when it is specific, else
+// $DUBBO_IP_TO_REGISTRY (as Java honours it), else the first non-loopback IPv4, else loopback.
+std::string RegisteredHost(const std::string& bind) {
+  if (!bind.empty() && bind != "0.0.0.0" && bind != "::") return bind;
+  if (const char* env = std::getenv("DUBBO_IP_TO_REGISTRY"); env != nullptr && *env != '\0') return env;
+  std::string found = "127.0.0.1";
+  ifaddrs* addrs = nullptr;
+  if (getifaddrs(&addrs) == 0) {
+    for (ifaddrs* a = addrs; a != nullptr; a = a->ifa_next) {
+      if (a->ifa_addr == nullptr || a->ifa_addr->sa_family != AF_INET) continue;
+      const auto* in = reinterpret_cast<const sockaddr_in*>(a->ifa_addr);
+      char text[INET_ADDRSTRLEN];
+      inet_ntop(AF_INET, &in->sin_addr, text, sizeof text);
+      if (std::string_view(text).rfind("127.", 0) != 0) {
+        found = text;
+        break;
+      }
+    }
+    freeifaddrs(addrs);
+  }
+  return found;
+}
+
+std::string NowMillisText() {
+  return std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count());
+}
+
+// defaults < configured for every service < configured for this interface < code.
+Parameters Layer(const Parameters& all, const std::map<std::string, Parameters>& per_interface,
+                 const std::string& interface, const Parameters& code) {
+  Parameters p = all;
+  if (auto it = per_interface.find(interface); it != per_interface.end()) {
+    for (const auto& [k, v] : it->second) p[k] = v;
+  }
+  for (const auto& [k, v] : code) p[k] = v;
+  return p;
+}
+
+int64_t IntParam(const Parameters& p, const std::string& key, int64_t fallback) {
+  auto it = p.find(key);
+  if (it == p.end() || it->second.empty()) return fallback;
+  return std::strtoll(it->second.c_str(), nullptr, 10);
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Application>> Application::Create(ApplicationConfig config) {
+  RegisterBuiltins();
+  std::unique_ptr<Application> app(new Application(std::move(config)));
+  if (!app->config_.registry.empty()) {
+    DUBBO_ASSIGN_OR_RETURN(app->registry_, registry::OpenRegistry(app->config_.registry));
+  }
+  rpc::ClientOptions options;
+  const Parameters& c = app->config_.consumer;
+  options.connect_timeout = std::chrono::milliseconds(IntParam(c, "connect.timeout", 3000));
+  options.connections = static_cast<size_t>(std::max<int64_t>(1, IntParam(c, "connections", 1)));
+  options.connection.payload = static_cast<uint32_t>(IntParam(c, "payload", rpc::kDefaultPayload));
+  options.connection.heartbeat = std::chrono::milliseconds(IntParam(c, "heartbeat", 60000));
+  options.connection.idle_timeout = std::chrono::milliseconds(IntParam(c, "heartbeat.timeout", 180000));
+  app->client_ = std::make_shared<rpc::Client>(options);
+  return app;
+}
+
+Application::Application(ApplicationConfig config) : config_(std::move(config)) {}
+
+Application::~Application() { Stop(); }
+
+Url Application::ProviderUrl(const rpc::ServiceDefinition& def, const Parameters& params) const {
+  const std::string bind = config_.protocol.count("host") ? config_.protocol.at("host") : "0.0.0.0";
+  Url url("dubbo", RegisteredHost(bind), server_ ? server_->port() : 0, def.interface_name());
+  url.Set("anyhost", bind == "0.0.0.0" ? "true" : "false")
+      .Set("application", config_.name)
+      .Set("deprecated", "false")
+      .Set("dubbo", "2.0.2")
+      .Set("dynamic", "true")
+      .Set("generic", "false")
+      .Set("interface", def.interface_name())
+      .Set("methods", def.MethodNames())
+      .Set("pid", std::to_string(getpid()))
+      .Set("release", std::string(kRelease))
+      .Set("side", "provider")
+      .Set("timestamp", NowMillisText());
+  for (const auto& [k, v] : params) {
+    if (!v.empty()) url.Set(k, v);
+  }
+  return url;
+}
+
+Url Application::ConsumerUrl(const std::string& interface, const Parameters& params) const {
+  Url url("consumer", RegisteredHost(""), 0, interface);
+  url.Set("application", config_.name)
+      .Set("category", "providers,configurators,routers")  // what the subscription watches
+      .Set("check", "false")
+      .Set("dubbo", "2.0.2")
+      .Set("interface", interface)
+      .Set("pid", std::to_string(getpid()))
+      .Set("release", std::string(kRelease))
+      .Set("side", "consumer")
+      .Set("timestamp", NowMillisText());
+  for (const auto& [k, v] : params) {
+    if (!v.empty()) url.Set(k, v);
+  }
+  return url;
+}
+
+Status Application::Export(std::shared_ptr<const rpc::ServiceDefinition> definition,
+                           std::shared_ptr<rpc::ServiceBase> impl, Parameters params) {
+  if (!definition || !impl) return Status(StatusCode::kInvalidArgument, "Export needs a definition and an implementation");
+  std::lock_guard<std::mutex> lock(mu_);
+  if (stopped_) return Status(StatusCode::kCancelled, "application stopped");
+  Exported e{definition, impl, Layer(config_.provider, config_.services, definition->interface_name(), params), Url()};
+  if (started_) {
+    DUBBO_RETURN_IF_ERROR(server_->Export(e.definition, e.impl, Param(e.params, "version"), Param(e.params, "group")));
+    e.url = ProviderUrl(*e.definition, e.params);
+    DUBBO_RETURN_IF_ERROR(RegisterProvider(e.url));
+  }
+  exported_.push_back(std::move(e));
+  return Status::Ok();
+}
+
+Status Application::RegisterProvider(const Url& url) {
+  if (!registry_ || url.Get("register", "true") == "false") return Status::Ok();
+  return registry_->Register(url).WithContext("registering " + url.ToString());
+}
+
+Status Application::Start() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (started_) return Status::Ok();
+  if (stopped_) return Status(StatusCode::kCancelled, "application stopped");
+  if (!exported_.empty()) {
+    const Parameters& p = config_.protocol;
+    rpc::ServerOptions options;
+    if (p.count("host")) options.host = p.at("host");
+    options.port = static_cast<uint16_t>(IntParam(p, "port", 20880));
+    options.io_threads = static_cast<size_t>(IntParam(p, "iothreads", 0));
+    options.threads = static_cast<size_t>(IntParam(p, "threads", 0));
+    if (p.count("dispatcher")) options.dispatcher = p.at("dispatcher");
+    options.queues = static_cast<size_t>(IntParam(p, "queues", 0));
+    options.payload = static_cast<uint32_t>(IntParam(p, "payload", rpc::kDefaultPayload));
+    options.idle_timeout = std::chrono::milliseconds(IntParam(p, "heartbeat.timeout", 180000));
+    options.shutdown_wait = std::chrono::milliseconds(IntParam(p, "shutdown.wait", 10000));
+    server_ = std::make_unique<rpc::Server>(options);
+    for (const auto& e : exported_) {
+      DUBBO_RETURN_IF_ERROR(server_->Export(e.definition, e.impl, Param(e.params, "version"), Param(e.params, "group")));
+    }
+    DUBBO_RETURN_IF_ERROR(server_->Start());
+    // Unregister before the read-only event, so consumers stop choosing this provider first.
+    server_->AddShutdownHook([this] {
+      std::vector<Url> urls;
+      {
+        std::lock_guard<std::mutex> l(mu_);
+        for (const auto& e : exported_) urls.push_back(e.url);
+      }
+      if (registry_) {
+        for (const auto& u : urls) (void)registry_->Unregister(u);
+      }
+    });
+    // Registered only now: a provider announces itself once it can answer.
+    for (auto& e : exported_) {
+      e.url = ProviderUrl(*e.definition, e.params);
+      DUBBO_RETURN_IF_ERROR(RegisterProvider(e.url));
+    }
+  }
+  started_ = true;
+  return Status::Ok();
+}
+
+Result<std::shared_ptr<rpc::Invoker>> Application::Refer(const std::string& interface, Parameters params) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (stopped_) return Status(StatusCode::kCancelled, "application stopped");
+  const Parameters p = Layer(config_.consumer, config_.references, interface, params);
+  Url consumer = ConsumerUrl(interface, p);
+  std::shared_ptr<cluster::Directory> directory;
+  if (const std::string direct = Param(p, "url"); !direct.empty()) {
+    cluster::InvokerList invokers;
+    size_t start = 0;
+    while (start <= direct.size()) {
+      const size_t end = std::min(direct.find(';', start), direct.size());
+      const std::string one = direct.substr(start, end - start);
+      start = end + 1;
+      if (one.empty()) continue;
+      DUBBO_ASSIGN_OR_RETURN(Url provider, Url::Parse(one));
+      if (provider.path().empty()) provider.set_path(interface);
+      provider.Set("interface", interface);
+      DUBBO_ASSIGN_OR_RETURN(auto invoker,
+                             rpc::ChannelInvoker::Create(cluster::MergeProviderUrl(provider, consumer), *client_));
+      invokers.push_back(std::move(invoker));
+    }
+    directory = std::make_shared<cluster::StaticDirectory>(consumer, std::move(invokers));
+  } else {
+    if (!registry_) {
+      return Status(StatusCode::kInvalidArgument,
+                    "no registry configured and no url= given for " + interface);
+    }
+    DUBBO_ASSIGN_OR_RETURN(directory, cluster::RegistryDirectory::Create(consumer, registry_, client_));
+    if (consumer.Get("register", "true") != "false") {
+      Url registered = consumer;
+      registered.Set("category", "consumers");
+      if (Status s = registry_->Register(registered); s.ok()) {
+        consumer_urls_.push_back(registered);
+      } else {
+        LogWarning() << "could not register consumer " << registered.ToString() << ": " << s;
+      }
+    }
+  }
+  if (Param(p, "check") != "false" && directory->List()->empty()) {
+    directory->Destroy();
+    return Status(StatusCode::kUnavailable, "No provider available for the service " + consumer.ServiceKey() +
+                                                " from " + directory->Source() +
+                                                " (check=true; set check=false to refer anyway)");
+  }
+  directories_.push_back(directory);
+  DUBBO_ASSIGN_OR_RETURN(auto invoker, cluster::JoinCluster(directory));
+  return std::shared_ptr<rpc::Invoker>(std::move(invoker));
+}
+
+void Application::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stopped_) return;
+    stopped_ = true;
+  }
+  if (server_) server_->Shutdown();
+  std::vector<Url> consumers;
+  std::vector<std::shared_ptr<cluster::Directory>> directories;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    consumers.swap(consumer_urls_);
+    directories.swap(directories_);
+  }
+  if (registry_) {
+    for (const auto& u : consumers) (void)registry_->Unregister(u);
+  }
+  for (auto& d : directories) d->Destroy();
+  if (registry_) registry_->Close();
+}
+
+uint16_t Application::port() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return server_ ? server_->port() : 0;
+}
+
+std::vector<Url> Application::ProviderUrls() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<Url> urls;
+  for (const auto& e : exported_) urls.push_back(e.url);
+  return urls;
+}
+
+void RegisterBuiltins() {
+  SerializationRegistry::Global().RegisterBuiltins();
+  registry::RegisterBuiltinRegistries();
+  cluster::RegisterBuiltinClusters();
+}
+
+}  // namespace dubbo

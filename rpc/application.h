@@ -1,0 +1,143 @@
+// Application: the user-facing API. One per process: it exports services on one Dubbo port,
+// registers them in a registry once ready, refers to remote services through the cluster layer,
+// and stops gracefully.
+//
+//   auto app = dubbo::Application::Create({.name = "greeter", .registry = "file://"}).value();
+//   app->Export(std::make_shared<GreeterImpl>(), {{"version", "1.0.0"}});
+//   app->Start();
+//   auto greeter = app->Refer<DemoServiceStub>({{"timeout", "3000"}}).value();
+//   auto reply = greeter.SayHello("world");
+//
+// Every option is a Dubbo URL parameter with Dubbo's name and default: service parameters
+// (version, group, weight, token, timeout, ...) become the provider URL; reference parameters
+// (url, version, group, timeout, retries, loadbalance, cluster, serialization, check, ...) the
+// consumer URL. They can come from code or from a dubbo.properties file (ApplicationConfig::Load):
+// code wins over the file, the file over the defaults.
+//
+// Thread-safe. Stop() must not be called from a handler or an I/O thread.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+#include "common/url.h"
+#include "rpc/invoker.h"
+#include "rpc/service.h"
+
+namespace dubbo {
+
+namespace cluster {
+class Directory;
+}
+namespace registry {
+class Registry;
+}
+namespace rpc {
+class Client;
+class Server;
+}  // namespace rpc
+
+using Parameters = Url::Parameters;
+
+struct ApplicationConfig {
+  std::string name = "dubbo-cpp";
+  // "zookeeper://host:port", "file:///dir", "file://" (the embedded default directory), or ""
+  // for none (direct connections only).
+  std::string registry;
+  // dubbo.protocol.*: host (bind address, default 0.0.0.0), port (20880; 0 = any free port),
+  // iothreads, threads, dispatcher, queues, payload, heartbeat, serialization ...
+  Parameters protocol;
+  // dubbo.provider.* / dubbo.consumer.*: defaults for every service / reference.
+  Parameters provider;
+  Parameters consumer;
+  // dubbo.service.<interface>.* / dubbo.reference.<interface>.*.
+  std::map<std::string, Parameters> services;
+  std::map<std::string, Parameters> references;
+
+  // Reads a dubbo.properties file (Java Properties syntax: key=value or key: value, # and !
+  // comments). Unknown keys are errors naming file:line.
+  static Result<ApplicationConfig> Load(const std::string& path);
+};
+
+class Application {
+ public:
+  static Result<std::unique_ptr<Application>> Create(ApplicationConfig config);
+  ~Application();
+  Application(const Application&) = delete;
+  Application& operator=(const Application&) = delete;
+
+  // Exports `impl` (after Start(), or at once when already started). The provider URL is built
+  // from the definition, the protocol and `params` over the configured defaults.
+  Status Export(std::shared_ptr<const rpc::ServiceDefinition> definition,
+                std::shared_ptr<rpc::ServiceBase> impl, Parameters params = {});
+  // For generated provider bases (static Definition()).
+  template <typename Impl>
+  Status Export(std::shared_ptr<Impl> impl, Parameters params = {}) {
+    return Export(Impl::Definition(), std::move(impl), std::move(params));
+  }
+
+  // The invoker for `interface`: `url=dubbo://host:port[;dubbo://...]` connects directly, else the
+  // registry's providers. With check=true (default) a reference with no provider fails.
+  Result<std::shared_ptr<rpc::Invoker>> Refer(const std::string& interface, Parameters params = {});
+  // For generated stubs (static kInterface; constructed from invoker, version, group).
+  template <typename Stub>
+  Result<Stub> Refer(Parameters params = {}) {
+    const std::string version = Param(params, "version");
+    const std::string group = Param(params, "group");
+    DUBBO_ASSIGN_OR_RETURN(auto invoker, Refer(std::string(Stub::kInterface), std::move(params)));
+    return version.empty() && group.empty() ? Stub(invoker) : Stub(invoker, version, group);
+  }
+
+  // Starts serving exported services and registers them.
+  Status Start();
+  // Graceful: unregisters, sends the read-only event, finishes calls in flight (up to
+  // `dubbo.service.shutdown.wait`, default 10 s), closes; then closes references. Idempotent.
+  void Stop();
+
+  // The port the protocol server listens on (after Start()).
+  uint16_t port() const;
+  const std::string& name() const { return config_.name; }
+  // The registry (null when none is configured).
+  const std::shared_ptr<registry::Registry>& registry() const { return registry_; }
+  // The URLs registered for exported services (after Start()).
+  std::vector<Url> ProviderUrls() const;
+
+ private:
+  explicit Application(ApplicationConfig config);
+  static std::string Param(const Parameters& p, const std::string& key) {
+    auto it = p.find(key);
+    return it == p.end() ? std::string() : it->second;
+  }
+  Url ProviderUrl(const rpc::ServiceDefinition& def, const Parameters& params) const;
+  Url ConsumerUrl(const std::string& interface, const Parameters& params) const;
+  Status RegisterProvider(const Url& url);
+
+  struct Exported {
+    std::shared_ptr<const rpc::ServiceDefinition> definition;
+    std::shared_ptr<rpc::ServiceBase> impl;
+    Parameters params;
+    Url url;  // once started
+  };
+
+  ApplicationConfig config_;
+  mutable std::mutex mu_;
+  std::shared_ptr<registry::Registry> registry_;
+  std::unique_ptr<rpc::Server> server_;
+  std::shared_ptr<rpc::Client> client_;
+  std::vector<Exported> exported_;
+  std::vector<std::shared_ptr<cluster::Directory>> directories_;
+  std::vector<Url> consumer_urls_;
+  bool started_ = false;
+  bool stopped_ = false;
+};
+
+// Registers every built-in plugin: serializations, registries, load balancers, cluster
+// strategies and filters. Idempotent; Application::Create calls it.
+void RegisterBuiltins();
+
+}  // namespace dubbo
