@@ -1,5 +1,6 @@
 #include "codec/hessian2/reader.h"
 
+#include <array>
 #include <cstring>
 #include <limits>
 
@@ -11,7 +12,7 @@ constexpr size_t kNone = std::string_view::npos;
 
 // The kind of value a lead byte starts; kRef for 0x51. `valid` is false for bytes that start
 // nothing ('C' is handled before this is asked).
-Value::Kind KindOfLead(uint8_t b, bool* valid) {
+constexpr Value::Kind ComputeKindOfLead(uint8_t b, bool* valid) {
   *valid = true;
   if (b <= 0x1f || (b >= 0x30 && b <= 0x33) || b == 'R' || b == 'S') return Value::Kind::kString;
   if ((b >= 0x20 && b <= 0x2f) || (b >= 0x34 && b <= 0x37) || b == 'A' || b == 'B')
@@ -28,6 +29,26 @@ Value::Kind KindOfLead(uint8_t b, bool* valid) {
   if (b == 0x51) return Value::Kind::kRef;
   *valid = false;
   return Value::Kind::kNull;
+}
+
+// ComputeKindOfLead for every byte, so the hot PeekKind is one load.
+struct LeadInfo {
+  Value::Kind kind;
+  bool valid;
+};
+constexpr std::array<LeadInfo, 256> kLeadTable = [] {
+  std::array<LeadInfo, 256> t{};
+  for (size_t b = 0; b < t.size(); ++b) {
+    bool valid = false;
+    const Value::Kind kind = ComputeKindOfLead(static_cast<uint8_t>(b), &valid);
+    t[b] = {kind, valid};
+  }
+  return t;
+}();
+
+inline Value::Kind KindOfLead(uint8_t b, bool* valid) {
+  *valid = kLeadTable[b].valid;
+  return kLeadTable[b].kind;
 }
 
 bool IsStringLead(uint8_t b) {
@@ -115,11 +136,17 @@ void Reader::FailExpected(size_t offset, std::string_view expected, uint8_t lead
   FailAt(offset, m);
 }
 
+namespace {
+// Need()'s failure, kept out of line so the check itself inlines into its callers.
+[[gnu::cold, gnu::noinline]] void FailNeed(Reader& r, size_t n, std::string_view what) {
+  r.Fail("unexpected end of input: " + std::string(what) + " needs " + std::to_string(n) +
+         " bytes, " + std::to_string(r.remaining()) + " left");
+}
+}  // namespace
+
 bool Reader::Need(size_t n, std::string_view what) {
-  if (!ok()) return false;
-  if (end_ - pos_ >= n) return true;
-  FailAt(pos_, "unexpected end of input: " + std::string(what) + " needs " + std::to_string(n) +
-                   " bytes, " + std::to_string(end_ - pos_) + " left");
+  if (ok() && end_ - pos_ >= n) [[likely]] return true;
+  if (ok()) FailNeed(*this, n, what);
   return false;
 }
 
@@ -315,7 +342,36 @@ bool Reader::AppendChars(size_t units, std::string* out, uint32_t* pending_high)
     pos_ += units;
     return true;
   }
-  for (size_t u = 0; u < units;) {
+  const auto* in = reinterpret_cast<const uint8_t*>(input_.data());
+  size_t u = 0;
+  while (u < units) {
+    // Fast path: a run of characters whose Hessian bytes are already their UTF-8 bytes (ASCII and
+    // shortest-form 2- and 3-byte sequences outside the surrogates) is copied in one append.
+    // Anything else, including malformed input, is left to the character-by-character code below.
+    if (*pending_high == 0) {
+      const size_t start = pos_;
+      while (u < units && pos_ < end_) {
+        const size_t left = end_ - pos_;
+        const uint8_t b = in[pos_];
+        if (b < 0x80) {
+          ++pos_;
+        } else if (b >= 0xC2 && b <= 0xDF) {
+          if (left < 2 || (in[pos_ + 1] & 0xC0) != 0x80) break;
+          pos_ += 2;
+        } else if ((b & 0xF0) == 0xE0) {
+          if (left < 3 || (in[pos_ + 1] & 0xC0) != 0x80 || (in[pos_ + 2] & 0xC0) != 0x80) break;
+          const uint32_t cp =
+              ((b & 0x0Fu) << 12) | ((in[pos_ + 1] & 0x3Fu) << 6) | (in[pos_ + 2] & 0x3Fu);
+          if (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF)) break;
+          pos_ += 3;
+        } else {
+          break;
+        }
+        ++u;
+      }
+      if (pos_ > start) out->append(input_.data() + start, pos_ - start);
+      if (u >= units) break;
+    }
     if (!Need(1, "string character")) return false;
     const size_t at = pos_;
     const uint8_t b = NextByte();
@@ -526,6 +582,7 @@ uint32_t Reader::TakeSlot(size_t lead_offset) {
     }
     return replay_next_++;
   }
+  if (slots_.capacity() == 0) slots_.reserve(16);  // not 1, 2, 4, 8, 16 for a small message
   slots_.push_back({static_cast<uint32_t>(lead_offset), true});
   return static_cast<uint32_t>(slots_.size() - 1);
 }
@@ -535,6 +592,7 @@ bool Reader::PushFrame(FrameKind kind, int64_t remaining, uint32_t slot) {
     FailAt(pos_, "nesting deeper than " + std::to_string(limits_.max_depth) + " levels");
     return false;
   }
+  if (frames_.capacity() == 0) frames_.reserve(8);
   frames_.push_back({kind, remaining, slot, pending_return_, pending_saved_next_});
   pending_return_ = kNone;
   return true;
