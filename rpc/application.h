@@ -75,22 +75,32 @@ class Application {
   // from the definition, the protocol and `params` over the configured defaults.
   Status Export(std::shared_ptr<const rpc::ServiceDefinition> definition,
                 std::shared_ptr<rpc::ServiceBase> impl, Parameters params = {});
-  // For generated provider bases (static Definition()).
+  // For generated provider bases (static Definition()); the IDL's @version and @group are the
+  // defaults.
   template <typename Impl>
   Status Export(std::shared_ptr<Impl> impl, Parameters params = {}) {
+    if constexpr (requires { Impl::kDefaultVersion; Impl::kDefaultGroup; }) {
+      if (!params.count("version") && !Impl::kDefaultVersion.empty()) params["version"] = std::string(Impl::kDefaultVersion);
+      if (!params.count("group") && !Impl::kDefaultGroup.empty()) params["group"] = std::string(Impl::kDefaultGroup);
+    }
     return Export(Impl::Definition(), std::move(impl), std::move(params));
   }
 
   // The invoker for `interface`: `url=dubbo://host:port[;dubbo://...]` connects directly, else the
   // registry's providers. With check=true (default) a reference with no provider fails.
   Result<std::shared_ptr<rpc::Invoker>> Refer(const std::string& interface, Parameters params = {});
-  // For generated stubs (static kInterface; constructed from invoker, version, group).
+  // For generated stubs (static kInterface; constructed from invoker, version, group); the IDL's
+  // @version and @group are the defaults.
   template <typename Stub>
   Result<Stub> Refer(Parameters params = {}) {
+    if constexpr (requires { Stub::kDefaultVersion; Stub::kDefaultGroup; }) {
+      if (!params.count("version") && !Stub::kDefaultVersion.empty()) params["version"] = std::string(Stub::kDefaultVersion);
+      if (!params.count("group") && !Stub::kDefaultGroup.empty()) params["group"] = std::string(Stub::kDefaultGroup);
+    }
     const std::string version = Param(params, "version");
     const std::string group = Param(params, "group");
     DUBBO_ASSIGN_OR_RETURN(auto invoker, Refer(std::string(Stub::kInterface), std::move(params)));
-    return version.empty() && group.empty() ? Stub(invoker) : Stub(invoker, version, group);
+    return Stub(invoker, version, group);
   }
 
   // Starts serving exported services and registers them.

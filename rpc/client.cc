@@ -69,7 +69,7 @@ Result<std::shared_ptr<Channel>> Client::GetChannel(const std::string& address) 
   if (!url.ok() || url->host().empty() || url->port() == 0) {
     return Status(StatusCode::kInvalidArgument, "bad provider address \"" + address + "\" (expected host:port)");
   }
-  auto ch = std::make_shared<Channel>(address, url->host(), url->port(), options_, *io_);
+  auto ch = std::make_shared<Channel>(address, url->host(), url->port(), options_, io_);
   channels_[address] = ch;
   ch->Start();
   return ch;
@@ -102,10 +102,10 @@ void Client::RemoveChannelIfUnused(const std::string& address) {
 // --- Channel -------------------------------------------------------------------------------------
 
 Channel::Channel(std::string address, std::string host, uint16_t port, const ClientOptions& options,
-                 IoThreads& io)
-    : address_(std::move(address)), host_(std::move(host)), port_(port), options_(options) {
+                 std::shared_ptr<IoThreads> io)
+    : address_(std::move(address)), host_(std::move(host)), port_(port), options_(options), io_(std::move(io)) {
   const size_t n = std::max<size_t>(1, options_.connections);
-  for (size_t i = 0; i < n; ++i) slots_.push_back(std::make_unique<Slot>(io.Next()));
+  for (size_t i = 0; i < n; ++i) slots_.push_back(std::make_unique<Slot>(io_->Next()));
 }
 
 Channel::~Channel() = default;

@@ -64,8 +64,9 @@ class Client {
 
 class Channel : public std::enable_shared_from_this<Channel> {
  public:
+  // The channel keeps `io` alive: stubs may outlive the client that made them.
   Channel(std::string address, std::string host, uint16_t port, const ClientOptions& options,
-          IoThreads& io);
+          std::shared_ptr<IoThreads> io);
   ~Channel();
 
   // Starts connecting every connection of the channel.
@@ -98,6 +99,7 @@ class Channel : public std::enable_shared_from_this<Channel> {
   std::string host_;
   uint16_t port_;
   ClientOptions options_;
+  std::shared_ptr<IoThreads> io_;
   std::vector<std::unique_ptr<Slot>> slots_;
   std::atomic<size_t> next_slot_{0};
   std::atomic<bool> closed_{false};

@@ -25,7 +25,23 @@ IoThreads::IoThreads(size_t count, std::string name) {
   }
 }
 
-IoThreads::~IoThreads() { Stop(); }
+IoThreads::~IoThreads() {
+  if (!InPool()) {
+    Stop();
+    return;
+  }
+  // Destroyed from inside a handler on one of our threads: stop everything, and let a detached
+  // thread join the threads (this one included, once its handler returns) and free the contexts.
+  for (auto& g : guards_) g.reset();
+  for (auto& c : contexts_) c->stop();
+  stopped_ = true;
+  auto contexts = std::make_shared<std::vector<std::unique_ptr<asio::io_context>>>(std::move(contexts_));
+  auto threads = std::make_shared<std::vector<std::thread>>(std::move(threads_));
+  std::thread([contexts, threads] {
+    for (auto& t : *threads)
+      if (t.joinable()) t.join();
+  }).detach();
+}
 
 asio::io_context& IoThreads::Next() {
   return *contexts_[next_.fetch_add(1, std::memory_order_relaxed) % contexts_.size()];
@@ -34,6 +50,10 @@ asio::io_context& IoThreads::Next() {
 bool IoThreads::InPool() const { return t_pool == this; }
 
 void IoThreads::Stop() {
+  if (InPool()) {  // cannot join ourselves: stop, and leave the joining to the destructor
+    for (auto& c : contexts_) c->stop();
+    return;
+  }
   if (stopped_.exchange(true)) return;
   for (auto& g : guards_) g.reset();
   for (auto& c : contexts_) c->stop();

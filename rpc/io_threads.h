@@ -1,6 +1,8 @@
 // IoThreads: N threads, each running its own io_context (shard-per-core: a connection lives on
 // one context and never hops threads). Started by the constructor, stopped and joined by Stop()
-// or the destructor. Thread-safe.
+// or the destructor. The last reference may be dropped on one of its own threads (a late reply
+// finishing there): teardown then moves to a reaper thread, since a thread cannot join itself
+// nor destroy the context it is running. Thread-safe.
 #pragma once
 
 #include <asio/executor_work_guard.hpp>
@@ -27,7 +29,8 @@ class IoThreads {
   asio::io_context& Next();
   // True on one of this pool's threads.
   bool InPool() const;
-  // Stops every context and joins the threads; idempotent. Must not run on a pool thread.
+  // Stops every context and joins the threads; idempotent. On a pool thread it only stops them
+  // (the destructor finishes the job).
   void Stop();
 
  private:

@@ -380,10 +380,13 @@ Status ServerCore::Start() {
 }
 
 void ServerCore::Accept(size_t index) {
-  auto self = shared_from_this();
+  // Pending operations live inside the io_contexts this core owns: holding the core strongly
+  // from them would be a cycle.
+  std::weak_ptr<ServerCore> weak = shared_from_this();
   asio::io_context& io = io_->Next();
-  acceptors_[index]->async_accept(io, [self, index, &io](std::error_code ec, asio::ip::tcp::socket socket) {
-    if (ec == asio::error::operation_aborted || self->stopped_.load()) return;
+  acceptors_[index]->async_accept(io, [weak, index, &io](std::error_code ec, asio::ip::tcp::socket socket) {
+    auto self = weak.lock();
+    if (!self || ec == asio::error::operation_aborted || self->stopped_.load()) return;
     if (!ec) {
       ConnectionOptions co;
       co.payload = self->options_.payload;
@@ -395,10 +398,12 @@ void ServerCore::Accept(size_t index) {
         std::lock_guard<std::mutex> lock(self->conn_mu_);
         self->connections_.insert(conn);
       }
-      std::weak_ptr<Connection> weak = conn;
-      conn->Start([self, weak](const Status&) {
-        std::lock_guard<std::mutex> lock(self->conn_mu_);
-        if (auto c = weak.lock()) self->connections_.erase(c);
+      std::weak_ptr<Connection> weak_conn = conn;
+      conn->Start([weak, weak_conn](const Status&) {
+        auto core = weak.lock();
+        if (!core) return;
+        std::lock_guard<std::mutex> lock(core->conn_mu_);
+        if (auto c = weak_conn.lock()) core->connections_.erase(c);
       });
       if (self->draining_.load()) {
         std::string frame;
