@@ -1,7 +1,11 @@
 // Test support: running peer programs (java, node, shell) and reading/writing vector files.
 #pragma once
 
+#include <sys/types.h>
+
+#include <chrono>
 #include <map>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -34,6 +38,38 @@ class TempDir {
 using VectorFile = std::vector<std::pair<std::string, std::string>>;
 VectorFile ReadVectorFile(const std::string& path);
 void WriteVectorFile(const std::string& path, const VectorFile& vectors);
+
+// A child process with its stdin and stdout on pipes (stderr is inherited). Stopped with SIGTERM,
+// then SIGKILL, by the destructor unless it was waited for; closing its stdin also lets peers
+// that watch it (dubbo_provider.js) exit, so even a test process that dies leaves none behind.
+class ChildProcess {
+ public:
+  explicit ChildProcess(const std::vector<std::string>& argv);
+  ~ChildProcess();
+  ChildProcess(const ChildProcess&) = delete;
+  ChildProcess& operator=(const ChildProcess&) = delete;
+
+  bool started() const { return pid_ > 0; }
+  const std::string& error() const { return error_; }
+  pid_t pid() const { return pid_; }
+
+  // The next line of the child's stdout; nullopt at EOF or when `timeout` passes first.
+  std::optional<std::string> ReadLine(std::chrono::milliseconds timeout);
+  // Reads lines until one equals `line`; the lines read before it are appended to `seen`.
+  bool WaitForLine(const std::string& line, std::chrono::milliseconds timeout,
+                   std::vector<std::string>* seen = nullptr);
+  void Signal(int signal);
+  // Waits for the child to exit: its exit status (128 + signal when killed), or nullopt on timeout.
+  std::optional<int> Wait(std::chrono::milliseconds timeout);
+
+ private:
+  pid_t pid_ = -1;
+  int stdin_ = -1;
+  int stdout_ = -1;
+  std::optional<int> exit_status_;
+  std::string error_;
+  std::string buffered_;
+};
 
 // Quotes `s` for /bin/sh.
 std::string ShellQuote(const std::string& s);
