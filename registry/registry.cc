@@ -4,6 +4,7 @@
 
 #include "registry/file_registry.h"
 #include "registry/internal.h"
+#include "registry/zookeeper_registry.h"
 
 namespace dubbo::registry {
 
@@ -115,6 +116,7 @@ void RegisterBuiltinRegistries() {
   // Only names not taken yet, so a replacement registered by the application survives.
   auto& factories = RegistryFactories();
   if (!factories.Contains("file")) factories.Register("file", OpenFileRegistry);
+  if (!factories.Contains("zookeeper")) factories.Register("zookeeper", OpenZookeeperRegistry);
 }
 
 Result<std::shared_ptr<Registry>> OpenRegistry(const Url& url) {

@@ -74,7 +74,10 @@ Result<std::unique_ptr<Application>> Application::Create(ApplicationConfig confi
   RegisterBuiltins();
   std::unique_ptr<Application> app(new Application(std::move(config)));
   if (!app->config_.registry.empty()) {
-    DUBBO_ASSIGN_OR_RETURN(app->registry_, registry::OpenRegistry(app->config_.registry));
+    DUBBO_ASSIGN_OR_RETURN(Url registry_url, Url::Parse(app->config_.registry));
+    // Dubbo names the local cache file after the application.
+    if (!registry_url.Has("application")) registry_url.Set("application", app->config_.name);
+    DUBBO_ASSIGN_OR_RETURN(app->registry_, registry::OpenRegistry(registry_url));
   }
   rpc::ClientOptions options;
   const Parameters& c = app->config_.consumer;

@@ -8,10 +8,12 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <functional>
 #include <iostream>
+#include <future>
 #include <mutex>
 #include <sstream>
 #include <string>
@@ -20,9 +22,12 @@
 #include "common/url.h"
 #include "registry/file_registry.h"
 #include "registry/internal.h"
+#include "registry/cache_file.h"
 #include "registry/registry.h"
+#include "registry/zookeeper_registry.h"
 #include "tests/support/process.h"
 #include "tests/support/registry_fixtures.h"
+#include "tests/support/zookeeper_server.h"
 
 namespace dubbo::registry {
 namespace {
@@ -94,6 +99,10 @@ class Notifications {
   std::vector<Url> latest() {
     std::lock_guard<std::mutex> lock(mu_);
     return lists_.empty() ? std::vector<Url>() : lists_.back();
+  }
+  std::vector<std::vector<Url>> lists() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return lists_;
   }
 
  private:
@@ -857,6 +866,535 @@ TEST_F(FileRegistryTest, DefaultDirectoryIsPrivateToTheUser) {
   EXPECT_TRUE(std::filesystem::exists(dir + "/" + root + "/" + kDemo + "/providers/" + FileRegistryEntryName(p)));
   (*registry)->Close();
   std::filesystem::remove_all(dir + "/" + root);
+}
+
+
+// ---------------------------------------------------------------------------------------------
+// The ZooKeeper registry's own rules, against the real server (tests/support/zookeeper_server.h):
+// Dubbo's layout and node names, sessions, outages, the cache file, retries.
+
+TEST(ZookeeperAddressTest, ConnectStringFromAddressAndBackups) {
+  auto hosts = [](const std::string& url) { return ZookeeperConnectString(MustParse(url)).value_or("error"); };
+  EXPECT_EQ(hosts("zookeeper://10.0.0.1:2181"), "10.0.0.1:2181");
+  EXPECT_EQ(hosts("zookeeper://10.0.0.1"), "10.0.0.1:2181");
+  EXPECT_EQ(hosts("zookeeper://h1:2181?backup=h2:2182,h3"), "h1:2181,h2:2182,h3:2181");
+  EXPECT_EQ(hosts("zookeeper://h1:2181,h2:2182/org.apache.dubbo.registry.RegistryService"), "h1:2181,h2:2182");
+  EXPECT_EQ(hosts("zookeeper://h1:2181,h2:2182?backup=h2:2182, h4:1"), "h1:2181,h2:2182,h4:1");
+  EXPECT_EQ(hosts("zookeeper://[::1]:2181"), "[::1]:2181");
+  EXPECT_FALSE(ZookeeperConnectString(MustParse("zookeeper://?backup=h2")).ok());
+}
+
+TEST(ZookeeperAddressTest, CacheFileNamedAfterApplicationAndRegistry) {
+  const char* home = std::getenv("HOME");
+  const std::string saved = home != nullptr ? home : "";
+  ::setenv("HOME", "/home/someone", 1);
+  EXPECT_EQ(ZookeeperCacheFilePath(MustParse("zookeeper://10.0.0.1:2181?application=demo-consumer")),
+            "/home/someone/.dubbo/dubbo-registry-demo-consumer-10.0.0.1-2181.cache");
+  EXPECT_EQ(ZookeeperCacheFilePath(MustParse("zookeeper://10.0.0.1?backup=h2:1&application=demo")),
+            "/home/someone/.dubbo/dubbo-registry-demo-10.0.0.1-2181.cache");
+  EXPECT_EQ(ZookeeperCacheFilePath(MustParse("zookeeper://10.0.0.1:2181")),
+            "/home/someone/.dubbo/dubbo-registry-10.0.0.1-2181.cache");
+  EXPECT_EQ(ZookeeperCacheFilePath(MustParse("zookeeper://10.0.0.1:2181?file=/var/cache/x.cache")), "/var/cache/x.cache");
+  EXPECT_EQ(ZookeeperCacheFilePath(MustParse("zookeeper://10.0.0.1:2181?file-cache=false&application=a")), "");
+  if (home != nullptr) {
+    ::setenv("HOME", saved.c_str(), 1);
+  } else {
+    ::unsetenv("HOME");
+  }
+}
+
+TEST(ZookeeperAddressTest, BadParametersAreRejected) {
+  for (const char* url : {"zookeeper://127.0.0.1:1?session=soon", "zookeeper://127.0.0.1:1?retry.period=0",
+                          "zookeeper://127.0.0.1:1?notify.delay=-1", "zookeeper://127.0.0.1:1?group=a/../b",
+                          "zookeeper://127.0.0.1:1?timeout=x"}) {
+    auto r = OpenRegistry(url);
+    EXPECT_FALSE(r.ok()) << url;
+    if (!r.ok()) {
+      EXPECT_NE(r.status().message().find("127.0.0.1:1"), std::string::npos) << r.status();
+    }
+  }
+  EXPECT_TRUE(RegistryFactories().Contains("zookeeper"));
+}
+
+TEST(RegistryCacheFileTest, JavaPropertiesEscaping) {
+  // Properties.store: '=' ':' '#' '!' and '\' escaped, space only in keys (or leading in values),
+  // everything outside printable ASCII as \uXXXX of its UTF-16 units.
+  EXPECT_EQ(EscapeJavaProperty("g/com.foo.Bar:1.0.0", true), "g/com.foo.Bar\\:1.0.0");
+  EXPECT_EQ(EscapeJavaProperty("a b=c#d!e\\f\tg", true), "a\\ b\\=c\\#d\\!e\\\\f\\tg");
+  EXPECT_EQ(EscapeJavaProperty(" a b", false), "\\ a b");
+  EXPECT_EQ(EscapeJavaProperty("caf\xc3\xa9 \xf0\x9f\x98\x80\x7f", false), "caf\\u00E9 \\uD83D\\uDE00\\u007F");
+  const std::string value = "dubbo://1.2.3.4:20880/x?remark=caf\xc3\xa9 a:b=c#d!e\\ \xf0\x9f\x98\x80";
+  const std::string text = FormatJavaProperties({{"g/x:1.0", value}, {"k y", " lead"}}, "Dubbo Registry Cache");
+  auto parsed = ParseJavaProperties(text);
+  EXPECT_EQ(parsed, (std::map<std::string, std::string>{{"g/x:1.0", value}, {"k y", " lead"}})) << text;
+
+  // What Java's Properties.load accepts besides: ':' and whitespace separators, comments,
+  // continuation lines, CRLF, Latin-1 bytes.
+  EXPECT_EQ(ParseJavaProperties("! comment\r\n  # another\na:1\nb 2\nc = 3 \\\n    4\nd=\\u0041\\n\ne=\xe9\n"),
+            (std::map<std::string, std::string>{
+                {"a", "1"}, {"b", "2"}, {"c", "3 4"}, {"d", "A\n"}, {"e", "\xc3\xa9"}}));
+}
+
+TEST(RegistryCacheFileTest, SavesMergeWithOtherWritersAndLoadBack) {
+  testing::TempDir dir;
+  const std::string path = dir.File("sub/dubbo-registry-app-h-2181.cache");
+  RegistryCacheFile a(path);
+  RegistryCacheFile b(path);
+  EXPECT_FALSE(a.Get("x").has_value());
+  EXPECT_TRUE(a.Put("x", "dubbo://1.1.1.1:1/x empty://1.1.1.1/x?category=routers"));
+  EXPECT_FALSE(a.Put("x", "dubbo://1.1.1.1:1/x empty://1.1.1.1/x?category=routers"));
+  EXPECT_TRUE(a.dirty());
+  ASSERT_TRUE(a.Save().ok());
+  EXPECT_FALSE(a.dirty());
+  EXPECT_TRUE(b.Put("y", "dubbo://2.2.2.2:2/y"));
+  ASSERT_TRUE(b.Save().ok());  // keeps a's entry, written after b loaded
+  RegistryCacheFile c(path);
+  EXPECT_EQ(c.Get("x").value_or(""), "dubbo://1.1.1.1:1/x empty://1.1.1.1/x?category=routers");
+  EXPECT_EQ(Strings(c.GetUrls("x")), std::vector<std::string>{"dubbo://1.1.1.1:1/x"});  // no empty://
+  EXPECT_EQ(c.Get("y").value_or(""), "dubbo://2.2.2.2:2/y");
+  EXPECT_TRUE(std::filesystem::exists(path + ".lock"));
+  for (const auto& e : std::filesystem::directory_iterator(dir.File("sub"))) {
+    EXPECT_EQ(e.path().filename().string().find(".tmp."), std::string::npos) << e.path();
+  }
+}
+
+// Polls `pred` until it holds; false after `timeout`.
+bool Eventually(const std::function<bool()>& pred, Millis timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!pred()) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(20ms);
+  }
+  return true;
+}
+
+Millis Since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration_cast<Millis>(std::chrono::steady_clock::now() - start);
+}
+
+std::vector<std::string> Lines(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) lines.push_back(line);
+  return lines;
+}
+
+// "#" + Java's Date.toString(): "#Sat Nov 21 21:16:20 UTC 2026" (the zone name varies).
+bool IsJavaDateComment(const std::string& line) {
+  auto is = [](char c, char kind) {
+    switch (kind) {
+      case 'A':
+        return c >= 'A' && c <= 'Z';
+      case 'a':
+        return c >= 'a' && c <= 'z';
+      case '9':
+        return c >= '0' && c <= '9';
+      default:
+        return c == kind;
+    }
+  };
+  const std::string head = "#Aaa Aaa 99 99:99:99 ";
+  if (line.size() < head.size() + 6) return false;
+  for (size_t i = 0; i < head.size(); ++i)
+    if (!is(line[i], head[i])) return false;
+  const std::string year = line.substr(line.size() - 5);
+  const std::string zone = line.substr(head.size(), line.size() - head.size() - 5);
+  return year[0] == ' ' && is(year[1], '9') && is(year[2], '9') && is(year[3], '9') && is(year[4], '9') &&
+         !zone.empty() && zone.find(' ') == std::string::npos;
+}
+
+class ZookeeperRegistryTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string error;
+    server_ = testing::ZooKeeperServer::Shared(&error);
+    ASSERT_NE(server_, nullptr) << error;  // a failure, not a skip: the server is a test dependency
+    static int counter = 0;
+    root_ = "zk-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter++);
+  }
+  void TearDown() override {
+    // A test that stopped the server leaves it running for the next one.
+    std::string error;
+    if (server_ != nullptr && !server_->running()) {
+      EXPECT_TRUE(server_->Start(&error)) << error;
+    }
+  }
+
+  std::string Address(const std::string& credentials = "") const {
+    return "zookeeper://" + credentials + server_->address() + "?application=zk-test&group=" + root_ +
+           "&file=" + cache_file();
+  }
+  std::shared_ptr<Registry> Open(const std::string& extra = "", const std::string& credentials = "") {
+    auto registry = OpenRegistry(Address(credentials) + extra);
+    EXPECT_TRUE(registry.ok()) << registry.status();
+    return registry.ok() ? *registry : nullptr;
+  }
+  std::unique_ptr<testing::ZkTestClient> Client() {
+    std::string error;
+    auto client = testing::ZkTestClient::Connect(server_->address(), &error);
+    EXPECT_NE(client, nullptr) << error;
+    return client;
+  }
+  std::string ServicePath(const std::string& interface = kDemo) const { return "/" + root_ + "/" + UrlEncode(interface); }
+  std::string NodePath(const Url& url) const {
+    return ServicePath(url.Get("interface")) + "/" + url.Get("category", "providers") + "/" +
+           UrlEncode(url.ToFullString());
+  }
+  std::string cache_file() const { return dir_.File("dubbo-registry-zk-test.cache"); }
+
+  testing::ZooKeeperServer* server_ = nullptr;
+  std::string root_;
+  testing::TempDir dir_;
+};
+
+TEST_F(ZookeeperRegistryTest, LayoutAndNodeNamesAreDubbos) {
+  auto registry = Open();
+  ASSERT_TRUE(registry);
+  // Values with spaces and reserved characters: the whole URL is encoded once, as URLEncoder does.
+  const Url p = Provider(kDemo, 20880, "remark=hello world&tag=a/b?c");
+  const Url persistent = Provider(kDemo, 20881, "dynamic=false");
+  const Url c = Consumer(kDemo, "category=consumers&check=false&pid=42&timestamp=1");
+  for (const Url& u : {p, persistent, c}) ASSERT_TRUE(registry->Register(u).ok());
+  Notifications n;
+  ASSERT_TRUE(registry->Subscribe(Consumer(kDemo), n.Listener()).ok());
+  EXPECT_EQ(Strings(n.latest()), Strings({p, persistent}));
+
+  auto client = Client();
+  ASSERT_TRUE(client);
+  EXPECT_EQ(client->Children("/" + root_), std::vector<std::string>{kDemo});
+  // Subscribing created the categories it watches, as Dubbo's consumers do.
+  EXPECT_EQ(client->Children(ServicePath()),
+            (std::vector<std::string>{"configurators", "consumers", "providers", "routers"}));
+  std::vector<std::string> providers = {UrlEncode(p.ToFullString()), UrlEncode(persistent.ToFullString())};
+  std::sort(providers.begin(), providers.end());
+  EXPECT_EQ(client->Children(ServicePath() + "/providers"), providers);
+  EXPECT_EQ(client->Children(ServicePath() + "/consumers"), std::vector<std::string>{UrlEncode(c.ToFullString())});
+  const std::string name = UrlEncode(p.ToFullString());
+  EXPECT_EQ(name.rfind("dubbo%3A%2F%2F127.0.0.1%3A20880%2Forg.apache.dubbo.demo.DemoService%3Fanyhost%3Dtrue%26", 0), 0u)
+      << name;
+  EXPECT_NE(name.find("%26remark%3Dhello+world%26"), std::string::npos) << name;
+  EXPECT_NE(name.find("%26tag%3Da%2Fb%3Fc%26"), std::string::npos) << name;
+
+  const auto session = ZookeeperRegistrySession(*registry);
+  ASSERT_TRUE(session.has_value());
+  struct Stat st {};
+  ASSERT_TRUE(client->Exists(NodePath(p), &st));
+  EXPECT_EQ(st.ephemeralOwner, session->id);
+  ASSERT_TRUE(client->Exists(NodePath(c), &st));
+  EXPECT_EQ(st.ephemeralOwner, session->id);
+  ASSERT_TRUE(client->Exists(NodePath(persistent), &st));
+  EXPECT_EQ(st.ephemeralOwner, 0);
+  ASSERT_TRUE(client->Exists(ServicePath() + "/providers", &st));
+  EXPECT_EQ(st.ephemeralOwner, 0);
+
+  registry->Close();
+  EXPECT_FALSE(client->Exists(NodePath(p)));
+  EXPECT_FALSE(client->Exists(NodePath(c)));
+  EXPECT_TRUE(client->Exists(NodePath(persistent)));
+}
+
+TEST_F(ZookeeperRegistryTest, NestedRootAndNodesOtherClientsWrite) {
+  root_ += "/apps/dubbo";
+  auto registry = Open();
+  ASSERT_TRUE(registry);
+  Notifications n;
+  ASSERT_TRUE(registry->Subscribe(Consumer(kDemo), n.Listener()).ok());
+  auto client = Client();
+  ASSERT_TRUE(client);
+  // JavaScript clients encode spaces as %20 and some tools write lowercase hex: URLDecoder takes both.
+  const Url js = Provider(kDemo, 1, "remark=hello world");
+  std::string name = UrlEncode(js.ToFullString());
+  name.replace(name.find("hello+world"), 11, "hello%20world");
+  name.replace(name.find("%3A%2F%2F"), 9, "%3a%2f%2f");
+  ASSERT_EQ(client->Create(ServicePath() + "/providers/" + name, ZOO_EPHEMERAL), ZOK);
+  ASSERT_TRUE(n.AwaitHas(js));
+  EXPECT_EQ(Strings(n.latest()), Strings({js}));
+  // Not URLs: ignored.
+  ASSERT_EQ(client->Create(ServicePath() + "/providers/leader-lock", ZOO_EPHEMERAL), ZOK);
+  const Url p2 = Provider(kDemo, 2);
+  ASSERT_TRUE(registry->Register(p2).ok());
+  ASSERT_TRUE(n.AwaitHas(p2));
+  EXPECT_EQ(Strings(n.latest()), Strings({js, p2}));
+  EXPECT_EQ(registry->ListServices().value_or(std::vector<std::string>()), std::vector<std::string>{kDemo});
+}
+
+TEST_F(ZookeeperRegistryTest, StaleEphemeralOfAnotherSessionIsReplaced) {
+  const Url p = Provider(kDemo, 20880);
+  auto stale = Client();
+  ASSERT_TRUE(stale);
+  ASSERT_EQ(stale->Create(NodePath(p), ZOO_EPHEMERAL), ZOK);
+  auto registry = Open();
+  ASSERT_TRUE(registry);
+  ASSERT_TRUE(registry->Register(p).ok());
+  const auto session = ZookeeperRegistrySession(*registry);
+  ASSERT_TRUE(session.has_value());
+  auto client = Client();
+  ASSERT_TRUE(client);
+  struct Stat st {};
+  ASSERT_TRUE(client->Exists(NodePath(p), &st));
+  EXPECT_EQ(st.ephemeralOwner, session->id);
+  EXPECT_NE(st.ephemeralOwner, stale->session_id());
+  stale.reset();  // the old session ends: the node is the registry's now, and stays
+  ASSERT_TRUE(client->Exists(NodePath(p), &st));
+  EXPECT_EQ(st.ephemeralOwner, session->id);
+  // Registering again in the same session keeps the node.
+  ASSERT_TRUE(registry->Register(p).ok());
+  ASSERT_TRUE(client->Exists(NodePath(p), &st));
+  EXPECT_EQ(st.ephemeralOwner, session->id);
+}
+
+TEST_F(ZookeeperRegistryTest, DigestAuthWithCreatorOnlyAcl) {
+  auto registry = Open("", "alice:secret@");
+  ASSERT_TRUE(registry);
+  const Url p = Provider(kDemo, 20880);
+  ASSERT_TRUE(registry->Register(p).ok());
+
+  auto anonymous = Client();
+  ASSERT_TRUE(anonymous);
+  EXPECT_TRUE(anonymous->Exists(NodePath(p)));  // exists needs no permission
+  EXPECT_EQ(zoo_delete(anonymous->get(), NodePath(p).c_str(), -1), ZNOAUTH);
+  int rc = 0;
+  anonymous->Children(ServicePath() + "/providers", &rc);
+  EXPECT_EQ(rc, ZNOAUTH);
+  EXPECT_TRUE(anonymous->Exists(NodePath(p)));
+  struct ACL_vector acl {};
+  struct Stat st {};
+  EXPECT_EQ(zoo_get_acl(anonymous->get(), NodePath(p).c_str(), &acl, &st), ZNOAUTH);
+  auto alice = Client();
+  ASSERT_TRUE(alice);
+  ASSERT_EQ(alice->AddAuth("digest", "alice:secret"), ZOK);
+  EXPECT_EQ(alice->Children(ServicePath() + "/providers"), std::vector<std::string>{UrlEncode(p.ToFullString())});
+  ASSERT_EQ(zoo_get_acl(alice->get(), NodePath(p).c_str(), &acl, &st), ZOK);
+  ASSERT_EQ(acl.count, 1);
+  EXPECT_STREQ(acl.data[0].id.scheme, "digest");
+  EXPECT_EQ(std::string(acl.data[0].id.id).rfind("alice:", 0), 0u) << acl.data[0].id.id;
+  EXPECT_EQ(acl.data[0].perms, ZOO_PERM_ALL);
+  deallocate_ACL_vector(&acl);
+
+  // The same credentials read and write.
+  Notifications n;
+  auto consumer = Open("", "alice:secret@");
+  ASSERT_TRUE(consumer);
+  ASSERT_TRUE(consumer->Subscribe(Consumer(kDemo), n.Listener()).ok());
+  EXPECT_EQ(Strings(n.latest()), Strings({p}));
+  ASSERT_TRUE(consumer->Unregister(p).ok());
+  EXPECT_TRUE(n.AwaitLacks(p, 5s));
+}
+
+TEST_F(ZookeeperRegistryTest, SessionExpiryRestoresRegistrationsAndWatches) {
+  auto registry = Open("&session=4000");
+  ASSERT_TRUE(registry);
+  const Url p = Provider(kDemo, 20880);
+  const Url c = Consumer(kDemo, "category=consumers&check=false");
+  ASSERT_TRUE(registry->Register(p).ok());
+  ASSERT_TRUE(registry->Register(c).ok());
+  Notifications n;
+  ASSERT_TRUE(registry->Subscribe(Consumer(kDemo), n.Listener()).ok());
+  ASSERT_EQ(Strings(n.latest()), Strings({p}));
+  const auto before = ZookeeperRegistrySession(*registry);
+  ASSERT_TRUE(before.has_value());
+
+  // Another handle attaching to the session and closing it ends the session: the registry's
+  // handle learns it has expired.
+  clientid_t id{};
+  id.client_id = before->id;
+  std::memcpy(id.passwd, before->password.data(), sizeof id.passwd);
+  {
+    std::string error;
+    auto twin = testing::ZkTestClient::Connect(server_->address(), &error, &id);
+    ASSERT_NE(twin, nullptr) << error;
+    ASSERT_EQ(twin->session_id(), before->id);
+  }
+  auto client = Client();
+  ASSERT_TRUE(client);
+  int64_t after = 0;
+  ASSERT_TRUE(Eventually(
+      [&] {
+        const auto s = ZookeeperRegistrySession(*registry);
+        struct Stat sp {};
+        struct Stat sc {};
+        if (!s || s->id == before->id) return false;
+        after = s->id;
+        return client->Exists(NodePath(p), &sp) && sp.ephemeralOwner == s->id && client->Exists(NodePath(c), &sc) &&
+               sc.ephemeralOwner == s->id;
+      },
+      15s))
+      << "registrations not re-created on a new session";
+  EXPECT_NE(after, before->id);
+  EXPECT_TRUE(n.AwaitHas(p, 5s));
+  // The watches were re-armed on the new session: changes made elsewhere still arrive.
+  auto other = Open();
+  ASSERT_TRUE(other);
+  const Url p2 = Provider(kDemo, 20881);
+  ASSERT_TRUE(other->Register(p2).ok());
+  EXPECT_TRUE(n.Await([&](const auto& l) { return Has(l, p) && Has(l, p2); }, 5s));
+  ASSERT_TRUE(other->Unregister(p2).ok());
+  EXPECT_TRUE(n.AwaitLacks(p2, 5s));
+}
+
+TEST_F(ZookeeperRegistryTest, ServerRestartDeliversNoEmptyListAndRestoresRegistrations) {
+  // Sessions outlive the restart (the server restores them from its data directory).
+  auto provider = Open("&session=30000");
+  auto consumer = Open("&session=30000");
+  ASSERT_TRUE(provider && consumer);
+  Notifications n;
+  ASSERT_TRUE(consumer->Subscribe(Consumer(kDemo), n.Listener()).ok());
+  const Url p = Provider(kDemo, 20880);
+  ASSERT_TRUE(provider->Register(p).ok());
+  ASSERT_TRUE(n.AwaitHas(p));
+  const auto provider_session = ZookeeperRegistrySession(*provider);
+  ASSERT_TRUE(provider_session.has_value());
+
+  server_->Stop();
+  // During the outage nothing blocks: a registration is queued, a subscription is answered from
+  // what the registry knows, a lookup fails at once.
+  const Url p2 = Provider(kDemo, 20881);
+  auto start = std::chrono::steady_clock::now();
+  EXPECT_TRUE(provider->Register(p2).ok());
+  EXPECT_LT(Since(start), 2s);
+  Notifications late;
+  start = std::chrono::steady_clock::now();
+  ASSERT_TRUE(consumer->Subscribe(Consumer(kDemo), late.Listener()).ok());
+  EXPECT_LT(Since(start), 2s);
+  EXPECT_EQ(Strings(late.latest()), Strings({p}));
+  start = std::chrono::steady_clock::now();
+  auto lookup = consumer->Lookup(Consumer(kDemo));
+  EXPECT_FALSE(lookup.ok());
+  EXPECT_EQ(lookup.status().code(), StatusCode::kUnavailable);
+  EXPECT_LT(Since(start), 2s);
+
+  std::string error;
+  ASSERT_TRUE(server_->Start(&error)) << error;
+  EXPECT_TRUE(n.Await([&](const auto& l) { return Has(l, p) && Has(l, p2); }, 20s));
+  EXPECT_TRUE(late.Await([&](const auto& l) { return Has(l, p) && Has(l, p2); }, 5s));
+  // Never an empty list, nor one without p, all along (n's very first list predates p).
+  const auto lists = n.lists();
+  for (size_t i = 1; i < lists.size(); ++i) EXPECT_TRUE(Has(lists[i], p)) << ::testing::PrintToString(Strings(lists[i]));
+  for (const auto& list : late.lists()) EXPECT_TRUE(Has(list, p)) << ::testing::PrintToString(Strings(list));
+  auto client = Client();
+  ASSERT_TRUE(client);
+  struct Stat st {};
+  ASSERT_TRUE(client->Exists(NodePath(p), &st));
+  EXPECT_EQ(st.ephemeralOwner, provider_session->id);  // the same session, kept
+  EXPECT_TRUE(client->Exists(NodePath(p2)));
+}
+
+TEST_F(ZookeeperRegistryTest, ConsumerStartingWhileServerIsDownIsServedFromCache) {
+  const Url p = Provider(kDemo, 20880);
+  {
+    auto provider = Open();
+    auto consumer = Open();
+    ASSERT_TRUE(provider && consumer);
+    ASSERT_TRUE(provider->Register(p).ok());
+    Notifications n;
+    ASSERT_TRUE(consumer->Subscribe(Consumer(kDemo), n.Listener()).ok());
+    ASSERT_EQ(Strings(n.latest()), Strings({p}));
+    consumer->Close();  // flushes the cache file
+    provider->Close();
+  }
+  ASSERT_TRUE(std::filesystem::exists(cache_file()));
+
+  server_->Stop();
+  auto start = std::chrono::steady_clock::now();
+  auto consumer = Open();  // does not wait for the server
+  ASSERT_TRUE(consumer);
+  Notifications n;
+  ASSERT_TRUE(consumer->Subscribe(Consumer(kDemo), n.Listener()).ok());
+  // The servers refuse connections: no waiting for the connection timeout (5 s by default).
+  EXPECT_LT(Since(start), 2s);
+  ASSERT_EQ(n.count(), 1u);
+  EXPECT_EQ(Strings(n.latest()), Strings({p}));  // from the cache file
+  start = std::chrono::steady_clock::now();
+  const Url mine = Consumer(kDemo, "category=consumers&check=false");
+  EXPECT_TRUE(consumer->Register(mine).ok());  // queued
+  EXPECT_LT(Since(start), 2s);
+
+  // ZooKeeper back: the live list (p's provider has gone since) replaces the cached one, and
+  // the queued registration is written.
+  std::string error;
+  ASSERT_TRUE(server_->Start(&error)) << error;
+  EXPECT_TRUE(n.Await([](const auto& l) { return l.empty(); }, 20s));
+  auto client = Client();
+  ASSERT_TRUE(client);
+  EXPECT_TRUE(Eventually([&] { return client->Exists(NodePath(mine)); }, 10s));
+}
+
+TEST_F(ZookeeperRegistryTest, CacheFileIsDubbosFormat) {
+  auto provider = Open();
+  auto consumer = Open();
+  ASSERT_TRUE(provider && consumer);
+  const Url p = Provider(kDemo, 20880, "group=g1&version=1.0.0&remark=caf\xc3\xa9 a:b=c#d!e");
+  const Url override_url = MustParse(std::string("override://0.0.0.0/") + kDemo +
+                                     "?category=configurators&dynamic=false&group=g1&timeout=500&version=1.0.0");
+  ASSERT_TRUE(provider->Register(p).ok());
+  ASSERT_TRUE(provider->Register(override_url).ok());
+  const Url subscriber = Consumer(kDemo, "group=g1&version=1.0.0");
+  Notifications n;
+  ASSERT_TRUE(consumer->Subscribe(subscriber, n.Listener()).ok());
+  ASSERT_TRUE(n.Await([](const auto& l) { return l.size() == 2; }, 5s));
+  EXPECT_EQ(Strings(n.latest()), Strings({p, override_url}));
+
+  const std::string key = "g1/org.apache.dubbo.demo.DemoService:1.0.0";
+  Url empty_routers = subscriber;
+  empty_routers.set_protocol("empty");
+  empty_routers.Set("category", "routers");
+  const std::string value = p.ToFullString() + " " + override_url.ToFullString() + " " + empty_routers.ToFullString();
+  std::string text;
+  ASSERT_TRUE(Eventually(
+      [&] {
+        text = ReadFile(cache_file());
+        return ParseJavaProperties(text)[key] == value;
+      },
+      5s))
+      << text;
+  const auto lines = Lines(text);
+  ASSERT_EQ(lines.size(), 3u) << text;
+  EXPECT_EQ(lines[0], "#Dubbo Registry Cache");
+  // Java's Date.toString(): "Sat Nov 21 21:16:20 UTC 2026".
+  EXPECT_TRUE(IsJavaDateComment(lines[1])) << lines[1];
+  EXPECT_EQ(lines[2].rfind("g1/org.apache.dubbo.demo.DemoService\\:1.0.0=dubbo\\://127.0.0.1\\:20880/", 0), 0u) << lines[2];
+  EXPECT_NE(lines[2].find("remark\\=caf\\u00E9 a\\:b\\=c\\#d\\!e"), std::string::npos) << lines[2];
+  EXPECT_NE(lines[2].find(" override\\://0.0.0.0/"), std::string::npos) << lines[2];
+  EXPECT_NE(lines[2].find(" empty\\://127.0.0.1/"), std::string::npos) << lines[2];
+  for (char c : lines[2]) EXPECT_TRUE(c >= 0x20 && c < 0x7f) << "raw byte " << static_cast<int>(c);
+}
+
+TEST_F(ZookeeperRegistryTest, FailedRegistrationIsRetriedPastThreeAttempts) {
+  // The providers node lets this host read and administer it, but not create children.
+  auto client = Client();
+  ASSERT_TRUE(client);
+  struct ACL read_admin[] = {{ZOO_PERM_READ | ZOO_PERM_ADMIN, {const_cast<char*>("ip"), const_cast<char*>("127.0.0.1")}}};
+  struct ACL_vector locked = {1, read_admin};
+  const std::string providers = ServicePath() + "/providers";
+  ASSERT_EQ(client->Create(providers, 0, &locked), ZOK);
+  auto registry = Open("&retry.period=100");
+  ASSERT_TRUE(registry);
+  const Url p = Provider(kDemo, 20880);
+  const Status s = registry->Register(p);
+  EXPECT_EQ(s.code(), StatusCode::kForbidden) << s;
+  EXPECT_NE(s.message().find("retrying"), std::string::npos) << s;
+  // Dubbo 2.7 gives up after 3 retries; this keeps going. Let at least 5 periods pass.
+  std::this_thread::sleep_for(600ms);
+  EXPECT_FALSE(client->Exists(NodePath(p)));
+  ASSERT_EQ(zoo_set_acl(client->get(), providers.c_str(), -1, &ZOO_OPEN_ACL_UNSAFE), ZOK);
+  EXPECT_TRUE(Eventually([&] { return client->Exists(NodePath(p)); }, 5s));
+}
+
+TEST_F(ZookeeperRegistryTest, BackupServersAreUsed) {
+  const uint16_t dead = testing::FreeLoopbackPort();
+  for (const std::string& address :
+       {"zookeeper://127.0.0.1:" + std::to_string(dead) + "?backup=" + server_->address() + "&",
+        "zookeeper://127.0.0.1:" + std::to_string(dead) + "," + server_->address() + "?"}) {
+    auto registry = OpenRegistry(address + "group=" + root_ + "&file-cache=false");
+    ASSERT_TRUE(registry.ok()) << registry.status();
+    const Url p = Provider(kDemo, 20880);
+    ASSERT_TRUE((*registry)->Register(p).ok());
+    auto lookup = (*registry)->Lookup(Consumer(kDemo));
+    ASSERT_TRUE(lookup.ok()) << lookup.status();
+    EXPECT_EQ(Strings(*lookup), Strings({p}));
+    (*registry)->Close();
+  }
 }
 
 }  // namespace

@@ -1,12 +1,14 @@
 #include "tests/support/registry_fixtures.h"
 
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -15,6 +17,7 @@
 #include "common/url.h"
 #include "registry/registry.h"
 #include "tests/support/process.h"
+#include "tests/support/zookeeper_server.h"
 
 extern char** environ;
 
@@ -41,6 +44,42 @@ class FileBackend final : public RegistryBackend {
   TempDir dir_;
 };
 
+// The shared ZooKeeper server (tests/support/zookeeper_server.h), a root node of its own per
+// test, short sessions (a killed owner's nodes go within ~2.5 s) and a cache file in a
+// directory of its own. A server that cannot start fails the test (a fatal failure in SetUp,
+// so the body does not run): the package is a test dependency, not an option.
+class ZooKeeperBackend final : public RegistryBackend {
+ public:
+  ZooKeeperBackend() {
+    static std::atomic<int> counter{0};
+    root_ = "dubbo-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter.fetch_add(1));
+    std::string error;
+    server_ = ZooKeeperServer::Shared(&error);
+    if (server_ == nullptr) [&] { FAIL() << "no ZooKeeper server: " << error; }();
+  }
+  std::string url() const override {
+    const std::string address = server_ != nullptr ? server_->address() : "127.0.0.1:1";
+    return "zookeeper://" + address + "?application=registry-test&group=" + root_ +
+           "&session=2000&retry.period=500&file=" + dir_.File("registry.cache");
+  }
+  bool WriteCorruptProvider(const std::string& interface) override {
+    if (server_ == nullptr) return false;
+    std::string error;
+    auto client = ZkTestClient::Connect(server_->address(), &error);
+    if (client == nullptr) {
+      ADD_FAILURE() << error;
+      return false;
+    }
+    const std::string providers = "/" + root_ + "/" + UrlEncode(interface) + "/providers";
+    return client->Create(providers + "/this+is+not+a+URL") == ZOK && client->Create(providers + "/bad%ZZescape") == ZOK;
+  }
+
+ private:
+  ZooKeeperServer* server_ = nullptr;
+  std::string root_;
+  TempDir dir_;
+};
+
 void WriteAll(int fd, const std::string& s) {
   size_t done = 0;
   while (done < s.size()) {
@@ -56,6 +95,10 @@ std::vector<RegistryBackendParam> RegistryBackends() {
   return {
       {"File", [] { return std::make_unique<FileBackend>(); }, std::chrono::milliseconds(200),
        std::chrono::milliseconds(2000)},
+      // Unregister: a watch event, notify.delay (100 ms) and a read. A killed owner: its session
+      // (2 s) expires on the server's next tick (200 ms), then the same.
+      {"ZooKeeper", [] { return std::make_unique<ZooKeeperBackend>(); }, std::chrono::milliseconds(2000),
+       std::chrono::milliseconds(10000)},
   };
 }
 
