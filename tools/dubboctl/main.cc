@@ -1,9 +1,11 @@
-// dubboctl: command-line tools for Apache Dubbo's wire format (and, later, registries and calls).
+// dubboctl: command-line tools for Apache Dubbo: the wire format, registries and generic calls.
 #include <CLI/CLI.hpp>
 #include <iostream>
 
 #include "tools/dubboctl/command.h"
 #include "tools/dubboctl/hessian_command.h"
+#include "tools/dubboctl/invoke_command.h"
+#include "tools/dubboctl/registry_command.h"
 
 namespace dubbo::dubboctl {
 
@@ -25,6 +27,8 @@ int main(int argc, char** argv) {
   Action action;
   // Every subcommand registers here.
   AddHessianCommand(app, &action);
+  AddRegistryCommand(app, &action);
+  AddInvokeCommand(app, &action);
 
   try {
     app.parse(argc, argv);
