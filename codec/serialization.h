@@ -35,6 +35,10 @@ class ObjectOutput {
   virtual void WriteDouble(double v) = 0;
   virtual void WriteString(std::string_view utf8) = 0;
   virtual void WriteValue(const Value& v) = 0;
+  // A map of `count` entries written as key, value, key, value ... then WriteMapEnd(): what
+  // attachments are, without building a Value tree first.
+  virtual void WriteMapBegin(size_t count) = 0;
+  virtual void WriteMapEnd() = 0;
 };
 
 // Reads values in order. Errors are sticky (see hessian2::Reader): check ok() after reading.
@@ -57,6 +61,11 @@ class ObjectInput {
   virtual bool ReadString(std::string* out) = 0;
   virtual void ReadValue(Value* out) = 0;
   virtual void Skip() = 0;
+  // The kind of the next value (kNull at the end of input).
+  virtual Value::Kind PeekKind() = 0;
+  // Reads a map (null reads as empty) into `out`, keeping the entries whose keys are strings;
+  // string values are read directly, others as Values. What attachments are read with.
+  virtual void ReadStringMap(std::vector<std::pair<std::string, Value>>* out) = 0;
 };
 
 class Serialization {

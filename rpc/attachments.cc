@@ -45,26 +45,25 @@ void Attachments::Remove(std::string_view key) {
 }
 
 void Attachments::WriteTo(ObjectOutput& out) const {
-  Map m;
-  m.entries.reserve(entries_.size());
-  for (const auto& [k, v] : entries_) m.entries.emplace_back(Value::String(k), v);
-  out.WriteValue(Value::FromMap(std::move(m)));
+  out.WriteMapBegin(entries_.size());
+  for (const auto& [k, v] : entries_) {
+    out.WriteString(k);
+    WriteValue(out, v);
+  }
+  out.WriteMapEnd();
 }
 
 void Attachments::ReadFrom(ObjectInput& in) {
   entries_.clear();
-  if (in.AtEnd() || in.ReadNullIf()) return;
-  Value v;
-  in.ReadValue(&v);
-  if (!in.ok()) return;
-  Map* m = v.kind() == Value::Kind::kMap ? &v.as_map() : nullptr;
-  if (m == nullptr) {
-    in.Fail("expected the attachments map, found " + std::string(KindName(v.kind())));
-    return;
-  }
-  entries_.reserve(m->entries.size());
-  for (auto& [k, val] : m->entries) {
-    if (k.kind() == Value::Kind::kString) entries_.emplace_back(std::move(k.as_string()), std::move(val));
+  if (in.AtEnd()) return;
+  in.ReadStringMap(&entries_);
+}
+
+void Attachments::WriteValue(ObjectOutput& out, const Value& v) {
+  if (const auto* s = v.if_string()) {
+    out.WriteString(*s);
+  } else {
+    out.WriteValue(v);
   }
 }
 

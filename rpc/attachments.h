@@ -34,6 +34,8 @@ class Attachments {
   // Reads a map of any form ('H' or 'M' in Hessian) or null; entries with non-string keys are
   // ignored. Errors are recorded on `in`.
   void ReadFrom(ObjectInput& in);
+  // Writes one attachment value (strings directly).
+  static void WriteValue(ObjectOutput& out, const Value& v);
 
  private:
   std::vector<Entry> entries_;

@@ -241,21 +241,33 @@ void Channel::Call(const Invocation& inv, const Serialization& s, ResponseCallba
     done(std::move(r));
   };
   if (closed_.load()) return fail(Status(StatusCode::kUnavailable, "channel to " + address_ + " is closed"));
-  const int64_t id = NextRequestId();
-  std::string frame;
-  if (Status st = AppendRequestFrame(inv, s, id, options_.connection.payload, &frame); !st.ok()) {
-    return fail(st.WithContext("request to " + address_ + " not sent"));
-  }
   // Prefer a connected slot that is not read-only.
   const size_t n = slots_.size();
   size_t pick = next_slot_.fetch_add(1, std::memory_order_relaxed) % n;
+  std::shared_ptr<Connection> conn;
   for (size_t k = 0; k < n; ++k) {
     const size_t i = (pick + k) % n;
-    auto conn = slots_[i]->conn.load();
-    if (slots_[i]->current() == SlotState::kConnected && conn && !conn->read_only()) {
+    auto c = slots_[i]->conn.load();
+    if (slots_[i]->current() == SlotState::kConnected && c && !c->read_only()) {
       pick = i;
+      conn = std::move(c);
       break;
     }
+  }
+  const int64_t id = NextRequestId();
+  const uint32_t payload = options_.connection.payload;
+  if (conn && !inv.one_way && conn->executor().running_in_this_thread()) {
+    // Already on the connection's thread (a callback issuing the next call): encode straight into
+    // its output buffer.
+    conn->CallEncoded(id, inv.timeout, std::move(done), [&](std::string* out) {
+      Status st = AppendRequestFrame(inv, s, id, payload, out);
+      return st.ok() ? st : st.WithContext("request to " + address_ + " not sent");
+    });
+    return;
+  }
+  std::string frame;
+  if (Status st = AppendRequestFrame(inv, s, id, payload, &frame); !st.ok()) {
+    return fail(st.WithContext("request to " + address_ + " not sent"));
   }
   Submit(pick, std::move(frame), id, inv.one_way, inv.timeout, std::move(done));
 }

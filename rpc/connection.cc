@@ -58,6 +58,8 @@ void Connection::Start(std::function<void(const Status&)> on_close) {
   on_close_ = std::move(on_close);
   auto self = shared_from_this();
   RunOnThread([self] {
+    std::error_code ec;
+    self->socket_.non_blocking(true, ec);  // FlushNow writes without waiting
     asio::co_spawn(self->executor_, self->ReadLoop(self), asio::detached);
     asio::co_spawn(self->executor_, self->WriteLoop(self), asio::detached);
     self->ArmIdleTimer();
@@ -90,7 +92,10 @@ asio::awaitable<void> Connection::ReadLoop(std::shared_ptr<Connection> /*keep_al
       in_begin_ += drop;
       skip_ -= drop;
     }
+    in_read_batch_ = true;
     ProcessFrames();
+    in_read_batch_ = false;
+    FlushNow();
     if (in_begin_ == in_end_) in_begin_ = in_end_ = 0;
   }
 }
@@ -211,24 +216,50 @@ void Connection::Call(std::string frame, int64_t id, std::chrono::milliseconds t
                       ResponseCallback done) {
   RunOnThread([self = shared_from_this(), frame = std::move(frame), id, timeout,
                done = std::move(done)]() mutable {
-    if (self->closed_.load(std::memory_order_relaxed)) {
-      RpcResult r;
-      r.status = Status(StatusCode::kChannelInactive, "connection to " + self->remote_ + " is closed");
-      r.remote = self->remote_;
-      done(std::move(r));
-      return;
-    }
+    if (self->closed_.load(std::memory_order_relaxed)) return self->FailClosed(std::move(done));
     self->AddPending(id, timeout, std::move(done));
     self->Append(frame);
   });
 }
 
+void Connection::FailClosed(ResponseCallback done) {
+  RpcResult r;
+  r.status = Status(StatusCode::kChannelInactive, "connection to " + remote_ + " is closed");
+  r.remote = remote_;
+  done(std::move(r));
+}
+
 void Connection::Append(std::string_view bytes) {
   if (closed_.load(std::memory_order_relaxed)) return;
   out_.append(bytes);
+  OutputAdded();
+}
+
+void Connection::OutputAdded() {
+  if (in_read_batch_ || !writer_parked_) return;
+  writer_parked_ = false;
+  write_wake_.cancel();  // the writer resumes in a later turn: this turn's frames go together
+}
+
+void Connection::FlushNow() {
+  if (write_in_flight_ || out_.empty() || closed_.load(std::memory_order_relaxed)) return;
+  std::error_code ec;
+  const size_t n = socket_.write_some(asio::buffer(out_), ec);
+  if (ec && ec != asio::error::would_block && ec != asio::error::try_again) {
+    CloseOnThread(Status(StatusCode::kChannelInactive, "write to " + remote_ + " failed: " + ec.message()));
+    return;
+  }
+  if (!ec && n == out_.size()) {
+    out_.clear();
+    completed_generation_ = next_write_generation_++;
+    last_write_ = Clock::now();
+    return;
+  }
+  if (!ec) out_.erase(0, n);
+  // The socket is full: the writer sends the rest when it can.
   if (writer_parked_) {
     writer_parked_ = false;
-    write_wake_.cancel();  // the writer resumes in a later turn: this turn's frames go together
+    write_wake_.cancel();
   }
 }
 
@@ -246,7 +277,9 @@ asio::awaitable<void> Connection::WriteLoop(std::shared_ptr<Connection> /*keep_a
     }
     writing_.swap(out_);
     const uint64_t generation = next_write_generation_++;
+    write_in_flight_ = true;
     auto [ec, n] = co_await asio::async_write(socket_, asio::buffer(writing_), kAwait);
+    write_in_flight_ = false;
     writing_.clear();
     if (ec) {
       CloseOnThread(Status(StatusCode::kChannelInactive, "write to " + remote_ + " failed: " + ec.message()));

@@ -64,6 +64,41 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   // Sends a complete frame. Dropped if the connection is closed.
   void Send(std::string frame);
+  // Sends the frame `encode(std::string*)` appends: straight into the output buffer when called on
+  // the connection's thread (no copy), otherwise through Send().
+  template <typename Encode>
+  void SendEncoded(Encode&& encode) {
+    if (executor_.running_in_this_thread()) {
+      if (closed_.load(std::memory_order_relaxed)) return;
+      encode(&out_);
+      OutputAdded();
+      return;
+    }
+    std::string frame;
+    encode(&frame);
+    Send(std::move(frame));
+  }
+  // Call() for a request that `encode(std::string*) -> Status` appends; on the connection's thread
+  // only. A failing `encode` (payload limit) fails the call at once.
+  template <typename Encode>
+  void CallEncoded(int64_t id, std::chrono::milliseconds timeout, ResponseCallback done, Encode&& encode) {
+    if (closed_.load(std::memory_order_relaxed)) {
+      FailClosed(std::move(done));
+      return;
+    }
+    const size_t before = out_.size();
+    Status st = encode(&out_);
+    if (!st.ok()) {
+      out_.resize(before);
+      RpcResult r;
+      r.status = std::move(st);
+      r.remote = remote_;
+      done(std::move(r));
+      return;
+    }
+    AddPending(id, timeout, std::move(done));
+    OutputAdded();
+  }
   // Sends a request frame (already carrying `id`) and reports its response, a local timeout
   // (kClientTimeout if it never left this process, kServerTimeout if it did) or the connection's
   // end (kChannelInactive) to `done`.
@@ -98,6 +133,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void HandleResponse(const FrameHeader& h, std::string_view body);
   void HandleEvent(const FrameHeader& h, std::string_view body);
   void Append(std::string_view bytes);
+  // New output is in out_: wake the writer, unless a read batch is being processed (its end
+  // flushes everything the batch produced in one write).
+  void OutputAdded();
+  // Writes out_ now with a non-blocking write; leaves any rest to the writer.
+  void FlushNow();
+  void FailClosed(ResponseCallback done);
   void AddPending(int64_t id, std::chrono::milliseconds timeout, ResponseCallback done);
   void ArmDeadlineTimer(Clock::time_point when);
   void ExpireDeadlines();
@@ -128,6 +169,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::string writing_;
   asio::steady_timer write_wake_;  // the writer parks on it; cancelled when out_ gets data
   bool writer_parked_ = false;
+  bool write_in_flight_ = false;
+  bool in_read_batch_ = false;
   std::optional<Status> close_after_flush_;
   uint64_t next_write_generation_ = 1;   // the generation out_ will go out as
   uint64_t completed_generation_ = 0;    // every write up to this one has completed

@@ -1,6 +1,7 @@
 #include "rpc/dubbo_codec.h"
 
 #include <atomic>
+#include <charconv>
 
 namespace dubbo::rpc {
 
@@ -25,23 +26,52 @@ std::string TooLarge(size_t length, uint32_t payload) {
 
 }  // namespace
 
+namespace {
+// Attachments the exchange sets from the invocation; the caller's own entries of these names are
+// replaced, as Java's invoker replaces them.
+constexpr std::string_view kFrameworkKeys[] = {"path", "interface", "version", "group", "timeout"};
+bool IsFrameworkKey(std::string_view k) {
+  for (auto f : kFrameworkKeys)
+    if (f == k) return true;
+  return false;
+}
+}  // namespace
+
 Status AppendRequestFrame(const Invocation& inv, const Serialization& s, int64_t id,
                           uint32_t payload, std::string* out) {
   const size_t start = out->size();
+  out->reserve(start + kHeaderSize + 192 + inv.interface.size() * 3);
+  const std::string_view version = inv.version.empty() ? std::string_view("0.0.0") : inv.version;
   const size_t length = AppendBody(s, out, [&](ObjectOutput& o) {
     o.WriteString(kDubboProtocolVersion);
     o.WriteString(inv.interface);
-    o.WriteString(inv.version.empty() ? "0.0.0" : inv.version);
+    o.WriteString(version);
     o.WriteString(inv.method);
     o.WriteString(inv.descriptor);
     if (inv.arguments) inv.arguments->Write(o);
-    Attachments a = inv.attachments;
-    a.Set("path", inv.interface);
-    a.Set("interface", inv.interface);
-    a.Set("version", inv.version.empty() ? std::string("0.0.0") : inv.version);
-    if (!inv.group.empty()) a.Set("group", inv.group);
-    a.Set("timeout", std::to_string(inv.timeout.count()));
-    a.WriteTo(o);
+    size_t user = 0;
+    for (const auto& [k, v] : inv.attachments.entries()) user += IsFrameworkKey(k) ? 0 : 1;
+    o.WriteMapBegin(4 + (inv.group.empty() ? 0 : 1) + user);
+    o.WriteString("path");
+    o.WriteString(inv.interface);
+    o.WriteString("interface");
+    o.WriteString(inv.interface);
+    o.WriteString("version");
+    o.WriteString(version);
+    if (!inv.group.empty()) {
+      o.WriteString("group");
+      o.WriteString(inv.group);
+    }
+    o.WriteString("timeout");
+    char timeout[24];
+    const auto end = std::to_chars(timeout, timeout + sizeof timeout, inv.timeout.count()).ptr;
+    o.WriteString(std::string_view(timeout, static_cast<size_t>(end - timeout)));
+    for (const auto& [k, v] : inv.attachments.entries()) {
+      if (IsFrameworkKey(k)) continue;
+      o.WriteString(k);
+      Attachments::WriteValue(o, v);
+    }
+    o.WriteMapEnd();
   });
   if (payload > 0 && length > payload) {
     out->resize(start);
@@ -59,6 +89,7 @@ Status AppendRequestFrame(const Invocation& inv, const Serialization& s, int64_t
 void AppendResponseFrame(int64_t id, const Serialization& s, uint32_t payload,
                          FunctionRef<void(ObjectOutput&)> write_body, std::string* out) {
   const size_t start = out->size();
+  out->reserve(start + 128);
   const size_t length = AppendBody(s, out, write_body);
   if (payload > 0 && length > payload) {
     out->resize(start);
@@ -113,19 +144,14 @@ void ReadRequestPrelude(ObjectInput& in, RequestInfo* info) {
   in.ReadString(&info->path);
   in.ReadString(&info->version);  // null reads as ""
   in.ReadString(&info->method);
-  if (in.ok() && !in.AtEnd()) {
-    // Dubbox 2.8 clients put an int (-1) between the method name and the descriptor.
-    Value next;
-    in.ReadValue(&next);
-    if (const auto* desc = next.if_string()) {
-      info->descriptor = *desc;
+  // Dubbox 2.8 clients put an int (-1) between the method name and the descriptor.
+  const Value::Kind next = in.PeekKind();
+  if (in.ok() && next != Value::Kind::kString && next != Value::Kind::kNull) {
+    if (next != Value::Kind::kInt && next != Value::Kind::kLong) {
+      in.Fail("expected the parameter descriptor, found " + std::string(KindName(next)));
       return;
     }
-    int64_t ignored = 0;
-    if (!next.GetInteger(&ignored)) {
-      in.Fail("expected the parameter descriptor, found " + std::string(KindName(next.kind())));
-      return;
-    }
+    in.Skip();
   }
   in.ReadString(&info->descriptor);
 }

@@ -1,5 +1,6 @@
 #include "rpc/frame.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace dubbo::rpc {
@@ -49,15 +50,10 @@ Result<FrameHeader> DecodeHeader(std::string_view b) {
 int64_t DubboVersionNumber(std::string_view version) {
   constexpr int64_t kLegacy = 10000;
   // Java's String.split("\\.") drops trailing empty parts.
-  std::vector<std::string_view> parts;
-  size_t start = 0;
-  while (true) {
-    const size_t dot = version.find('.', start);
-    parts.push_back(version.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start));
-    if (dot == std::string_view::npos) break;
-    start = dot + 1;
-  }
-  while (!parts.empty() && parts.back().empty()) parts.pop_back();
+  std::string_view v = version;
+  while (!v.empty() && v.back() == '.') v.remove_suffix(1);
+  if (v.empty()) return 0;
+  const size_t n = static_cast<size_t>(std::count(v.begin(), v.end(), '.')) + 1;
   // Java: `int v; v += Integer.parseInt(digits) * Math.pow(10, ...)` — each step a double sum cast
   // back to int (saturating); a part too long for parseInt throws, giving the legacy value.
   auto java_d2i = [](double d) -> int32_t {
@@ -66,25 +62,29 @@ int64_t DubboVersionNumber(std::string_view version) {
     if (d <= -2147483648.0) return -2147483647 - 1;
     return static_cast<int32_t>(d);
   };
-  int32_t v = 0;
-  const size_t n = parts.size();
+  int32_t result = 0;
+  size_t start = 0;
   for (size_t i = 0; i < n; ++i) {
+    const size_t dot = std::min(v.find('.', start), v.size());
+    const std::string_view part = v.substr(start, dot - start);
+    start = dot + 1;
     size_t digits = 0;
-    while (digits < parts[i].size() && parts[i][digits] >= '0' && parts[i][digits] <= '9') ++digits;
+    while (digits < part.size() && part[digits] >= '0' && part[digits] <= '9') ++digits;
     if (digits == 0) continue;
-    int64_t part = 0;
+    int64_t value = 0;
     for (size_t d = 0; d < digits; ++d) {
-      part = part * 10 + (parts[i][d] - '0');
-      if (part > 2147483647) return kLegacy;
+      value = value * 10 + (part[d] - '0');
+      if (value > 2147483647) return kLegacy;
     }
-    v = java_d2i(static_cast<double>(v) +
-                 static_cast<double>(part) * std::pow(10.0, static_cast<double>((n - i - 1) * 2)));
+    result = java_d2i(static_cast<double>(result) +
+                      static_cast<double>(value) * std::pow(10.0, static_cast<double>((n - i - 1) * 2)));
   }
-  if (n == 3) v = static_cast<int32_t>(static_cast<uint32_t>(v) * 100u);  // Java int overflow wraps
-  return v;
+  if (n == 3) result = static_cast<int32_t>(static_cast<uint32_t>(result) * 100u);  // Java int overflow wraps
+  return result;
 }
 
 bool SupportsResponseAttachments(std::string_view version) {
+  if (version == kDubboProtocolVersion) return true;  // what every current Java and C++ peer sends
   if (version.empty()) return false;
   const int64_t v = DubboVersionNumber(version);
   return v >= 2000200 && v <= 2009900;

@@ -29,12 +29,11 @@ std::string NormalizeVersion(std::string_view v) {
   return (v.empty() || v == "0.0.0" || v == "*") ? std::string() : std::string(v);
 }
 
-std::string ExportKey(std::string_view path, std::string_view version) {
-  std::string k(path);
-  k += ':';
-  k += version;
-  return k;
-}
+// Heterogeneous lookup: requests find their service by a view of the decoded path.
+struct StringHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
 
 }  // namespace
 
@@ -50,14 +49,31 @@ struct ExportedEntry {
 };
 
 struct ExportTable {
-  std::unordered_map<std::string, ExportedEntry> entries;
+  // interface -> (version, entry); few versions per interface.
+  std::unordered_map<std::string, std::vector<std::pair<std::string, ExportedEntry>>, StringHash, std::equal_to<>>
+      entries;
+
+  const ExportedEntry* Find(std::string_view path, std::string_view version) const {
+    const auto it = entries.find(path);
+    if (it == entries.end()) return nullptr;
+    for (const auto& [v, e] : it->second)
+      if (v == version) return &e;
+    return nullptr;
+  }
+  ExportedEntry& Get(const std::string& path, const std::string& version) {
+    auto& versions = entries[path];
+    for (auto& [v, e] : versions)
+      if (v == version) return e;
+    return versions.emplace_back(version, ExportedEntry()).second;
+  }
   std::string Keys(uint16_t port) const {
     std::string s = "[";
-    for (const auto& [key, e] : entries) {
-      for (const auto& [group, impl] : e.instances) {
-        const auto colon = key.rfind(':');
-        if (s.size() > 1) s += ", ";
-        s += ServiceKey(group, key.substr(0, colon), key.substr(colon + 1)) + ":" + std::to_string(port);
+    for (const auto& [path, versions] : entries) {
+      for (const auto& [version, e] : versions) {
+        for (const auto& [group, impl] : e.instances) {
+          if (s.size() > 1) s += ", ";
+          s += ServiceKey(group, path, version) + ":" + std::to_string(port);
+        }
       }
     }
     return s + "]";
@@ -146,20 +162,27 @@ void ServerCall::SendResult(ResultFlag flag, FunctionRef<void(ObjectOutput&)> wr
   if (info_.two_way && serialization_ != nullptr) {
     const bool attach = SupportsResponseAttachments(info_.dubbo_version);
     const auto wire_flag = static_cast<int32_t>(flag) + (attach ? 3 : 0);
-    std::string frame;
-    AppendResponseFrame(info_.id, *serialization_, core_->options_.payload,
-                        [&](ObjectOutput& o) {
-                          o.WriteInt(wire_flag);
-                          write_value(o);
-                          if (attach) {
+    conn_->SendEncoded([&](std::string* out) {
+      AppendResponseFrame(info_.id, *serialization_, core_->options_.payload,
+                          [&](ObjectOutput& o) {
+                            o.WriteInt(wire_flag);
+                            write_value(o);
+                            if (!attach) return;
                             // Java adds its protocol version to the response attachments.
-                            Attachments a = response_attachments_;
-                            a.Set("dubbo", std::string(kDubboProtocolVersion));
-                            a.WriteTo(o);
-                          }
-                        },
-                        &frame);
-    conn_->Send(std::move(frame));
+                            size_t n = 1;
+                            for (const auto& [k, v] : response_attachments_.entries()) n += k != "dubbo";
+                            o.WriteMapBegin(n);
+                            o.WriteString("dubbo");
+                            o.WriteString(kDubboProtocolVersion);
+                            for (const auto& [k, v] : response_attachments_.entries()) {
+                              if (k == "dubbo") continue;
+                              o.WriteString(k);
+                              Attachments::WriteValue(o, v);
+                            }
+                            o.WriteMapEnd();
+                          },
+                          out);
+    });
   }
   Finish();
 }
@@ -175,9 +198,8 @@ void ServerCall::ReplyError(const Status& status) {
   // answers exceptions thrown outside the method.
   if (info_.two_way) {
     const Serialization* s = serialization_ != nullptr ? serialization_ : SerializationRegistry::Global().Find(2);
-    std::string frame;
-    AppendErrorFrame(info_.id, *s, status.ToWireStatus(), status.message(), &frame);
-    conn_->Send(std::move(frame));
+    conn_->SendEncoded(
+        [&](std::string* out) { AppendErrorFrame(info_.id, *s, status.ToWireStatus(), status.message(), out); });
   }
   Finish();
 }
@@ -262,9 +284,10 @@ void ServerCore::Dispatch(ObjectInput& in, ServerCall& call) {
   ReadRequestPrelude(in, &info);
   if (!in.ok()) return;
   const auto table = exports_.load();
-  const auto it = table->entries.find(ExportKey(info.path, NormalizeVersion(info.version)));
-  if (it == table->entries.end()) return NotFound(in, call, "service");
-  call.exported_ = &it->second;
+  const std::string_view version = info.version == "0.0.0" || info.version == "*" ? std::string_view() : info.version;
+  const ExportedEntry* entry = table->Find(info.path, version);
+  if (entry == nullptr) return NotFound(in, call, "service");
+  call.exported_ = entry;
 
   if (info.method == "$echo" && info.descriptor == "Ljava/lang/Object;") {
     Value v;
@@ -290,7 +313,7 @@ void ServerCore::Dispatch(ObjectInput& in, ServerCall& call) {
     const std::vector<Value> empty;
     const std::vector<Value>& values = args.if_list() ? args.as_list().items : empty;
     const RefTable refs(std::vector<Value>{types, args});
-    const MethodDefinition* m = it->second.definition->FindGeneric(method, type_names);
+    const MethodDefinition* m = entry->definition->FindGeneric(method, type_names);
     if (m == nullptr || !m->generic) {
       call.ReplyError(Status(StatusCode::kServiceError,
                              "Not found method " + method + " in service " + info.path));
@@ -307,7 +330,7 @@ void ServerCore::Dispatch(ObjectInput& in, ServerCall& call) {
     return;
   }
 
-  const MethodDefinition* m = it->second.definition->Find(info.method, info.descriptor);
+  const MethodDefinition* m = entry->definition->Find(info.method, info.descriptor);
   if (m == nullptr) return NotFound(in, call, "method");
   m->handler(in, call);
 }
@@ -486,7 +509,7 @@ Status Server::Export(std::shared_ptr<const ServiceDefinition> definition, std::
   version = NormalizeVersion(version);
   std::lock_guard<std::mutex> lock(core_->export_mu_);
   auto table = std::make_shared<ExportTable>(*core_->exports_.load());
-  ExportedEntry& e = table->entries[ExportKey(definition->interface_name(), version)];
+  ExportedEntry& e = table->Get(definition->interface_name(), version);
   if (e.definition && e.definition != definition) {
     const auto& a = e.definition->methods();
     const auto& b = definition->methods();
@@ -511,13 +534,19 @@ Status Server::Export(std::shared_ptr<const ServiceDefinition> definition, std::
 Status Server::Unexport(const std::string& interface, const std::string& version, const std::string& group) {
   std::lock_guard<std::mutex> lock(core_->export_mu_);
   auto table = std::make_shared<ExportTable>(*core_->exports_.load());
-  auto it = table->entries.find(ExportKey(interface, NormalizeVersion(version)));
-  if (it == table->entries.end() || it->second.Find(group) == nullptr) {
+  const std::string v = NormalizeVersion(version);
+  const ExportedEntry* found = table->Find(interface, v);
+  if (found == nullptr || found->Find(group) == nullptr) {
     return Status(StatusCode::kNotFound, ServiceKey(group, interface, version) + " is not exported");
   }
-  auto& inst = it->second.instances;
-  std::erase_if(inst, [&](const auto& p) { return p.first == group; });
-  if (inst.empty()) table->entries.erase(it);
+  auto& versions = table->entries[interface];
+  for (auto it = versions.begin(); it != versions.end(); ++it) {
+    if (it->first != v) continue;
+    std::erase_if(it->second.instances, [&](const auto& p) { return p.first == group; });
+    if (it->second.instances.empty()) versions.erase(it);
+    break;
+  }
+  if (versions.empty()) table->entries.erase(interface);
   core_->exports_.store(std::move(table));
   return Status::Ok();
 }

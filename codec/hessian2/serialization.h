@@ -20,6 +20,8 @@ class Hessian2ObjectOutput final : public ObjectOutput {
   void WriteDouble(double v) override { writer_.WriteDouble(v); }
   void WriteString(std::string_view v) override { writer_.WriteString(v); }
   void WriteValue(const Value& v) override { writer_.WriteValue(v); }
+  void WriteMapBegin(size_t) override { writer_.WriteMapBegin(""); }
+  void WriteMapEnd() override { writer_.WriteMapEnd(); }
 
  private:
   Writer writer_;
@@ -43,6 +45,32 @@ class Hessian2ObjectInput final : public ObjectInput {
   bool ReadString(std::string* out) override { return reader_.ReadString(out); }
   void ReadValue(Value* out) override { reader_.ReadValue(out); }
   void Skip() override { reader_.Skip(); }
+  Value::Kind PeekKind() override { return reader_.PeekKind(); }
+  void ReadStringMap(std::vector<std::pair<std::string, Value>>* out) override {
+    out->clear();
+    std::string type;
+    if (!reader_.BeginMap(&type)) return;
+    out->reserve(8);  // Dubbo's attachments: path, interface, version, timeout, and a few more
+    std::string key;
+    while (reader_.HasMore()) {
+      if (reader_.PeekKind() != Value::Kind::kString) {
+        reader_.Skip();
+        reader_.Skip();
+        continue;
+      }
+      reader_.ReadString(&key);
+      auto& entry = out->emplace_back(std::move(key), Value());
+      if (reader_.PeekKind() == Value::Kind::kString) {
+        std::string value;
+        reader_.ReadString(&value);
+        entry.second = Value::String(std::move(value));
+      } else {
+        reader_.ReadValue(&entry.second);
+      }
+      key.clear();
+    }
+    reader_.End();
+  }
 
  private:
   Reader reader_;

@@ -50,6 +50,8 @@ class Reader {
   size_t offset() const { return pos_; }
   // True when no further value follows (or an error stopped reading).
   bool AtEnd() const { return !ok() || pos_ >= input_.size(); }
+  // The first byte of the next top-level value, or -1 at the end.
+  int PeekLeadByte() const { return AtEnd() ? -1 : static_cast<uint8_t>(input_[pos_]); }
 
   // --- top-level values ---
   // Unpacks the next value. Returns nullptr, with an error recorded, at the end of input or when

@@ -31,6 +31,8 @@ class MsgpackObjectOutput final : public ObjectOutput {
   void WriteDouble(double v) override { packer_.PackDouble(v); }
   void WriteString(std::string_view v) override { packer_.PackString(v); }
   void WriteValue(const Value& v) override { packer_.PackValue(v); }
+  void WriteMapBegin(size_t count) override { packer_.PackMapHeader(count); }
+  void WriteMapEnd() override {}
 
   // The class name, then the exception. T is JavaException or a DUBBO_STRUCT deriving Throwable.
   template <typename T>
@@ -70,6 +72,8 @@ class MsgpackObjectInput final : public ObjectInput {
   bool ReadString(std::string* out) override;
   void ReadValue(Value* out) override;
   void Skip() override { reader_.SkipNext(); }
+  Value::Kind PeekKind() override;
+  void ReadStringMap(std::vector<std::pair<std::string, Value>>* out) override;
 
   // The next value as a T (see codec.h). On an error *v is left as it is (or partly read).
   template <typename T>
