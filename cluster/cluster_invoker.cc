@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <random>
 
+#include "cluster/filter.h"
 #include "cluster/loadbalance/random.h"
 #include "cluster/strategy/failover.h"
 
@@ -30,10 +31,17 @@ void RegisterBuiltinClusters() {
   });
 }
 
-Result<std::shared_ptr<ClusterInvoker>> JoinCluster(std::shared_ptr<Directory> directory) {
-  const Url& url = directory->consumer_url();
+const std::vector<std::string>& ClusterLevelFilterNames() {
+  static const std::vector<std::string> kNames = {"mock"};
+  return kNames;
+}
+
+Result<std::shared_ptr<rpc::Invoker>> JoinCluster(std::shared_ptr<Directory> directory) {
+  const Url url = directory->consumer_url();
   DUBBO_ASSIGN_OR_RETURN(auto lb, LoadBalances().Create(url.Get("loadbalance", "random")));
-  return Clusters().Create(url.Get("cluster", "failover"), std::move(directory), std::move(lb));
+  DUBBO_ASSIGN_OR_RETURN(auto cluster, Clusters().Create(url.Get("cluster", "failover"), std::move(directory),
+                                                         std::move(lb)));
+  return WrapWithFilters(std::move(cluster), ClusterLevelFilterNames(), url, "cluster.filter");
 }
 
 void ClusterInvoker::Invoke(std::shared_ptr<const rpc::Invocation> inv, rpc::ResponseCallback done) {

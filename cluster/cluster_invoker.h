@@ -61,8 +61,12 @@ ClusterRegistry& Clusters();
 // Registers the built-in load balancers and cluster strategies; idempotent.
 void RegisterBuiltinClusters();
 
-// The cluster invoker a consumer URL asks for (`cluster`, default failover; `loadbalance`,
-// default random) over `directory`.
-Result<std::shared_ptr<ClusterInvoker>> JoinCluster(std::shared_ptr<Directory> directory);
+// The cluster filters every reference runs in front of its cluster invoker, in order (the
+// built-ins; "cluster.filter" on the consumer URL adds or removes names).
+const std::vector<std::string>& ClusterLevelFilterNames();
+
+// The invoker a consumer URL asks for over `directory`: the strategy (`cluster`, default
+// failover) with its load balancer (`loadbalance`, default random), in the cluster filters.
+Result<std::shared_ptr<rpc::Invoker>> JoinCluster(std::shared_ptr<Directory> directory);
 
 }  // namespace dubbo::cluster

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <span>
 
+#include "cluster/provider_invoker.h"
 #include "common/log.h"
 
 namespace dubbo::cluster {
@@ -70,19 +71,15 @@ bool ApplyConfigurators(const std::vector<Url>& configurators, Url* provider) {
 }
 
 RegistryDirectory::RegistryDirectory(Url consumer_url, std::shared_ptr<registry::Registry> registry,
-                                     std::shared_ptr<rpc::Client> client, InvokerWrapper wrap)
-    : consumer_url_(std::move(consumer_url)),
-      registry_(std::move(registry)),
-      client_(std::move(client)),
-      wrap_(std::move(wrap)) {}
+                                     std::shared_ptr<rpc::Client> client)
+    : consumer_url_(std::move(consumer_url)), registry_(std::move(registry)), client_(std::move(client)) {}
 
 RegistryDirectory::~RegistryDirectory() { Destroy(); }
 
 Result<std::shared_ptr<RegistryDirectory>> RegistryDirectory::Create(
-    Url consumer_url, std::shared_ptr<registry::Registry> registry, std::shared_ptr<rpc::Client> client,
-    InvokerWrapper wrap) {
+    Url consumer_url, std::shared_ptr<registry::Registry> registry, std::shared_ptr<rpc::Client> client) {
   std::shared_ptr<RegistryDirectory> dir(
-      new RegistryDirectory(std::move(consumer_url), std::move(registry), std::move(client), std::move(wrap)));
+      new RegistryDirectory(std::move(consumer_url), std::move(registry), std::move(client)));
   std::weak_ptr<RegistryDirectory> weak = dir;
   DUBBO_ASSIGN_OR_RETURN(dir->subscription_,
                          dir->registry_->Subscribe(dir->consumer_url_, [weak](const std::vector<Url>& urls) {
@@ -115,12 +112,13 @@ void RegistryDirectory::Notify(const std::vector<Url>& urls) {
         if (k == key) invoker = inv;
     }
     if (!invoker) {
-      auto created = rpc::ChannelInvoker::Create(merged, *client_);
+      auto channel = rpc::ChannelInvoker::Create(merged, *client_);
+      auto created = channel.ok() ? MakeProviderInvoker(*channel) : channel.status();
       if (!created.ok()) {
         LogWarning() << "ignoring provider " << merged.ToString() << ": " << created.status();
         continue;
       }
-      invoker = wrap_ ? wrap_(*created) : *created;
+      invoker = *created;
     }
     next.emplace_back(std::move(key), std::move(invoker));
   }

@@ -22,8 +22,6 @@
 namespace dubbo::cluster {
 
 using InvokerList = std::vector<std::shared_ptr<rpc::Invoker>>;
-// Wraps a provider invoker (the consumer filter chain); identity when null.
-using InvokerWrapper = std::function<std::shared_ptr<rpc::Invoker>(std::shared_ptr<rpc::Invoker>)>;
 
 class Directory {
  public:
@@ -53,12 +51,11 @@ class StaticDirectory final : public Directory {
 class RegistryDirectory final : public Directory, public std::enable_shared_from_this<RegistryDirectory> {
  public:
   // Subscribes `consumer_url` (its interface, version, group) on `registry`; provider invokers
-  // connect through `client`. Empty protection when the consumer URL says
-  // `enable-empty-protection=true`.
+  // (ProviderInvokers, in their filter chains) connect through `client`. Empty protection when the
+  // consumer URL says `enable-empty-protection=true`.
   static Result<std::shared_ptr<RegistryDirectory>> Create(Url consumer_url,
                                                            std::shared_ptr<registry::Registry> registry,
-                                                           std::shared_ptr<rpc::Client> client,
-                                                           InvokerWrapper wrap = nullptr);
+                                                           std::shared_ptr<rpc::Client> client);
   ~RegistryDirectory() override;
 
   std::shared_ptr<const InvokerList> List() const override;
@@ -71,12 +68,11 @@ class RegistryDirectory final : public Directory, public std::enable_shared_from
 
  private:
   RegistryDirectory(Url consumer_url, std::shared_ptr<registry::Registry> registry,
-                    std::shared_ptr<rpc::Client> client, InvokerWrapper wrap);
+                    std::shared_ptr<rpc::Client> client);
 
   Url consumer_url_;
   std::shared_ptr<registry::Registry> registry_;
   std::shared_ptr<rpc::Client> client_;
-  InvokerWrapper wrap_;
   uint64_t subscription_ = 0;
   mutable std::mutex mu_;
   std::shared_ptr<const InvokerList> invokers_ = std::make_shared<const InvokerList>();

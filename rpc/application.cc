@@ -7,10 +7,13 @@
 #include <arpa/inet.h>
 
 #include <chrono>
+#include <cstdio>
+#include <random>
 #include <cstdlib>
 
 #include "cluster/cluster_invoker.h"
 #include "cluster/directory.h"
+#include "cluster/provider_invoker.h"
 #include "common/log.h"
 #include "registry/registry.h"
 #include "rpc/client.h"
@@ -60,6 +63,20 @@ Parameters Layer(const Parameters& all, const std::map<std::string, Parameters>&
   }
   for (const auto& [k, v] : code) p[k] = v;
   return p;
+}
+
+// Dubbo's token=true: a random UUID the provider URL carries and the TokenFilter checks.
+std::string RandomToken() {
+  std::random_device rd;
+  std::mt19937_64 rng((static_cast<uint64_t>(rd()) << 32) ^ rd());
+  const uint64_t a = rng();
+  const uint64_t b = rng();
+  char text[37];
+  std::snprintf(text, sizeof text, "%08x-%04x-4%03x-%04x-%012llx", static_cast<unsigned>(a >> 32),
+                static_cast<unsigned>((a >> 16) & 0xffff), static_cast<unsigned>(a & 0xfff),
+                static_cast<unsigned>(0x8000 | ((b >> 48) & 0x3fff)),
+                static_cast<unsigned long long>(b & 0xffffffffffffull));
+  return text;
 }
 
 int64_t IntParam(const Parameters& p, const std::string& key, int64_t fallback) {
@@ -137,9 +154,15 @@ Status Application::Export(std::shared_ptr<const rpc::ServiceDefinition> definit
   if (!definition || !impl) return Status(StatusCode::kInvalidArgument, "Export needs a definition and an implementation");
   std::lock_guard<std::mutex> lock(mu_);
   if (stopped_) return Status(StatusCode::kCancelled, "application stopped");
-  Exported e{definition, impl, Layer(config_.provider, config_.services, definition->interface_name(), params), Url()};
+  Exported e{definition, impl, Layer(config_.provider, config_.services, definition->interface_name(), params),
+             nullptr, Url()};
+  if (const std::string token = Param(e.params, "token"); token == "true" || token == "default") {
+    e.params["token"] = RandomToken();
+  }
+  DUBBO_ASSIGN_OR_RETURN(e.filters, rpc::BuildProviderFilters(ProviderUrl(*definition, e.params)));
   if (started_) {
-    DUBBO_RETURN_IF_ERROR(server_->Export(e.definition, e.impl, Param(e.params, "version"), Param(e.params, "group")));
+    DUBBO_RETURN_IF_ERROR(server_->Export(e.definition, e.impl, Param(e.params, "version"),
+                                          Param(e.params, "group"), e.filters));
     e.url = ProviderUrl(*e.definition, e.params);
     DUBBO_RETURN_IF_ERROR(RegisterProvider(e.url));
   }
@@ -170,7 +193,8 @@ Status Application::Start() {
     options.shutdown_wait = std::chrono::milliseconds(IntParam(p, "shutdown.wait", 10000));
     server_ = std::make_unique<rpc::Server>(options);
     for (const auto& e : exported_) {
-      DUBBO_RETURN_IF_ERROR(server_->Export(e.definition, e.impl, Param(e.params, "version"), Param(e.params, "group")));
+      DUBBO_RETURN_IF_ERROR(server_->Export(e.definition, e.impl, Param(e.params, "version"),
+                                            Param(e.params, "group"), e.filters));
     }
     DUBBO_RETURN_IF_ERROR(server_->Start());
     // Unregister before the read-only event, so consumers stop choosing this provider first.
@@ -211,8 +235,9 @@ Result<std::shared_ptr<rpc::Invoker>> Application::Refer(const std::string& inte
       DUBBO_ASSIGN_OR_RETURN(Url provider, Url::Parse(one));
       if (provider.path().empty()) provider.set_path(interface);
       provider.Set("interface", interface);
-      DUBBO_ASSIGN_OR_RETURN(auto invoker,
+      DUBBO_ASSIGN_OR_RETURN(auto channel,
                              rpc::ChannelInvoker::Create(cluster::MergeProviderUrl(provider, consumer), *client_));
+      DUBBO_ASSIGN_OR_RETURN(auto invoker, cluster::MakeProviderInvoker(std::move(channel)));
       invokers.push_back(std::move(invoker));
     }
     directory = std::make_shared<cluster::StaticDirectory>(consumer, std::move(invokers));
@@ -239,8 +264,7 @@ Result<std::shared_ptr<rpc::Invoker>> Application::Refer(const std::string& inte
                                                 " (check=true; set check=false to refer anyway)");
   }
   directories_.push_back(directory);
-  DUBBO_ASSIGN_OR_RETURN(auto invoker, cluster::JoinCluster(directory));
-  return std::shared_ptr<rpc::Invoker>(std::move(invoker));
+  return cluster::JoinCluster(directory);
 }
 
 void Application::Stop() {

@@ -131,6 +131,7 @@ class Application {
     std::shared_ptr<const rpc::ServiceDefinition> definition;
     std::shared_ptr<rpc::ServiceBase> impl;
     Parameters params;
+    std::shared_ptr<const rpc::ProviderFilterChain> filters;
     Url url;  // once started
   };
 

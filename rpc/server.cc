@@ -37,13 +37,19 @@ struct StringHash {
 
 }  // namespace
 
+struct ExportedInstance {
+  std::string group;
+  std::shared_ptr<ServiceBase> impl;
+  std::shared_ptr<const ProviderFilterChain> filters;
+};
+
 struct ExportedEntry {
   std::shared_ptr<const ServiceDefinition> definition;
-  std::vector<std::pair<std::string, std::shared_ptr<ServiceBase>>> instances;  // by group
+  std::vector<ExportedInstance> instances;  // by group
 
-  ServiceBase* Find(std::string_view group) const {
-    for (const auto& [g, impl] : instances)
-      if (g == group) return impl.get();
+  const ExportedInstance* Find(std::string_view group) const {
+    for (const auto& i : instances)
+      if (i.group == group) return &i;
     return nullptr;
   }
 };
@@ -70,9 +76,9 @@ struct ExportTable {
     std::string s = "[";
     for (const auto& [path, versions] : entries) {
       for (const auto& [version, e] : versions) {
-        for (const auto& [group, impl] : e.instances) {
+        for (const auto& instance : e.instances) {
           if (s.size() > 1) s += ", ";
-          s += ServiceKey(group, path, version) + ":" + std::to_string(port);
+          s += ServiceKey(instance.group, path, version) + ":" + std::to_string(port);
         }
       }
     }
@@ -132,6 +138,9 @@ ServerCall& ServerCall::operator=(ServerCall&& o) noexcept {
     serialization_ = o.serialization_;
     exported_ = o.exported_;
     generic_ = o.generic_;
+    filters_ = std::move(o.filters_);
+    filters_passed_ = o.filters_passed_;
+    started_ = o.started_;
     info_ = std::move(o.info_);
     response_attachments_ = std::move(o.response_attachments_);
   }
@@ -142,8 +151,13 @@ ServerCall::~ServerCall() {
   if (conn_) ReplyError(Status(StatusCode::kServiceError, "the service dropped the call without an answer"));
 }
 
-void ServerCall::Finish() {
+void ServerCall::Finish(CallOutcome::Kind kind, StatusCode status) {
   conn_.reset();
+  if (filters_passed_ > 0) {
+    const CallOutcome outcome{kind, status, std::chrono::steady_clock::now() - started_};
+    for (size_t i = 0; i < filters_passed_; ++i) (*filters_)[i]->After(info_, outcome);
+    filters_passed_ = 0;
+  }
   if (core_) core_->CallFinished();
   core_.reset();
 }
@@ -184,7 +198,10 @@ void ServerCall::SendResult(ResultFlag flag, FunctionRef<void(ObjectOutput&)> wr
                           out);
     });
   }
-  Finish();
+  Finish(flag == ResultFlag::kValue ? CallOutcome::Kind::kValue
+         : flag == ResultFlag::kNull ? CallOutcome::Kind::kNull
+                                     : CallOutcome::Kind::kException,
+         StatusCode::kOk);
 }
 
 void ServerCall::ReplyError(const Status& status) {
@@ -201,7 +218,7 @@ void ServerCall::ReplyError(const Status& status) {
     conn_->SendEncoded(
         [&](std::string* out) { AppendErrorFrame(info_.id, *s, status.ToWireStatus(), status.message(), out); });
   }
-  Finish();
+  Finish(CallOutcome::Kind::kError, status.code());
 }
 
 // --- ServerCore ----------------------------------------------------------------------------------
@@ -367,15 +384,27 @@ ServiceBase* ServerCore::Resolve(ObjectInput& in, ServerCall& call) {
   if (!in.ok()) return nullptr;
   info.group = info.attachments.GetString("group").value_or("");
   const auto* entry = static_cast<const ExportedEntry*>(call.exported_);
-  ServiceBase* target = entry != nullptr ? entry->Find(info.group) : nullptr;
-  if (target == nullptr) {
+  const ExportedInstance* instance = entry != nullptr ? entry->Find(info.group) : nullptr;
+  if (instance == nullptr) {
     const std::string key = ServiceKey(info.group, info.path, NormalizeVersion(info.version)) + ":" +
                             std::to_string(port_.load());
     call.ReplyError(Status(StatusCode::kServiceError,
                            "Not found exported service: " + key + " in " + exports_.load()->Keys(port_.load()) +
                                ", may be version or group mismatch, channel: consumer: " + info.remote));
+    return nullptr;
   }
-  return target;
+  if (instance->filters && !instance->filters->empty()) {
+    call.filters_ = instance->filters;
+    call.started_ = std::chrono::steady_clock::now();
+    for (const auto& filter : *instance->filters) {
+      if (Status s = filter->Before(info); !s.ok()) {
+        call.ReplyError(s);
+        return nullptr;
+      }
+      ++call.filters_passed_;
+    }
+  }
+  return instance->impl.get();
 }
 
 Status ServerCore::Start() {
@@ -504,7 +533,8 @@ Server::Server(ServerOptions options) : core_(std::make_shared<ServerCore>(std::
 Server::~Server() { core_->Shutdown(std::chrono::milliseconds(0)); }
 
 Status Server::Export(std::shared_ptr<const ServiceDefinition> definition, std::shared_ptr<ServiceBase> impl,
-                      std::string version, std::string group) {
+                      std::string version, std::string group,
+                      std::shared_ptr<const ProviderFilterChain> filters) {
   if (!definition || !impl) return Status(StatusCode::kInvalidArgument, "Export needs a definition and an implementation");
   version = NormalizeVersion(version);
   std::lock_guard<std::mutex> lock(core_->export_mu_);
@@ -526,7 +556,7 @@ Status Server::Export(std::shared_ptr<const ServiceDefinition> definition, std::
                   ServiceKey(group, definition->interface_name(), version) + " is already exported");
   }
   if (!e.definition) e.definition = definition;
-  e.instances.emplace_back(std::move(group), std::move(impl));
+  e.instances.push_back({std::move(group), std::move(impl), std::move(filters)});
   core_->exports_.store(std::move(table));
   return Status::Ok();
 }
@@ -542,7 +572,7 @@ Status Server::Unexport(const std::string& interface, const std::string& version
   auto& versions = table->entries[interface];
   for (auto it = versions.begin(); it != versions.end(); ++it) {
     if (it->first != v) continue;
-    std::erase_if(it->second.instances, [&](const auto& p) { return p.first == group; });
+    std::erase_if(it->second.instances, [&](const auto& i) { return i.group == group; });
     if (it->second.instances.empty()) versions.erase(it);
     break;
   }

@@ -23,6 +23,7 @@
 #include "common/status.h"
 #include "rpc/frame.h"
 #include "rpc/io_threads.h"
+#include "rpc/provider_filter.h"
 #include "rpc/service.h"
 
 namespace dubbo::rpc {
@@ -49,8 +50,10 @@ class Server {
   // Exports `impl` under the definition's interface, `version` ("" = none) and `group`. Exporting
   // the same interface and version again under another group adds an instance; the definition
   // must then list the same methods.
+  // `filters` run around every call of this instance (see rpc/provider_filter.h).
   Status Export(std::shared_ptr<const ServiceDefinition> definition, std::shared_ptr<ServiceBase> impl,
-                std::string version = "", std::string group = "");
+                std::string version = "", std::string group = "",
+                std::shared_ptr<const ProviderFilterChain> filters = nullptr);
   // Removes one exported instance; kNotFound when absent.
   Status Unexport(const std::string& interface, const std::string& version, const std::string& group);
 

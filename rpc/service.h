@@ -26,6 +26,7 @@
 #include "common/result.h"
 #include "rpc/dubbo_codec.h"
 #include "rpc/message.h"
+#include "rpc/provider_filter.h"
 
 namespace dubbo::rpc {
 
@@ -102,13 +103,17 @@ class ServerCall {
 
   void SendResult(ResultFlag flag, FunctionRef<void(ObjectOutput&)> write_value);
   void SendResult(ResultFlag flag, std::nullptr_t);
-  void Finish();
+  void Finish(CallOutcome::Kind kind, StatusCode status);
 
   std::shared_ptr<ServerCore> core_;
   std::shared_ptr<Connection> conn_;  // null once answered or moved from
   const Serialization* serialization_ = nullptr;
   const void* exported_ = nullptr;  // the ServerCore's entry for path:version
   std::optional<ValueStyle> generic_;  // set for $invoke calls
+  // The instance's provider filters; After() runs for the first filters_passed_ of them.
+  std::shared_ptr<const ProviderFilterChain> filters_;
+  size_t filters_passed_ = 0;
+  std::chrono::steady_clock::time_point started_{};
   RequestInfo info_;
   Attachments response_attachments_;
 };
