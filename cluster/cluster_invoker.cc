@@ -4,8 +4,6 @@
 #include <random>
 
 #include "cluster/filter.h"
-#include "cluster/loadbalance/random.h"
-#include "cluster/strategy/failover.h"
 
 namespace dubbo::cluster {
 
@@ -22,13 +20,10 @@ ClusterRegistry& Clusters() {
 }
 
 void RegisterBuiltinClusters() {
-  LoadBalances().Register("random", []() -> Result<std::shared_ptr<LoadBalance>> {
-    return std::shared_ptr<LoadBalance>(std::make_shared<RandomLoadBalance>());
-  });
-  Clusters().Register("failover", [](std::shared_ptr<Directory> d, std::shared_ptr<LoadBalance> lb)
-                                      -> Result<std::shared_ptr<ClusterInvoker>> {
-    return std::shared_ptr<ClusterInvoker>(std::make_shared<FailoverCluster>(std::move(d), std::move(lb)));
-  });
+  RegisterBuiltinLoadBalances();
+  RegisterBuiltinStrategies();
+  RegisterBuiltinFilters();
+  RegisterMetrics();
 }
 
 const std::vector<std::string>& ClusterLevelFilterNames() {

@@ -50,6 +50,10 @@ struct Invocation {
   Attachments attachments;                          // user attachments; the exchange adds the rest
   bool one_way = false;
   std::chrono::milliseconds timeout{1000};
+  // From the IDL (@idempotent, @retries): whether re-sending after the request may have reached a
+  // provider is safe, and the method's retry default (-1: the reference's `retries`).
+  bool idempotent = false;
+  int32_t retries = -1;
 };
 
 // The outcome of one call as the exchange delivers it. `status` is not OK for transport and

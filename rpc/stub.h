@@ -69,6 +69,8 @@ class StubBase {
     inv->method = std::string(m.name);
     inv->descriptor = std::string(m.descriptor);
     inv->one_way = m.one_way;
+    inv->idempotent = m.idempotent;
+    inv->retries = m.retries;
     inv->timeout = Timeout(m);
     if constexpr (sizeof...(Args) > 0) {
       inv->arguments = MakeArguments([values = std::make_tuple(args...)](ObjectOutput& out) {
