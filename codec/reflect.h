@@ -106,18 +106,38 @@ constexpr void ForEachField(T& obj, F&& f) {
   std::apply([&](const auto&... field) { (f(field, obj.*(field.member)), ...); }, desc.fields);
 }
 
-// Calls f(index, desc_field, value_ref) for the field at runtime index `i`; false when i is out of range.
+namespace internal {
+// VisitField's dispatch: one function per field index, in a table indexed at run time, so finding
+// field i costs one bounds check and one indirect call whatever the number of fields.
+template <typename T, typename F, typename Indices>
+struct FieldVisitTable;
+template <typename T, typename F, size_t... I>
+struct FieldVisitTable<T, F, std::index_sequence<I...>> {
+  template <size_t K>
+  static constexpr void Visit(T& obj, F& f) {
+    constexpr auto desc = DescribeStruct<std::remove_const_t<T>>();
+    const auto& field = std::get<K>(desc.fields);
+    f(field, obj.*(field.member));
+  }
+  using Fn = void (*)(T&, F&);
+  static constexpr Fn kTable[] = {&Visit<I>...};
+};
+}  // namespace internal
+
+// Calls f(desc_field, value_ref) for the field at runtime index `i`; false when i is out of range.
 template <typename T, typename F>
 constexpr bool VisitField(T& obj, size_t i, F&& f) {
-  constexpr auto desc = DescribeStruct<std::remove_const_t<T>>();
-  bool found = false;
-  size_t k = 0;
-  std::apply(
-      [&](const auto&... field) {
-        ((k++ == i ? (f(field, obj.*(field.member)), found = true) : false), ...);
-      },
-      desc.fields);
-  return found;
+  constexpr size_t n = decltype(DescribeStruct<std::remove_const_t<T>>())::kFieldCount;
+  if constexpr (n == 0) {
+    (void)obj, (void)i, (void)f;
+    return false;
+  } else {
+    using Table =
+        internal::FieldVisitTable<T, std::remove_reference_t<F>, std::make_index_sequence<n>>;
+    if (i >= n) return false;
+    Table::kTable[i](obj, f);
+    return true;
+  }
 }
 
 }  // namespace dubbo

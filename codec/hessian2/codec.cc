@@ -25,15 +25,31 @@ int FieldIndex(std::span<const std::string_view> names, std::string_view name) {
   return -1;
 }
 
-const std::vector<int16_t>& FieldMapping(const ClassInfo& info, const void* key,
-                                         std::span<const std::string_view> names) {
-  if (info.typed_cache_key != key) {
-    info.typed_cache.clear();
-    info.typed_cache.reserve(info.fields.size());
-    for (const auto& f : info.fields) info.typed_cache.push_back(static_cast<int16_t>(FieldIndex(names, f)));
-    info.typed_cache_key = key;
+const ClassInfo::TypedMapping& ComputeFieldMapping(const ClassInfo& info, const void* key,
+                                                   std::span<const std::string_view> names) {
+  using Mapping = ClassInfo::TypedMapping;
+  const Mapping* head = info.typed_mappings.load(std::memory_order_acquire);
+  for (const Mapping* m = head; m != nullptr; m = m->next)
+    if (m->key == key) return *m;
+  auto* mapping = new Mapping{key, {}, info.fields.size() == names.size(), head};
+  mapping->fields.reserve(info.fields.size());
+  for (const auto& f : info.fields) {
+    const int index = FieldIndex(names, f);
+    if (index != static_cast<int>(mapping->fields.size())) mapping->in_order = false;
+    mapping->fields.push_back(static_cast<int16_t>(index));
   }
-  return info.typed_cache;
+  // Definitions are shared (see ClassInfo): publish the mapping, unless another thread published
+  // one for the same key meanwhile.
+  while (!info.typed_mappings.compare_exchange_weak(
+      mapping->next, mapping, std::memory_order_release, std::memory_order_acquire)) {
+    for (const Mapping* m = mapping->next; m != nullptr; m = m->next) {
+      if (m->key == key) {
+        delete mapping;
+        return *m;
+      }
+    }
+  }
+  return *mapping;
 }
 
 namespace {

@@ -159,8 +159,10 @@ struct Codec<std::optional<T>> {
 namespace internal {
 template <typename C>
 void WriteSequence(Writer& w, const C& c, std::string_view type) {
+  Writer::Batch batch(w);
   w.WriteListBegin(c.size(), type);
   for (const auto& e : c) Codec<std::decay_t<decltype(e)>>::Write(w, e);
+  batch.Close();
 }
 // Reads list elements with `add(Reader&)`; `reserve(n)` is called with a bound the input justifies.
 template <typename Reserve, typename Add>
@@ -179,9 +181,18 @@ struct Codec<std::vector<T, A>, std::enable_if_t<!std::is_same_v<T, uint8_t>>> {
   static void Write(Writer& w, const std::vector<T, A>& v) { internal::WriteSequence(w, v, ""); }
   static void Read(Reader& r, std::vector<T, A>* v) {
     v->clear();
-    internal::ReadSequence(
-        r, [&](size_t n) { v->reserve(n); },
-        [&](Reader& rr) { Codec<T>::Read(rr, &v->emplace_back()); });
+    std::string type;
+    int64_t length = 0;
+    if (!r.BeginList(&type, &length)) return;
+    if (length >= 0) {
+      // A fixed-length list: what the HasMore() loop below does for it, without asking the frame
+      // each time (the same elements are read: `length` of them, stopping at an error).
+      v->reserve(static_cast<size_t>(length));
+      for (int64_t i = 0; i < length && r.ok(); ++i) Codec<T>::Read(r, &v->emplace_back());
+    } else {
+      while (r.HasMore()) Codec<T>::Read(r, &v->emplace_back());
+    }
+    r.End();
   }
 };
 
@@ -207,12 +218,14 @@ struct Codec<std::unordered_set<T, H, E, A>> : SetCodec<std::unordered_set<T, H,
 template <typename M>
 struct MapCodec {
   static void Write(Writer& w, const M& m) {
+    Writer::Batch batch(w);
     w.WriteMapBegin("");
     for (const auto& [k, v] : m) {
       Codec<typename M::key_type>::Write(w, k);
       Codec<typename M::mapped_type>::Write(w, v);
     }
     w.WriteMapEnd();
+    batch.Close();
   }
   static void Read(Reader& r, M* m) {
     m->clear();
@@ -240,9 +253,16 @@ struct StructClassDef {
   static constexpr ClassDef kDef{kDesc.java_class, kStructFieldNames<T>};
 };
 
-// Maps wire field names to struct field indices, cached on the ClassInfo for this message.
-const std::vector<int16_t>& FieldMapping(const ClassInfo& info, const void* key,
-                                         std::span<const std::string_view> names);
+// Maps wire field names to struct field indices, computed once per definition and codec (kept on
+// the ClassInfo, which Readers share; see reader.h).
+const ClassInfo::TypedMapping& ComputeFieldMapping(const ClassInfo& info, const void* key,
+                                                   std::span<const std::string_view> names);
+inline const ClassInfo::TypedMapping& FieldMapping(const ClassInfo& info, const void* key,
+                                                   std::span<const std::string_view> names) {
+  const ClassInfo::TypedMapping* m = info.typed_mappings.load(std::memory_order_acquire);
+  if (m != nullptr && m->key == key) [[likely]] return *m;
+  return ComputeFieldMapping(info, key, names);
+}
 int FieldIndex(std::span<const std::string_view> names, std::string_view name);
 
 template <typename T>
@@ -268,7 +288,13 @@ void ReadStructFields(Reader& r, T* v, const ClassInfo* def, bool map_form) {
     }
   } else {
     const auto& mapping = FieldMapping(*def, &StructClassDef<T>::kDef, names);
-    for (int16_t index : mapping) read_field(index);
+    if (mapping.in_order) {  // the usual case: the same fields in the same order
+      ForEachField(*v, [&](const auto&, auto& member) {
+        Codec<std::decay_t<decltype(member)>>::Read(r, &member);
+      });
+    } else {
+      for (int16_t index : mapping.fields) read_field(index);
+    }
   }
   r.End();
 }
@@ -278,10 +304,12 @@ template <DescribedStruct T>
   requires(!std::is_base_of_v<Throwable, T>)
 struct Codec<T> {
   static void Write(Writer& w, const T& v) {
+    Writer::Batch batch(w);  // the whole object in one append
     w.WriteObjectBegin(internal::StructClassDef<T>::kDef);
     ForEachField(v, [&](const auto&, const auto& member) {
       Codec<std::decay_t<decltype(member)>>::Write(w, member);
     });
+    batch.Close();
   }
   static void Read(Reader& r, T* v) {
     *v = T{};
@@ -380,11 +408,13 @@ template <DescribedStruct T>
   requires std::is_base_of_v<Throwable, T>
 struct Codec<T> {
   static void Write(Writer& w, const T& v) {
+    Writer::Batch batch(w);
     const uint32_t self = w.WriteObjectBegin(internal::ThrowableClassDef<T>::kDef);
     ForEachField(v, [&](const auto&, const auto& member) {
       Codec<std::decay_t<decltype(member)>>::Write(w, member);
     });
     internal::WriteThrowableFields(w, v, self);
+    batch.Close();
   }
   static void Read(Reader& r, T* v) {
     *v = T{};

@@ -10,45 +10,9 @@ namespace {
 
 constexpr size_t kNone = std::string_view::npos;
 
-// The kind of value a lead byte starts; kRef for 0x51. `valid` is false for bytes that start
-// nothing ('C' is handled before this is asked).
-constexpr Value::Kind ComputeKindOfLead(uint8_t b, bool* valid) {
-  *valid = true;
-  if (b <= 0x1f || (b >= 0x30 && b <= 0x33) || b == 'R' || b == 'S') return Value::Kind::kString;
-  if ((b >= 0x20 && b <= 0x2f) || (b >= 0x34 && b <= 0x37) || b == 'A' || b == 'B')
-    return Value::Kind::kBinary;
-  if ((b >= 0x38 && b <= 0x3f) || b >= 0xd8 || b == 0x59 || b == 'L') return Value::Kind::kLong;
-  if ((b >= 0x80 && b <= 0xd7) || b == 'I') return Value::Kind::kInt;
-  if (b == 'D' || (b >= 0x5b && b <= 0x5f)) return Value::Kind::kDouble;
-  if (b == 'T' || b == 'F') return Value::Kind::kBool;
-  if (b == 'N') return Value::Kind::kNull;
-  if (b == 0x4a || b == 0x4b) return Value::Kind::kDate;
-  if (b == 'H' || b == 'M') return Value::Kind::kMap;
-  if ((b >= 0x55 && b <= 0x58) || (b >= 0x70 && b <= 0x7f)) return Value::Kind::kList;
-  if (b == 'O' || (b >= 0x60 && b <= 0x6f)) return Value::Kind::kObject;
-  if (b == 0x51) return Value::Kind::kRef;
-  *valid = false;
-  return Value::Kind::kNull;
-}
-
-// ComputeKindOfLead for every byte, so the hot PeekKind is one load.
-struct LeadInfo {
-  Value::Kind kind;
-  bool valid;
-};
-constexpr std::array<LeadInfo, 256> kLeadTable = [] {
-  std::array<LeadInfo, 256> t{};
-  for (size_t b = 0; b < t.size(); ++b) {
-    bool valid = false;
-    const Value::Kind kind = ComputeKindOfLead(static_cast<uint8_t>(b), &valid);
-    t[b] = {kind, valid};
-  }
-  return t;
-}();
-
 inline Value::Kind KindOfLead(uint8_t b, bool* valid) {
-  *valid = kLeadTable[b].valid;
-  return kLeadTable[b].kind;
+  *valid = internal::kLeadTable[b].valid;
+  return internal::kLeadTable[b].kind;
 }
 
 bool IsStringLead(uint8_t b) {
@@ -90,23 +54,227 @@ void PutUtf8(std::string* out, uint32_t cp) {
   }
 }
 
-bool AllAscii(const uint8_t* p, size_t n) {
-  size_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    uint64_t w;
-    std::memcpy(&w, p + i, 8);
-    if (w & 0x8080808080808080ull) return false;
+// Scans the longest run of at most `units` characters whose Hessian bytes are their UTF-8 bytes:
+// ASCII and shortest-form 2- and 3-byte sequences outside the surrogates. Returns the run's end;
+// `count` receives its length in characters.
+const uint8_t* ScanVerbatimRun(const uint8_t* p, const uint8_t* limit, size_t units,
+                               size_t* count) {
+  // The second byte of a sequence led by 0xE0 + i lies in [kLow[i], kLow[i] + kSpan[i]]: at least
+  // 0xA0 after 0xE0 (shortest form), below 0xA0 after 0xED (no surrogates), a continuation byte.
+  static constexpr uint8_t kLow[16] = {0xA0, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80,
+                                       0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80};
+  static constexpr uint8_t kSpan[16] = {0x1F, 0x3F, 0x3F, 0x3F, 0x3F, 0x3F, 0x3F, 0x3F,
+                                        0x3F, 0x3F, 0x3F, 0x3F, 0x3F, 0x1F, 0x3F, 0x3F};
+  size_t u = 0;
+  while (u < units && limit - p >= 4) {  // the lead and its continuation bytes in one word
+    const uint32_t w = p[0] | (p[1] << 8) | (p[2] << 16) | (static_cast<uint32_t>(p[3]) << 24);
+    const uint8_t b = p[0];
+    if (b < 0x80) {
+      ++p;
+    } else if ((b & 0xF0) == 0xE0) {
+      const uint8_t c1 = static_cast<uint8_t>(w >> 8);
+      if (static_cast<uint8_t>(c1 - kLow[b & 0xF]) > kSpan[b & 0xF] || (w & 0xC00000) != 0x800000)
+        break;
+      p += 3;
+    } else if (b >= 0xC2 && b <= 0xDF) {
+      if ((w & 0xC000) != 0x8000) break;
+      p += 2;
+    } else {
+      break;
+    }
+    ++u;
   }
-  for (; i < n; ++i)
-    if (p[i] & 0x80) return false;
-  return true;
+  while (u < units && p < limit) {  // the last bytes
+    const uint8_t b = p[0];
+    const size_t left = static_cast<size_t>(limit - p);
+    if (b < 0x80) {
+      ++p;
+    } else if ((b & 0xF0) == 0xE0) {
+      if (left < 3 || static_cast<uint8_t>(p[1] - kLow[b & 0xF]) > kSpan[b & 0xF] ||
+          (p[2] & 0xC0) != 0x80) {
+        break;
+      }
+      p += 3;
+    } else if (b >= 0xC2 && b <= 0xDF) {
+      if (left < 2 || (p[1] & 0xC0) != 0x80) break;
+      p += 2;
+    } else {
+      break;
+    }
+    ++u;
+  }
+  *count = u;
+  return p;
 }
 
 }  // namespace
 
+ClassInfo::~ClassInfo() {
+  const TypedMapping* m = typed_mappings.load(std::memory_order_acquire);
+  while (m != nullptr) {
+    const TypedMapping* next = m->next;
+    delete m;
+    m = next;
+  }
+}
+
+// --- the per-thread class-definition cache -----------------------------------------------------
+//
+// A peer sends the same few class definitions in every message. Each thread keeps the ones it has
+// parsed, keyed by their bytes (from 'C' through the last field name): a definition whose bytes
+// are found again is not parsed again, and its typed field mappings are already computed. Found
+// by a hash of the class name's first chunk (bytes that belong to the definition whatever follows
+// it), confirmed by comparing all the definition's bytes.
+//
+// Entries live in generations of at most kClassDefGenerationSize definitions. A Reader pins (holds
+// a reference to) each generation it takes definitions from; when the current generation is full
+// the cache starts a new one and drops its reference to the old, which goes away with the last
+// Reader using it. Reference counts are atomic because a Reader may be destroyed on another thread.
+namespace internal {
+
+constexpr size_t kClassDefGenerationSize = 256;
+constexpr size_t kClassDefBuckets = 512;          // a power of two
+constexpr size_t kMaxCachedClassDefBytes = 4096;  // longer ones stay with their Reader
+
+struct CachedClassDef {
+  std::string raw;  // the definition's bytes
+  uint64_t hash = 0;
+  int32_t next = -1;  // the next entry of the same bucket
+  ClassInfo info;
+};
+
+struct ClassDefKey {
+  size_t length = 0;  // bytes hashed; 0 when the bytes cannot start a cacheable definition
+  uint64_t hash = 0;
+};
+
+inline uint64_t Mix(uint64_t h, uint64_t w) {
+  h = (h ^ w) * 0x9E3779B97F4A7C15ull;
+  return h ^ (h >> 29);
+}
+
+uint64_t HashBytes(const uint8_t* p, size_t n) {
+  uint64_t h = Mix(0x6A09E667F3BCC909ull, n);
+  for (; n >= 8; p += 8, n -= 8) {
+    uint64_t w;
+    std::memcpy(&w, p, 8);
+    h = Mix(h, w);
+  }
+  if (n > 0) {
+    uint64_t w = 0;
+    std::memcpy(&w, p, n);
+    h = Mix(h, w);
+  }
+  return h;
+}
+
+// The key of the definition starting at `p` ('C'): the hash of 'C' and the class name's first
+// chunk (its header and as many bytes as it has UTF-16 units: every unit takes at least one byte,
+// so they all belong to the definition).
+ClassDefKey ClassDefKeyAt(const uint8_t* p, size_t avail) {
+  if (avail < 2) return {};
+  const uint8_t b = p[1];
+  size_t header;
+  size_t units;
+  if (b <= 0x1f) {
+    header = 1;
+    units = b;
+  } else if (b >= 0x30 && b <= 0x33) {
+    if (avail < 3) return {};
+    header = 2;
+    units = (static_cast<size_t>(b - 0x30) << 8) | p[2];
+  } else if (b == 'S' || b == 'R') {
+    if (avail < 4) return {};
+    header = 3;
+    units = (static_cast<size_t>(p[2]) << 8) | p[3];
+  } else {
+    return {};
+  }
+  const size_t length = 1 + header + units;
+  if (length > avail) return {};
+  // The first 8 and the last 24 bytes: class names in a package differ at their end.
+  if (length <= 32) return {length, HashBytes(p, length)};
+  return {length, Mix(HashBytes(p, 8), HashBytes(p + length - 24, 24))};
+}
+
+struct ClassDefGeneration {
+  ClassDefGeneration() {
+    buckets.fill(-1);
+    entries.reserve(kClassDefGenerationSize);
+  }
+
+  void Ref() { refs.fetch_add(1, std::memory_order_relaxed); }
+  void Unref() {
+    if (refs.fetch_sub(1, std::memory_order_acq_rel) == 1) delete this;
+  }
+
+  const CachedClassDef* Find(const ClassDefKey& key, const uint8_t* p, size_t avail) const {
+    for (int32_t i = buckets[key.hash & (kClassDefBuckets - 1)]; i >= 0;) {
+      const CachedClassDef& e = *entries[static_cast<size_t>(i)];
+      if (e.hash == key.hash && e.raw.size() <= avail &&
+          std::memcmp(e.raw.data(), p, e.raw.size()) == 0) {
+        return &e;
+      }
+      i = e.next;
+    }
+    return nullptr;
+  }
+  bool full() const { return entries.size() >= kClassDefGenerationSize; }
+  void Add(std::unique_ptr<CachedClassDef> e) {
+    int32_t& head = buckets[e->hash & (kClassDefBuckets - 1)];
+    e->next = head;
+    head = static_cast<int32_t>(entries.size());
+    entries.push_back(std::move(e));
+  }
+  const CachedClassDef* Last() const { return entries.back().get(); }
+
+  std::atomic<uint32_t> refs{1};  // the cache's own, and one per Reader pinning it
+  std::array<int32_t, kClassDefBuckets> buckets;
+  std::vector<std::unique_ptr<CachedClassDef>> entries;
+};
+
+class ClassDefCache {
+ public:
+  ClassDefCache() = default;
+  ClassDefCache(const ClassDefCache&) = delete;
+  ClassDefCache& operator=(const ClassDefCache&) = delete;
+  ~ClassDefCache() {
+    if (current_ != nullptr) current_->Unref();
+  }
+
+  ClassDefGeneration* current() {
+    if (current_ == nullptr) [[unlikely]] current_ = new ClassDefGeneration;
+    return current_;
+  }
+  // Adds a definition to the current generation, first starting a new one when it is full.
+  ClassDefGeneration* Insert(std::unique_ptr<CachedClassDef> e) {
+    ClassDefGeneration* g = current();
+    if (g->full()) {
+      g->Unref();
+      g = current_ = new ClassDefGeneration;
+    }
+    g->Add(std::move(e));
+    return g;
+  }
+
+ private:
+  ClassDefGeneration* current_ = nullptr;
+};
+
+ClassDefCache& ThreadClassDefCache() {
+  thread_local ClassDefCache cache;
+  return cache;
+}
+
+}  // namespace internal
+
 Reader::Reader(std::string_view input, ReaderLimits limits)
     : input_(input), end_(input.size()), limits_(limits), pending_return_(kNone) {
   replay_budget_ = input.size() * limits.replay_factor + limits.replay_floor;
+}
+
+Reader::~Reader() {
+  for (internal::ClassDefGeneration* g : pinned_) g->Unref();
 }
 
 void Reader::FailAt(size_t offset, std::string_view what) {
@@ -150,24 +318,7 @@ bool Reader::Need(size_t n, std::string_view what) {
   return false;
 }
 
-uint32_t Reader::ReadU16() {
-  const uint32_t v = (static_cast<uint32_t>(PeekByte()) << 8) | static_cast<uint8_t>(input_[pos_ + 1]);
-  pos_ += 2;
-  return v;
-}
-
-uint32_t Reader::ReadU32() {
-  uint32_t v = 0;
-  for (int i = 0; i < 4; ++i) v = (v << 8) | NextByte();
-  return v;
-}
-
-uint64_t Reader::ReadU64() {
-  const uint64_t hi = ReadU32();
-  return (hi << 32) | ReadU32();
-}
-
-Value::Kind Reader::PeekKind() {
+Value::Kind Reader::PeekKindSlow() {
   while (ok() && pos_ < end_) {
     const uint8_t b = PeekByte();
     if (b == 'C') {
@@ -276,13 +427,13 @@ bool Reader::ReadBool() {
   return n.kind == Number::kDouble ? n.d != 0 : n.i != 0;
 }
 
-int32_t Reader::ReadInt() {
+int32_t Reader::ReadIntSlow() {
   Number n{};
   if (!ReadNumber(&n, "int")) return 0;
   return n.kind == Number::kDouble ? JavaCast<int32_t>(n.d) : static_cast<int32_t>(n.i);
 }
 
-int64_t Reader::ReadLong() {
+int64_t Reader::ReadLongSlow() {
   Number n{};
   if (!ReadNumber(&n, "long")) return 0;
   return n.kind == Number::kDouble ? JavaCast<int64_t>(n.d) : n.i;
@@ -337,7 +488,7 @@ bool Reader::AppendChars(size_t units, std::string* out, uint32_t* pending_high)
     return false;
   }
   const auto* base = reinterpret_cast<const uint8_t*>(input_.data());
-  if (*pending_high == 0 && AllAscii(base + pos_, units)) {
+  if (*pending_high == 0 && internal::AllAscii(base + pos_, units)) {
     out->append(input_.data() + pos_, units);
     pos_ += units;
     return true;
@@ -349,27 +500,13 @@ bool Reader::AppendChars(size_t units, std::string* out, uint32_t* pending_high)
     // shortest-form 2- and 3-byte sequences outside the surrogates) is copied in one append.
     // Anything else, including malformed input, is left to the character-by-character code below.
     if (*pending_high == 0) {
-      const size_t start = pos_;
-      while (u < units && pos_ < end_) {
-        const size_t left = end_ - pos_;
-        const uint8_t b = in[pos_];
-        if (b < 0x80) {
-          ++pos_;
-        } else if (b >= 0xC2 && b <= 0xDF) {
-          if (left < 2 || (in[pos_ + 1] & 0xC0) != 0x80) break;
-          pos_ += 2;
-        } else if ((b & 0xF0) == 0xE0) {
-          if (left < 3 || (in[pos_ + 1] & 0xC0) != 0x80 || (in[pos_ + 2] & 0xC0) != 0x80) break;
-          const uint32_t cp =
-              ((b & 0x0Fu) << 12) | ((in[pos_ + 1] & 0x3Fu) << 6) | (in[pos_ + 2] & 0x3Fu);
-          if (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF)) break;
-          pos_ += 3;
-        } else {
-          break;
-        }
-        ++u;
-      }
-      if (pos_ > start) out->append(input_.data() + start, pos_ - start);
+      const uint8_t* const start = in + pos_;
+      size_t run = 0;
+      const uint8_t* p = ScanVerbatimRun(start, in + end_, units - u, &run);
+      u += run;
+      pos_ = static_cast<size_t>(p - in);
+      if (p > start)
+        out->append(reinterpret_cast<const char*>(start), static_cast<size_t>(p - start));
       if (u >= units) break;
     }
     if (!Need(1, "string character")) return false;
@@ -454,7 +591,10 @@ bool Reader::ReadStringChunks(std::string* out) {
       FailExpected(at, first ? "string" : "string chunk", b);
       return false;
     }
-    if (first && units <= end_ - pos_) out->reserve(units);
+    // A string in several chunks gets room for its first chunk up front. A single chunk is
+    // appended in one piece when it is ASCII, in runs otherwise: reserving its character count
+    // would only be too small for its UTF-8 bytes.
+    if (first && !final && units <= end_ - pos_) out->reserve(units);
     first = false;
     if (!AppendChars(units, out, &pending_high)) return false;
     if (final) break;
@@ -463,7 +603,7 @@ bool Reader::ReadStringChunks(std::string* out) {
   return true;
 }
 
-bool Reader::ReadString(std::string* out) {
+bool Reader::ReadStringSlow(std::string* out) {
   out->clear();
   const Value::Kind kind = PeekKind();
   if (!ok()) return false;
@@ -530,23 +670,63 @@ bool Reader::ReadBinary(Binary* out) {
   }
 }
 
-bool Reader::ReadClassDef() {
+bool Reader::ParseClassDef(ClassInfo* info) {
   const size_t at = pos_;
   ++pos_;  // 'C'
-  ClassInfo info;
-  if (!ReadStringNoDefs(&info.name, "class name")) return false;
+  if (!ReadStringNoDefs(&info->name, "class name")) return false;
   const int64_t n = ReadIntForm("class definition field count");
   if (!ok()) return false;
   if (n < 0 || static_cast<uint64_t>(n) > end_ - pos_) {
-    FailAt(at, "class definition of " + info.name + " declares " + std::to_string(n) +
+    FailAt(at, "class definition of " + info->name + " declares " + std::to_string(n) +
                    " fields, more than the input holds");
     return false;
   }
-  info.fields.resize(static_cast<size_t>(n));
-  for (auto& f : info.fields)
+  info->fields.resize(static_cast<size_t>(n));
+  for (auto& f : info->fields)
     if (!ReadStringNoDefs(&f, "field name")) return false;
-  if (replay_depth_ == 0) classes_.push_back(std::move(info));
   return true;
+}
+
+bool Reader::ReadClassDef() {
+  const auto* in = reinterpret_cast<const uint8_t*>(input_.data());
+  const size_t at = pos_;
+  internal::ClassDefCache& cache = internal::ThreadClassDefCache();
+  const internal::ClassDefKey key = internal::ClassDefKeyAt(in + at, end_ - at);
+  if (key.length != 0) {
+    internal::ClassDefGeneration* generation = cache.current();
+    if (const internal::CachedClassDef* hit = generation->Find(key, in + at, end_ - at)) {
+      // The same bytes parse to the same definition, and cannot fail: every check the parser
+      // makes is satisfied by the bytes of a definition that parsed before.
+      pos_ = at + hit->raw.size();
+      if (replay_depth_ == 0) {
+        Pin(generation);
+        classes_.push_back(&hit->info);
+      }
+      return true;
+    }
+  }
+  auto entry = std::make_unique<internal::CachedClassDef>();
+  if (!ParseClassDef(&entry->info)) return false;
+  if (replay_depth_ != 0) return true;
+  if (key.length == 0 || pos_ - at > internal::kMaxCachedClassDefBytes) {
+    classes_.push_back(&entry->info);
+    own_classes_.push_back(std::move(entry));
+    return true;
+  }
+  entry->raw.assign(input_.data() + at, pos_ - at);
+  entry->hash = key.hash;
+  internal::ClassDefGeneration* generation = cache.Insert(std::move(entry));
+  Pin(generation);
+  classes_.push_back(&generation->Last()->info);
+  return true;
+}
+
+void Reader::Pin(internal::ClassDefGeneration* generation) {
+  // Definitions are only looked up in and added to the thread's current generation, which only
+  // ever moves on to a new one: a generation this Reader pinned before `generation` is older.
+  if (!pinned_.empty() && pinned_.back() == generation) return;
+  generation->Ref();
+  pinned_.push_back(generation);
 }
 
 bool Reader::ReadTypeName(std::string* out) {
@@ -573,29 +753,17 @@ bool Reader::ReadTypeName(std::string* out) {
   return false;
 }
 
-uint32_t Reader::TakeSlot(size_t lead_offset) {
-  if (replay_depth_ > 0) {
-    // A replay re-walks containers that were numbered when first read; it cannot find more.
-    if (replay_next_ >= slots_.size()) {
-      FailAt(lead_offset, "reference replay went past the containers read so far");
-      return 0;
-    }
-    return replay_next_++;
+uint32_t Reader::TakeReplaySlot(size_t lead_offset) {
+  // A replay re-walks containers that were numbered when first read; it cannot find more.
+  if (replay_next_ >= slots_.size()) {
+    FailAt(lead_offset, "reference replay went past the containers read so far");
+    return 0;
   }
-  if (slots_.capacity() == 0) slots_.reserve(16);  // not 1, 2, 4, 8, 16 for a small message
-  slots_.push_back({static_cast<uint32_t>(lead_offset), true});
-  return static_cast<uint32_t>(slots_.size() - 1);
+  return replay_next_++;
 }
 
-bool Reader::PushFrame(FrameKind kind, int64_t remaining, uint32_t slot) {
-  if (frames_.size() >= limits_.max_depth) {
-    FailAt(pos_, "nesting deeper than " + std::to_string(limits_.max_depth) + " levels");
-    return false;
-  }
-  if (frames_.capacity() == 0) frames_.reserve(8);
-  frames_.push_back({kind, remaining, slot, pending_return_, pending_saved_next_});
-  pending_return_ = kNone;
-  return true;
+void Reader::FailTooDeep() {
+  FailAt(pos_, "nesting deeper than " + std::to_string(limits_.max_depth) + " levels");
 }
 
 bool Reader::FollowRef(std::string_view expected) {
@@ -623,6 +791,33 @@ bool Reader::FollowRef(std::string_view expected) {
 }
 
 bool Reader::BeginList(std::string* type, int64_t* length) {
+  // Fast path: an untyped fixed-length list (0x78-0x7f, or 'X' with a one-byte length) outside a
+  // replay, with room for its frame. Anything else, including every error, takes the general path.
+  if (pos_ < end_ && ok() && replay_depth_ == 0 && frames_.size() < limits_.max_depth) {
+    const uint8_t b = PeekByte();
+    int64_t n = -1;
+    size_t header = 0;
+    if (b >= 0x78 && b <= 0x7f) {
+      n = b - 0x78;
+      header = 1;
+    } else if (b == 0x58 && end_ - pos_ >= 2 && ByteAt(pos_ + 1) >= 0x90 &&
+               ByteAt(pos_ + 1) <= 0xbf) {
+      n = ByteAt(pos_ + 1) - 0x90;
+      header = 2;
+    }
+    if (header != 0 && static_cast<uint64_t>(n) <= end_ - pos_ - header) {
+      type->clear();
+      *length = n;
+      const size_t at = pos_;
+      pos_ += header;
+      PushFrame(FrameKind::kFixedList, n, TakeSlot(at));
+      return true;
+    }
+  }
+  return BeginListSlow(type, length);
+}
+
+bool Reader::BeginListSlow(std::string* type, int64_t* length) {
   type->clear();
   *length = 0;
   Value::Kind kind = PeekKind();
@@ -694,6 +889,25 @@ bool Reader::BeginMap(std::string* type) {
 }
 
 const ClassInfo* Reader::BeginObject(uint32_t* slot, bool* map_form) {
+  // Fast path: a compact object header (0x60-0x6f) naming a defined class, outside a replay, with
+  // room for its frame. Anything else, including every error, takes the general path.
+  if (pos_ < end_ && ok() && PeekByte() == 'C') PeekKind();  // the definitions in front of it
+  if (pos_ < end_ && ok() && replay_depth_ == 0 && frames_.size() < limits_.max_depth) {
+    const uint8_t b = PeekByte();
+    const size_t index = static_cast<size_t>(b) - 0x60;
+    if (index <= 0xf && index < classes_.size()) {
+      *map_form = false;
+      const ClassInfo* def = classes_[index];
+      *slot = TakeSlot(pos_);
+      ++pos_;
+      PushFrame(FrameKind::kObject, static_cast<int64_t>(def->fields.size()), *slot);
+      return def;
+    }
+  }
+  return BeginObjectSlow(slot, map_form);
+}
+
+const ClassInfo* Reader::BeginObjectSlow(uint32_t* slot, bool* map_form) {
   *map_form = false;
   const Value::Kind kind = PeekKind();
   if (!ok()) return nullptr;
@@ -731,37 +945,17 @@ const ClassInfo* Reader::BeginObject(uint32_t* slot, bool* map_form) {
     return nullptr;
   }
   *slot = TakeSlot(at);
-  const ClassInfo* def = &classes_[static_cast<size_t>(index)];
+  const ClassInfo* def = classes_[static_cast<size_t>(index)];
   if (!PushFrame(FrameKind::kObject, static_cast<int64_t>(def->fields.size()), *slot)) return nullptr;
   return def;
 }
 
-bool Reader::HasMore() {
-  if (!ok() || frames_.empty()) return false;
-  Frame& f = frames_.back();
-  switch (f.kind) {
-    case FrameKind::kFixedList:
-    case FrameKind::kObject:
-      if (f.remaining <= 0) return false;
-      --f.remaining;
-      return true;
-    case FrameKind::kVarList:
-    case FrameKind::kMap:
-      if (pos_ >= end_) {
-        FailAt(pos_, std::string("unexpected end of input inside a ") +
-                         (f.kind == FrameKind::kMap ? "map" : "list") + " (no 'Z')");
-        return false;
-      }
-      return PeekByte() != 'Z';
-  }
-  return false;
+void Reader::FailUnterminated(FrameKind kind) {
+  FailAt(pos_, std::string("unexpected end of input inside a ") +
+                   (kind == FrameKind::kMap ? "map" : "list") + " (no 'Z')");
 }
 
-void Reader::End() {
-  if (frames_.empty()) return;
-  const Frame f = frames_.back();
-  frames_.pop_back();
-  if (!ok()) return;
+void Reader::EndSlow(const Frame& f) {
   if (f.kind == FrameKind::kVarList || f.kind == FrameKind::kMap) {
     if (!Need(1, "end marker 'Z'")) return;
     if (PeekByte() != 'Z') {

@@ -15,13 +15,17 @@
 // The Reader borrows `input`, which must outlive it. Not thread-safe.
 #pragma once
 
+#include <array>
+#include <atomic>
 #include <cstdint>
-#include <deque>
+#include <cstring>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <type_traits>
 #include <vector>
 
+#include "codec/hessian2/small_vector.h"
 #include "codec/value.h"
 #include "common/result.h"
 
@@ -35,18 +39,87 @@ struct ReaderLimits {
   size_t replay_floor = 1 << 20;
 };
 
-// A class definition as read from the wire. `typed_cache` lets a typed struct codec remember the
-// field mapping it computed for this definition (keyed by the codec's identity).
+// A class definition as read from the wire. Readers share parsed definitions: each thread keeps
+// the definitions it has read, found again by their bytes, so a definition is immutable once read
+// except for `typed_mappings`, which only grows (atomically; a Reader may move between threads).
 struct ClassInfo {
+  ClassInfo() = default;
+  ClassInfo(const ClassInfo&) = delete;
+  ClassInfo& operator=(const ClassInfo&) = delete;
+  ~ClassInfo();
+
   std::string name;
   std::vector<std::string> fields;
-  mutable const void* typed_cache_key = nullptr;
-  mutable std::vector<int16_t> typed_cache;  // wire field i -> struct field index, -1 = skip
+
+  // The field mappings typed struct codecs computed for this definition, one per codec identity
+  // (internal::FieldMapping): wire field i -> struct field index, -1 = skip.
+  struct TypedMapping {
+    const void* key;
+    std::vector<int16_t> fields;
+    bool in_order;  // fields[i] == i for every field of the struct: read them straight through
+    const TypedMapping* next;
+  };
+  mutable std::atomic<const TypedMapping*> typed_mappings{nullptr};
 };
+
+namespace internal {
+
+// The kind of value a lead byte starts (kRef for 0x51); `valid` is false for bytes that start
+// nothing, and for 'C' (a class definition, which comes before a value).
+struct LeadInfo {
+  Value::Kind kind;
+  bool valid;
+};
+constexpr LeadInfo ComputeLeadInfo(uint8_t b) {
+  using K = Value::Kind;
+  if (b <= 0x1f || (b >= 0x30 && b <= 0x33) || b == 'R' || b == 'S') return {K::kString, true};
+  if ((b >= 0x20 && b <= 0x2f) || (b >= 0x34 && b <= 0x37) || b == 'A' || b == 'B')
+    return {K::kBinary, true};
+  if ((b >= 0x38 && b <= 0x3f) || b >= 0xd8 || b == 0x59 || b == 'L') return {K::kLong, true};
+  if ((b >= 0x80 && b <= 0xd7) || b == 'I') return {K::kInt, true};
+  if (b == 'D' || (b >= 0x5b && b <= 0x5f)) return {K::kDouble, true};
+  if (b == 'T' || b == 'F') return {K::kBool, true};
+  if (b == 'N') return {K::kNull, true};
+  if (b == 0x4a || b == 0x4b) return {K::kDate, true};
+  if (b == 'H' || b == 'M') return {K::kMap, true};
+  if ((b >= 0x55 && b <= 0x58) || (b >= 0x70 && b <= 0x7f)) return {K::kList, true};
+  if (b == 'O' || (b >= 0x60 && b <= 0x6f)) return {K::kObject, true};
+  if (b == 0x51) return {K::kRef, true};
+  return {K::kNull, false};
+}
+// ComputeLeadInfo for every byte, so the hot PeekKind is one load.
+inline constexpr std::array<LeadInfo, 256> kLeadTable = [] {
+  std::array<LeadInfo, 256> t{};
+  for (size_t b = 0; b < t.size(); ++b) t[b] = ComputeLeadInfo(static_cast<uint8_t>(b));
+  return t;
+}();
+
+// True when [p, p + n) holds only ASCII bytes, eight at a time.
+inline bool AllAscii(const uint8_t* p, size_t n) {
+  constexpr uint64_t kHigh = 0x8080808080808080ull;
+  uint64_t w;
+  if (n < 8) {
+    uint8_t any = 0;
+    for (size_t i = 0; i < n; ++i) any |= p[i];
+    return (any & 0x80) == 0;
+  }
+  for (size_t i = 0; i + 8 <= n; i += 8) {
+    std::memcpy(&w, p + i, 8);
+    if (w & kHigh) return false;
+  }
+  std::memcpy(&w, p + n - 8, 8);  // the last eight, overlapping what was checked
+  return (w & kHigh) == 0;
+}
+
+// reader.cc: the per-thread cache of parsed class definitions, in generations Readers pin.
+struct CachedClassDef;
+struct ClassDefGeneration;
+}  // namespace internal
 
 class Reader {
  public:
   explicit Reader(std::string_view input, ReaderLimits limits = {});
+  ~Reader();
   // The input is borrowed: reading from a temporary string would dangle.
   template <typename S>
     requires std::is_same_v<S, std::string>
@@ -67,19 +140,86 @@ class Reader {
 
   // The kind of the next value, consuming any class definitions in front of it. Returns kNull at
   // the end of input or after an error (check ok()/AtEnd()).
-  Value::Kind PeekKind();
+  Value::Kind PeekKind() {
+    if (pos_ < end_ && ok()) [[likely]] {
+      const internal::LeadInfo lead = internal::kLeadTable[PeekByte()];
+      if (lead.valid) return lead.kind;
+    }
+    return PeekKindSlow();
+  }
   // True and consumed when the next value is null.
   bool ReadNullIf();
 
   // Scalars. Numbers convert between int, long and double forms as Java's readInt/readLong/
   // readDouble do (null reads as 0, like Java); any other kind is an error.
   bool ReadBool();
-  int32_t ReadInt();
-  int64_t ReadLong();
+  // (The inline parts decode the compact forms; everything else goes through ReadNumber.)
+  int32_t ReadInt() {
+    if (pos_ < end_ && ok()) [[likely]] {
+      const uint8_t b = PeekByte();
+      const size_t left = end_ - pos_;
+      if (b >= 0x80 && b <= 0xbf) {
+        ++pos_;
+        return static_cast<int32_t>(b) - 0x90;
+      }
+      if (b >= 0xc0 && b <= 0xcf && left >= 2) {
+        pos_ += 2;
+        return (static_cast<int32_t>(b) - 0xc8) * 256 + ByteAt(pos_ - 1);
+      }
+      if (b == 'I' && left >= 5) {
+        ++pos_;
+        return static_cast<int32_t>(ReadU32());
+      }
+    }
+    return ReadIntSlow();
+  }
+  int64_t ReadLong() {
+    if (pos_ < end_ && ok()) [[likely]] {
+      const uint8_t b = PeekByte();
+      const size_t left = end_ - pos_;
+      if (b >= 0xd8 && b <= 0xef) {
+        ++pos_;
+        return static_cast<int64_t>(b) - 0xe0;
+      }
+      if (b >= 0xf0 && left >= 2) {
+        pos_ += 2;
+        return (static_cast<int64_t>(b) - 0xf8) * 256 + ByteAt(pos_ - 1);
+      }
+      if (b == 'L' && left >= 9) {
+        ++pos_;
+        return static_cast<int64_t>(ReadU64());
+      }
+    }
+    return ReadLongSlow();
+  }
   double ReadDouble();
   int64_t ReadDate();  // milliseconds since the epoch
   // String into `out` (replacing its contents). Null reads as "" and returns false.
-  bool ReadString(std::string* out);
+  bool ReadString(std::string* out) {
+    if (pos_ < end_ && ok()) [[likely]] {
+      // A compact ASCII string (up to 1023 characters): its bytes as they are.
+      const uint8_t b = PeekByte();
+      size_t header = 0;
+      size_t units = 0;
+      if (b <= 0x1f) {
+        header = 1;
+        units = b;
+      } else if (b >= 0x30 && b <= 0x33 && end_ - pos_ >= 2) {
+        header = 2;
+        units = (static_cast<size_t>(b - 0x30) << 8) | ByteAt(pos_ + 1);
+      }
+      if (header != 0 && units <= end_ - pos_ - header) {
+        const char* p = input_.data() + pos_ + header;
+        if (internal::AllAscii(reinterpret_cast<const uint8_t*>(p), units)) {
+          out->clear();  // then append: cheaper than assign's general replace
+          out->append(p, units);
+          pos_ += header + units;
+          return true;
+        }
+      }
+    }
+    return ReadStringSlow(out);
+  }
   std::string ReadString() {
     std::string s;
     ReadString(&s);
@@ -99,8 +239,33 @@ class Reader {
   // place of an object (Java's deserializers accept one): then `map_form` is set and the caller
   // reads key/value pairs with HasMore() instead.
   const ClassInfo* BeginObject(uint32_t* slot, bool* map_form);
-  bool HasMore();
-  void End();
+  bool HasMore() {
+    if (!ok() || frames_.empty()) return false;
+    Frame& f = frames_.back();
+    if (f.kind == FrameKind::kFixedList || f.kind == FrameKind::kObject) {
+      if (f.remaining <= 0) return false;
+      --f.remaining;
+      return true;
+    }
+    if (pos_ >= end_) [[unlikely]] {
+      FailUnterminated(f.kind);
+      return false;
+    }
+    return PeekByte() != 'Z';
+  }
+  void End() {
+    if (frames_.empty()) return;
+    const Frame& f = frames_.back();
+    if ((f.kind == FrameKind::kFixedList || f.kind == FrameKind::kObject) &&
+        f.return_offset == kNoReturn && replay_depth_ == 0 && ok()) [[likely]] {
+      slots_[f.slot].open = false;
+      frames_.pop_back();
+      return;
+    }
+    const Frame copy = f;
+    frames_.pop_back();
+    if (ok()) EndSlow(copy);
+  }
 
   // When the next value is a back-reference to `slot`, consumes it and returns true. Used by the
   // Throwable codec for `cause == this`.
@@ -121,13 +286,14 @@ class Reader {
   uint32_t ref_count() const { return static_cast<uint32_t>(slots_.size()); }
 
  private:
+  static constexpr size_t kNoReturn = std::string_view::npos;
   enum class FrameKind : uint8_t { kFixedList, kVarList, kMap, kObject };
   struct Frame {
-    FrameKind kind;
     int64_t remaining;         // fixed lists: elements left
-    uint32_t slot;             // the container's reference slot
     size_t return_offset;      // replay frames: where reading continues after End(); else npos
+    uint32_t slot;             // the container's reference slot
     uint32_t saved_replay_next;
+    FrameKind kind;
   };
   struct Slot {
     uint32_t offset;  // lead byte of the container
@@ -137,9 +303,27 @@ class Reader {
   bool Need(size_t n, std::string_view what);
   uint8_t PeekByte() const { return static_cast<uint8_t>(input_[pos_]); }
   uint8_t NextByte() { return static_cast<uint8_t>(input_[pos_++]); }
-  uint32_t ReadU16();
-  uint32_t ReadU32();
-  uint64_t ReadU64();
+  uint8_t ByteAt(size_t at) const { return static_cast<uint8_t>(input_[at]); }
+  // Big-endian fixed-size reads; the caller has checked the bytes are there.
+  uint32_t ReadU16() {
+    const uint32_t v = (static_cast<uint32_t>(ByteAt(pos_)) << 8) | ByteAt(pos_ + 1);
+    pos_ += 2;
+    return v;
+  }
+  uint32_t ReadU32() {  // compilers make this one load and a byte swap
+    const auto* p = reinterpret_cast<const uint8_t*>(input_.data()) + pos_;
+    pos_ += 4;
+    return (static_cast<uint32_t>(p[0]) << 24) | (static_cast<uint32_t>(p[1]) << 16) |
+           (static_cast<uint32_t>(p[2]) << 8) | p[3];
+  }
+  uint64_t ReadU64() {
+    const uint64_t hi = ReadU32();
+    return (hi << 32) | ReadU32();
+  }
+  Value::Kind PeekKindSlow();
+  int32_t ReadIntSlow();
+  int64_t ReadLongSlow();
+  bool ReadStringSlow(std::string* out);
   // Decodes any numeric form; false (with an error) when the next value is not a number.
   struct Number {
     enum Kind : uint8_t { kInt, kLong, kDouble } kind;
@@ -148,14 +332,34 @@ class Reader {
   };
   bool ReadNumber(Number* n, std::string_view expected);
   bool ReadClassDef();
+  bool ParseClassDef(ClassInfo* info);
+  void Pin(internal::ClassDefGeneration* generation);
   bool ReadTypeName(std::string* out);
   bool ReadStringNoDefs(std::string* out, std::string_view what);  // names inside definitions
   int64_t ReadIntForm(std::string_view what);  // an int in a header (lengths, indices)
   bool ReadStringChunks(std::string* out);
   bool AppendChars(size_t units, std::string* out, uint32_t* pending_high);
   bool FollowRef(std::string_view expected);
-  uint32_t TakeSlot(size_t lead_offset);
-  bool PushFrame(FrameKind kind, int64_t remaining, uint32_t slot);
+  uint32_t TakeSlot(size_t lead_offset) {
+    if (replay_depth_ > 0) [[unlikely]] return TakeReplaySlot(lead_offset);
+    slots_.push_back({static_cast<uint32_t>(lead_offset), true});
+    return static_cast<uint32_t>(slots_.size() - 1);
+  }
+  uint32_t TakeReplaySlot(size_t lead_offset);
+  bool PushFrame(FrameKind kind, int64_t remaining, uint32_t slot) {
+    if (frames_.size() >= limits_.max_depth) [[unlikely]] {
+      FailTooDeep();
+      return false;
+    }
+    frames_.push_back({remaining, pending_return_, slot, pending_saved_next_, kind});
+    pending_return_ = kNoReturn;
+    return true;
+  }
+  bool BeginListSlow(std::string* type, int64_t* length);
+  const ClassInfo* BeginObjectSlow(uint32_t* slot, bool* map_form);
+  void EndSlow(const Frame& f);
+  [[gnu::cold]] void FailUnterminated(FrameKind kind);
+  [[gnu::cold]] void FailTooDeep();
   void FailExpected(size_t offset, std::string_view expected, uint8_t lead);
   template <bool kBuild>
   void ReadAny(Value* out);
@@ -165,10 +369,14 @@ class Reader {
   size_t end_ = 0;
   ReaderLimits limits_;
   Status status_;
-  std::deque<ClassInfo> classes_;
-  std::deque<std::string> types_;
-  std::vector<Slot> slots_;
-  std::vector<Frame> frames_;
+  // Class definitions in index order. They live in the per-thread cache (in the generations this
+  // Reader pinned) or, when not cached, in own_classes_.
+  internal::SmallVector<const ClassInfo*, 8> classes_;
+  internal::SmallVector<internal::ClassDefGeneration*, 2> pinned_;
+  std::vector<std::unique_ptr<internal::CachedClassDef>> own_classes_;
+  std::vector<std::string> types_;
+  internal::SmallVector<Slot, 64> slots_;
+  internal::SmallVector<Frame, 16> frames_;
   std::string scratch_;
   // Replay of a referenced container: while > 0 the tables are frozen and the slots inside the
   // replayed container are walked again from replay_next_.
