@@ -155,6 +155,20 @@ TEST(Hessian2WriterTest, ScalarsAndDatesMatchJava) {
   EXPECT_EQ(DecodeOne("4b01b05515"), Value::FromDate(1699999980000));
 }
 
+TEST(Hessian2ReaderTest, DatesBeyondTheTimePointRangeAreErrorsNotOverflow) {
+  // new Date(Long.MAX_VALUE) is a valid Java date; a nanosecond time_point cannot hold it.
+  using std::chrono::system_clock;
+  auto far = Decode<system_clock::time_point>(Bytes("4a7fffffffffffffff"));
+  ASSERT_FALSE(far.ok());
+  EXPECT_NE(far.status().message().find("date 9223372036854775807 ms is outside the time_point's range"),
+            std::string::npos)
+      << far.status();
+  EXPECT_NE(far.status().message().find("offset 0"), std::string::npos) << far.status();
+  // Millisecond time points hold every Java date.
+  using MillisPoint = std::chrono::time_point<system_clock, std::chrono::milliseconds>;
+  EXPECT_EQ(Decode<MillisPoint>(Bytes("4a7fffffffffffffff")).value().time_since_epoch().count(), INT64_MAX);
+}
+
 TEST(Hessian2WriterTest, StringFormsAndChunksMatchJava) {
   EXPECT_EQ(EncHex(std::string()), "00");
   EXPECT_EQ(EncHex(std::string("hello")), "0568656c6c6f");

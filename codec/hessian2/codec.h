@@ -25,9 +25,11 @@
 #pragma once
 
 #include <chrono>
+#include <limits>
 #include <map>
 #include <memory>
 #include <optional>
+#include <ratio>
 #include <set>
 #include <string>
 #include <type_traits>
@@ -127,7 +129,18 @@ struct Codec<std::chrono::time_point<Clock, Duration>> {
     w.WriteDate(std::chrono::duration_cast<std::chrono::milliseconds>(v.time_since_epoch()).count());
   }
   static void Read(Reader& r, TP* v) {
-    *v = TP(std::chrono::duration_cast<Duration>(std::chrono::milliseconds(r.ReadDate())));
+    const size_t at = r.offset();
+    const int64_t millis = r.ReadDate();
+    // A Java Date spans +-292 million years; a nanosecond time_point only +-292 years.
+    using Ticks = std::ratio_divide<std::milli, typename Duration::period>;
+    if constexpr (Ticks::den == 1 && Ticks::num > 1) {
+      constexpr int64_t kLimit = std::numeric_limits<typename Duration::rep>::max() / Ticks::num;
+      if (millis > kLimit || millis < -kLimit) {
+        r.FailAt(at, "date " + std::to_string(millis) + " ms is outside the time_point's range");
+        return;
+      }
+    }
+    *v = TP(std::chrono::duration_cast<Duration>(std::chrono::milliseconds(millis)));
   }
 };
 
