@@ -4,12 +4,18 @@
 #include <random>
 
 #include "cluster/filter.h"
+#include "rpc/result.h"
 
 namespace dubbo::cluster {
 
 namespace {
 bool Tried(const std::vector<rpc::Invoker*>& tried, const rpc::Invoker* i) {
   return std::find(tried.begin(), tried.end(), i) != tried.end();
+}
+// Outlier ejection's say: one relaxed load unless the provider was ejected lately.
+bool Admitted(rpc::Invoker& i) {
+  auto* p = AsProvider(i);
+  return p == nullptr || p->Admit();
 }
 constexpr size_t kReselectCount = 10;  // dubbo.reselect.count
 }  // namespace
@@ -33,13 +39,29 @@ const std::vector<std::string>& ClusterLevelFilterNames() {
 
 Result<std::shared_ptr<rpc::Invoker>> JoinCluster(std::shared_ptr<Directory> directory) {
   const Url url = directory->consumer_url();
-  DUBBO_ASSIGN_OR_RETURN(auto lb, LoadBalances().Create(url.Get("loadbalance", "random")));
+  DUBBO_ASSIGN_OR_RETURN(auto lb, MakeLoadBalance(url));  // `loadbalance`, `<method>.loadbalance`
   DUBBO_ASSIGN_OR_RETURN(auto cluster, Clusters().Create(url.Get("cluster", "failover"), std::move(directory),
                                                          std::move(lb)));
   return WrapWithFilters(std::move(cluster), ClusterLevelFilterNames(), url, "cluster.filter");
 }
 
+Status ClusterInvoker::Configure() {
+  DUBBO_ASSIGN_OR_RETURN(policies_, MethodPolicies::Parse(url()));
+  DUBBO_ASSIGN_OR_RETURN(auto budget, RetryBudget::ParseOptions(url()));
+  budget_ = std::make_unique<RetryBudget>(budget);
+  DUBBO_ASSIGN_OR_RETURN(check_available_, url().GetBool("cluster.availablecheck", true));
+  // Read by the directory's outlier group; checked here, where a bad value can fail the reference.
+  DUBBO_ASSIGN_OR_RETURN(const int64_t percent, url().GetInt("outlier.max.ejection.percent", 50));
+  if (percent < 0 || percent > 100) {
+    return Status(StatusCode::kInvalidArgument, "parameter outlier.max.ejection.percent=" +
+                                                    url().Get("outlier.max.ejection.percent") +
+                                                    " is not in [0, 100] in " + url().ToString());
+  }
+  return OutlierOptions::Parse(url()).status();
+}
+
 void ClusterInvoker::Invoke(std::shared_ptr<const rpc::Invocation> inv, rpc::ResponseCallback done) {
+  budget_->RecordCall();
   auto invokers = directory_->List();
   if (invokers->empty()) {
     rpc::RpcResult r;
@@ -59,12 +81,12 @@ std::shared_ptr<rpc::Invoker> ClusterInvoker::Select(const rpc::Invocation& inv,
                                                      const std::vector<rpc::Invoker*>& tried) {
   if (invokers.empty()) return nullptr;
   const bool sticky = invokers.front()->url().GetMethod(inv.method, "sticky") == "true";
-  const bool check = url().Get("cluster.availablecheck", "true") != "false";
+  const bool check = check_available_;
   if (sticky) {
     std::lock_guard<std::mutex> lock(sticky_mu_);
     auto s = sticky_.lock();
     if (s && std::find(invokers.begin(), invokers.end(), s) != invokers.end() && !Tried(tried, s.get()) &&
-        (!check || s->IsAvailable())) {
+        (!check || s->IsAvailable()) && Admitted(*s)) {
       return s;
     }
   }
@@ -73,8 +95,9 @@ std::shared_ptr<rpc::Invoker> ClusterInvoker::Select(const rpc::Invocation& inv,
     pick = invokers.front();
   } else {
     pick = load_balance_->Select(invokers, url(), inv);
-    if (Tried(tried, pick.get()) || (check && !pick->IsAvailable())) {
-      if (auto again = Reselect(inv, invokers, tried)) {
+    const bool admitted = Admitted(*pick);
+    if (Tried(tried, pick.get()) || (check && !pick->IsAvailable()) || !admitted) {
+      if (auto again = Reselect(inv, invokers, tried, admitted ? nullptr : pick.get())) {
         pick = std::move(again);
       } else {
         const auto at = std::find(invokers.begin(), invokers.end(), pick) - invokers.begin();
@@ -90,11 +113,12 @@ std::shared_ptr<rpc::Invoker> ClusterInvoker::Select(const rpc::Invocation& inv,
 }
 
 std::shared_ptr<rpc::Invoker> ClusterInvoker::Reselect(const rpc::Invocation& inv, const InvokerList& invokers,
-                                                       const std::vector<rpc::Invoker*>& tried) {
-  const bool check = url().Get("cluster.availablecheck", "true") != "false";
+                                                       const std::vector<rpc::Invoker*>& tried,
+                                                       const rpc::Invoker* skip) {
+  const bool check = check_available_;
   InvokerList candidates;
   auto consider = [&](const std::shared_ptr<rpc::Invoker>& i) {
-    if ((check && !i->IsAvailable()) || Tried(tried, i.get())) return;
+    if (i.get() == skip || (check && !i->IsAvailable()) || Tried(tried, i.get()) || !Admitted(*i)) return;
     if (std::find(candidates.begin(), candidates.end(), i) == candidates.end()) candidates.push_back(i);
   };
   if (kReselectCount >= invokers.size()) {
@@ -106,7 +130,7 @@ std::shared_ptr<rpc::Invoker> ClusterInvoker::Reselect(const rpc::Invocation& in
   if (!candidates.empty()) return load_balance_->Select(candidates, url(), inv);
   // Nothing untried is available: fall back to tried ones that are.
   for (const auto& i : invokers)
-    if (Tried(tried, i.get()) && i->IsAvailable()) candidates.push_back(i);
+    if (Tried(tried, i.get()) && i->IsAvailable() && Admitted(*i)) candidates.push_back(i);
   return candidates.empty() ? nullptr : load_balance_->Select(candidates, url(), inv);
 }
 
@@ -118,14 +142,43 @@ Status ClusterInvoker::NoProvider(const rpc::Invocation& inv) const {
 }
 
 Status ClusterInvoker::Failed(const rpc::Invocation& inv, const std::vector<rpc::Invoker*>& tried,
-                              size_t listed, const Status& last) const {
+                              size_t listed, const Status& last, std::string_view why_stopped) const {
   std::string providers;
-  for (const auto* i : tried) providers += (providers.empty() ? "" : ", ") + i->url().Address();
-  return Status(last.code(), "Failed to invoke the method " + inv.method + " in the service " +
-                                 ServiceKey(inv.group, inv.interface, inv.version) + ". Tried " +
-                                 std::to_string(tried.size()) + " times of the providers [" + providers + "] (" +
-                                 std::to_string(tried.size()) + "/" + std::to_string(listed) + ") from " +
-                                 directory_->Source() + ". Last error is: " + last.message());
+  size_t distinct = 0;
+  for (size_t k = 0; k < tried.size(); ++k) {
+    providers += (providers.empty() ? "" : ", ") + tried[k]->url().Address();
+    distinct += std::find(tried.begin(), tried.begin() + static_cast<std::ptrdiff_t>(k), tried[k]) ==
+                tried.begin() + static_cast<std::ptrdiff_t>(k);
+  }
+  std::string message = "Failed to invoke the method " + inv.method + " in the service " +
+                        ServiceKey(inv.group, inv.interface, inv.version) + ". Tried " +
+                        std::to_string(tried.size()) + " times of the providers [" + providers + "] (" +
+                        std::to_string(distinct) + "/" + std::to_string(listed) + ") from " +
+                        directory_->Source() + ". Last error is: " + last.message();
+  if (!why_stopped.empty()) message += " (" + std::string(why_stopped) + ")";
+  return Status(last.code(), std::move(message)).WithException(last.exception());
+}
+
+Status ClusterInvoker::Failed(const rpc::Invocation& inv, const InvokerList& tried, size_t listed,
+                              const Status& last, std::string_view why_stopped) const {
+  std::vector<rpc::Invoker*> raw;
+  raw.reserve(tried.size());
+  for (const auto& i : tried) raw.push_back(i.get());
+  return Failed(inv, raw, listed, last, why_stopped);
+}
+
+std::string ClusterInvoker::NotResendable(const rpc::Invocation& inv, const Status& failure) const {
+  if (policies_.MayResend(inv, failure)) return {};
+  return "not retried: " + inv.method +
+         " is not idempotent and the request may have reached the provider; mark it @idempotent in the IDL "
+         "or set " + inv.method + ".idempotent=true if running it twice is harmless";
+}
+
+rpc::RpcResult ClusterInvoker::EmptyResult(const rpc::Invoker* invoker) const {
+  const Url& from = invoker != nullptr ? invoker->url() : url();
+  const Serialization* s = SerializationRegistry::Global().Find(from.Get("serialization", "hessian2"));
+  if (s == nullptr) s = SerializationRegistry::Global().Find(static_cast<uint8_t>(SerializationId::kHessian2));
+  return rpc::NullResult(*s);
 }
 
 }  // namespace dubbo::cluster

@@ -1,8 +1,10 @@
 // ClusterInvoker: one reference's view of many providers. It lists the directory's invokers,
 // fails at once with "No provider available" when there are none, and leaves the strategy
 // (failover, failfast, ...) to a subclass, which chooses providers through Select(): sticky
-// reuse, the load balancer, and Dubbo's reselect when the pick was already tried or is
-// unavailable. Strategies are found by Dubbo's names through Clusters().
+// reuse, the load balancer, and Dubbo's reselect when the pick was already tried, is unavailable
+// or is not admitted by outlier ejection. Strategies are found by Dubbo's names through
+// Clusters(); their factories call Configure(), which reads the retry settings every strategy
+// shares (cluster/strategy/retry_policy.h) and the strategy's own parameters from the consumer URL.
 //
 // Thread-safe; one instance serves every call of a reference.
 #pragma once
@@ -10,10 +12,12 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "cluster/directory.h"
 #include "cluster/loadbalance/load_balance.h"
+#include "cluster/strategy/retry_policy.h"
 #include "common/extension.h"
 #include "rpc/invoker.h"
 
@@ -23,6 +27,11 @@ class ClusterInvoker : public rpc::Invoker {
  public:
   ClusterInvoker(std::shared_ptr<Directory> directory, std::shared_ptr<LoadBalance> load_balance)
       : directory_(std::move(directory)), load_balance_(std::move(load_balance)) {}
+
+  // Reads the consumer URL's settings; a malformed value is a kInvalidArgument naming the
+  // parameter and the value. Strategies with parameters of their own extend it. Called once,
+  // before the first Invoke().
+  virtual Status Configure();
 
   void Invoke(std::shared_ptr<const rpc::Invocation> inv, rpc::ResponseCallback done) final;
   const Url& url() const override { return directory_->consumer_url(); }
@@ -40,19 +49,44 @@ class ClusterInvoker : public rpc::Invoker {
 
   // "No provider available for the service ... from registry ..." (kUnavailable).
   Status NoProvider(const rpc::Invocation& inv) const;
-  // Dubbo's failure message: the service, method, providers tried and the last cause.
+  // Dubbo's failure message: the service, method, providers tried and the last cause, with the
+  // last cause's code; `why_stopped` (if any) says why no further attempt was made.
   Status Failed(const rpc::Invocation& inv, const std::vector<rpc::Invoker*>& tried, size_t listed,
-                const Status& last) const;
+                const Status& last, std::string_view why_stopped = {}) const;
+  // The same for a list of tried invokers kept alive by the strategy.
+  Status Failed(const rpc::Invocation& inv, const InvokerList& tried, size_t listed, const Status& last,
+                std::string_view why_stopped = {}) const;
+  // Why a failed attempt of `inv` may not be re-sent (empty when it may): a non-idempotent
+  // method whose request may have reached the provider.
+  std::string NotResendable(const rpc::Invocation& inv, const Status& failure) const;
+
+  // An OK, null-valued result in the serialization calls to `invoker` use (failsafe, failback).
+  rpc::RpcResult EmptyResult(const rpc::Invoker* invoker) const;
+
+  const MethodPolicies& policies() const { return policies_; }
+  RetryBudget& budget() { return *budget_; }
 
   std::shared_ptr<Directory> directory_;
   std::shared_ptr<LoadBalance> load_balance_;
 
  private:
   std::shared_ptr<rpc::Invoker> Reselect(const rpc::Invocation& inv, const InvokerList& invokers,
-                                         const std::vector<rpc::Invoker*>& tried);
+                                         const std::vector<rpc::Invoker*>& tried, const rpc::Invoker* skip);
+  MethodPolicies policies_;
+  std::unique_ptr<RetryBudget> budget_ = std::make_unique<RetryBudget>();
+  bool check_available_ = true;
   std::mutex sticky_mu_;
   std::weak_ptr<rpc::Invoker> sticky_;
 };
+
+// Creates strategy T over `directory` and `load_balance` and configures it.
+template <typename T>
+Result<std::shared_ptr<ClusterInvoker>> MakeCluster(std::shared_ptr<Directory> directory,
+                                                    std::shared_ptr<LoadBalance> load_balance) {
+  auto cluster = std::make_shared<T>(std::move(directory), std::move(load_balance));
+  DUBBO_RETURN_IF_ERROR(cluster->Configure());
+  return std::shared_ptr<ClusterInvoker>(std::move(cluster));
+}
 
 using ClusterRegistry =
     ExtensionRegistry<ClusterInvoker, std::shared_ptr<Directory>, std::shared_ptr<LoadBalance>>;

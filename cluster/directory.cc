@@ -40,6 +40,21 @@ bool IsConfigurator(const Url& u) {
 
 }  // namespace
 
+void Directory::InitOutliers(const Url& consumer_url) {
+  int64_t percent = consumer_url.GetInt("outlier.max.ejection.percent", 50).value_or(50);
+  if (percent < 0 || percent > 100) percent = 50;
+  outliers_ = std::make_shared<OutlierGroup>(static_cast<int32_t>(percent));
+}
+
+void Directory::Adopt(const InvokerList& invokers, const InvokerList& gone) {
+  if (!outliers_) return;
+  for (const auto& i : gone)
+    if (auto* p = AsProvider(*i)) p->LeaveGroup();
+  for (const auto& i : invokers)
+    if (auto* p = AsProvider(*i)) p->JoinGroup(outliers_);
+  outliers_->members.store(static_cast<int32_t>(invokers.size()), std::memory_order_relaxed);
+}
+
 Url MergeProviderUrl(const Url& provider, const Url& consumer) {
   Url merged = provider;
   for (auto k : kProviderOnly) merged.Remove(k);
@@ -72,7 +87,9 @@ bool ApplyConfigurators(const std::vector<Url>& configurators, Url* provider) {
 
 RegistryDirectory::RegistryDirectory(Url consumer_url, std::shared_ptr<registry::Registry> registry,
                                      std::shared_ptr<rpc::Client> client)
-    : consumer_url_(std::move(consumer_url)), registry_(std::move(registry)), client_(std::move(client)) {}
+    : consumer_url_(std::move(consumer_url)), registry_(std::move(registry)), client_(std::move(client)) {
+  InitOutliers(consumer_url_);
+}
 
 RegistryDirectory::~RegistryDirectory() { Destroy(); }
 
@@ -133,13 +150,18 @@ void RegistryDirectory::Notify(const std::vector<Url>& urls) {
                    << "; keeping the previous " << by_url_.size() << " (empty protection)";
       return;
     }
+    InvokerList dropped;
     for (const auto& [k, inv] : by_url_) {
       const bool kept = std::any_of(next.begin(), next.end(), [&](const auto& e) { return e.second == inv; });
-      if (!kept) gone.push_back(inv->url().Address());
+      if (!kept) {
+        gone.push_back(inv->url().Address());
+        dropped.push_back(inv);
+      }
     }
     by_url_ = std::move(next);
     auto list = std::make_shared<InvokerList>();
     for (const auto& [k, inv] : by_url_) list->push_back(inv);
+    Adopt(*list, dropped);
     invokers_ = std::move(list);
   }
   // Connections are shared by every service of a provider: close only those nothing uses now.

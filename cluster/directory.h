@@ -5,7 +5,9 @@
 // list when an update would leave none (empty protection).
 //
 // List() returns an immutable snapshot; it is cheap and thread-safe. Invokers are reused across
-// updates when their URL did not change, so connections survive notifications.
+// updates when their URL did not change, so connections survive notifications (and their
+// statistics and outlier state). The providers a directory lists form one outlier group: at most
+// `outlier.max.ejection.percent` (default 50) % of them are ejected at once.
 #pragma once
 
 #include <functional>
@@ -14,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "cluster/provider_invoker.h"
 #include "common/url.h"
 #include "registry/registry.h"
 #include "rpc/client.h"
@@ -32,13 +35,28 @@ class Directory {
   // Where providers come from, for error messages ("registry 127.0.0.1:2181", "direct").
   virtual std::string Source() const = 0;
   virtual void Destroy() {}
+
+  // The outlier group of the listed providers (null until a subclass creates it).
+  const std::shared_ptr<OutlierGroup>& outliers() const { return outliers_; }
+
+ protected:
+  // Creates the outlier group from the consumer URL (a malformed percent counts as the default:
+  // the cluster reports it when it is built).
+  void InitOutliers(const Url& consumer_url);
+  // `invokers` are now the group's members: provider invokers join it; `gone` ones leave.
+  void Adopt(const InvokerList& invokers, const InvokerList& gone = {});
+
+  std::shared_ptr<OutlierGroup> outliers_;
 };
 
 class StaticDirectory final : public Directory {
  public:
   StaticDirectory(Url consumer_url, InvokerList invokers)
       : consumer_url_(std::move(consumer_url)),
-        invokers_(std::make_shared<const InvokerList>(std::move(invokers))) {}
+        invokers_(std::make_shared<const InvokerList>(std::move(invokers))) {
+    InitOutliers(consumer_url_);
+    Adopt(*invokers_);
+  }
   std::shared_ptr<const InvokerList> List() const override { return invokers_; }
   const Url& consumer_url() const override { return consumer_url_; }
   std::string Source() const override { return "direct connection"; }

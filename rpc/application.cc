@@ -8,13 +8,16 @@
 
 #include <chrono>
 #include <cstdio>
-#include <random>
 #include <cstdlib>
+#include <random>
+#include <shared_mutex>
 
 #include "cluster/cluster_invoker.h"
 #include "cluster/directory.h"
 #include "cluster/provider_invoker.h"
 #include "common/log.h"
+#include "qos/backend.h"
+#include "qos/qos_server.h"
 #include "registry/registry.h"
 #include "rpc/client.h"
 #include "rpc/server.h"
@@ -86,6 +89,124 @@ int64_t IntParam(const Parameters& p, const std::string& key, int64_t fallback) 
 }
 
 }  // namespace
+
+// The application as QoS sees it. QoS threads may hold it after the application stopped:
+// Detach() (from Stop) waits for commands in progress and leaves every later one empty-handed.
+class Application::QosView final : public qos::Backend {
+ public:
+  explicit QosView(Application* app) : app_(app) {}
+
+  void Detach() {
+    std::unique_lock<std::shared_mutex> lock(mu_);
+    app_ = nullptr;
+  }
+
+  std::string application() const override {
+    std::shared_lock<std::shared_mutex> lock(mu_);
+    return app_ != nullptr ? app_->config_.name : std::string();
+  }
+
+  std::vector<qos::ProvidedService> Provided() const override {
+    std::shared_lock<std::shared_mutex> lock(mu_);
+    std::vector<qos::ProvidedService> out;
+    if (app_ == nullptr) return out;
+    std::lock_guard<std::mutex> app_lock(app_->mu_);
+    for (const auto& e : app_->exported_) {
+      const std::string version = Param(e.params, "version");
+      const std::string group = Param(e.params, "group");
+      out.push_back({ServiceKey(group, e.definition->interface_name(), version), e.definition->interface_name(),
+                     group, version, e.online});
+    }
+    return out;
+  }
+
+  std::vector<qos::ReferredService> Referred() const override {
+    std::shared_lock<std::shared_mutex> lock(mu_);
+    std::vector<qos::ReferredService> out;
+    if (app_ == nullptr) return out;
+    std::lock_guard<std::mutex> app_lock(app_->mu_);
+    for (const auto& r : app_->references_) {
+      out.push_back({r.consumer.ServiceKey(), r.consumer.Get("interface", r.consumer.path()), r.consumer.Get("group"),
+                     r.consumer.Get("version"), r.directory->List()->size()});
+    }
+    return out;
+  }
+
+  std::vector<Url> ServerUrls() const override {
+    std::shared_lock<std::shared_mutex> lock(mu_);
+    if (app_ == nullptr) return {};
+    std::lock_guard<std::mutex> app_lock(app_->mu_);
+    if (!app_->server_) return {};
+    return {Url("dubbo", RegisteredHost(app_->server_->options().host), app_->server_->port())};
+  }
+
+  Status SetOnline(const std::vector<std::string>& service_keys, bool online) override {
+    std::shared_lock<std::shared_mutex> lock(mu_);
+    if (app_ == nullptr) return Status(StatusCode::kCancelled, "application stopped");
+    std::lock_guard<std::mutex> app_lock(app_->mu_);
+    if (!app_->started_ || app_->stopped_) return Status(StatusCode::kCancelled, "application not running");
+    for (auto& e : app_->exported_) {
+      const std::string key =
+          ServiceKey(Param(e.params, "group"), e.definition->interface_name(), Param(e.params, "version"));
+      if (e.online == online || std::find(service_keys.begin(), service_keys.end(), key) == service_keys.end()) {
+        continue;
+      }
+      if (online) {
+        DUBBO_RETURN_IF_ERROR(app_->RegisterProvider(e.url));
+      } else if (app_->registry_ && e.url.Get("register", "true") != "false") {
+        DUBBO_RETURN_IF_ERROR(app_->registry_->Unregister(e.url).WithContext("unregistering " + e.url.ToString()));
+      }
+      e.online = online;
+      LogInfo() << "qos: " << key << (online ? " online" : " offline");
+    }
+    return Status::Ok();
+  }
+
+  bool Ready() const override {
+    std::shared_lock<std::shared_mutex> lock(mu_);
+    if (app_ == nullptr) return false;
+    std::lock_guard<std::mutex> app_lock(app_->mu_);
+    if (!app_->started_ || app_->stopped_) return false;
+    return app_->exported_.empty() ||
+           std::any_of(app_->exported_.begin(), app_->exported_.end(), [](const Exported& e) { return e.online; });
+  }
+
+  Result<qos::GenericTarget> GenericInvoker(const std::string& service_key, bool provided) override {
+    std::shared_lock<std::shared_mutex> lock(mu_);
+    if (app_ == nullptr) return Status(StatusCode::kCancelled, "application stopped");
+    std::lock_guard<std::mutex> app_lock(app_->mu_);
+    if (provided) {
+      for (const auto& e : app_->exported_) {
+        const std::string version = Param(e.params, "version");
+        const std::string group = Param(e.params, "group");
+        if (ServiceKey(group, e.definition->interface_name(), version) != service_key) continue;
+        if (!app_->server_ || app_->stopped_) return Status(StatusCode::kUnavailable, service_key + " is not served yet");
+        // Over this process's own port: the call takes the real provider path (filters, metrics).
+        Url url = e.url;
+        const std::string& bind = app_->server_->options().host;
+        url.set_host(bind == "0.0.0.0" || bind == "::" || bind.empty() ? "127.0.0.1" : bind);
+        url.set_port(app_->server_->port());
+        DUBBO_ASSIGN_OR_RETURN(auto invoker, rpc::ChannelInvoker::Create(std::move(url), *app_->client_));
+        return qos::GenericTarget{std::move(invoker), e.definition->interface_name(), version, group};
+      }
+    } else {
+      for (const auto& r : app_->references_) {
+        if (r.consumer.ServiceKey() != service_key) continue;
+        // Wildcards and group lists select providers; the chosen provider's own are then sent.
+        std::string version = r.consumer.Get("version");
+        std::string group = r.consumer.Get("group");
+        if (version == "*") version.clear();
+        if (group == "*" || group.find(',') != std::string::npos) group.clear();
+        return qos::GenericTarget{r.invoker, r.consumer.Get("interface", r.consumer.path()), version, group};
+      }
+    }
+    return Status(StatusCode::kNotFound, "No such service " + service_key);
+  }
+
+ private:
+  mutable std::shared_mutex mu_;
+  Application* app_;
+};
 
 Result<std::unique_ptr<Application>> Application::Create(ApplicationConfig config) {
   RegisterBuiltins();
@@ -165,6 +286,7 @@ Status Application::Export(std::shared_ptr<const rpc::ServiceDefinition> definit
                                           Param(e.params, "group"), e.filters));
     e.url = ProviderUrl(*e.definition, e.params);
     DUBBO_RETURN_IF_ERROR(RegisterProvider(e.url));
+    e.online = true;
   }
   exported_.push_back(std::move(e));
   return Status::Ok();
@@ -212,9 +334,17 @@ Status Application::Start() {
     for (auto& e : exported_) {
       e.url = ProviderUrl(*e.definition, e.params);
       DUBBO_RETURN_IF_ERROR(RegisterProvider(e.url));
+      e.online = true;
     }
   }
   started_ = true;
+  if (config_.qos_enable) {
+    qos::QosOptions options;
+    options.port = config_.qos_port;
+    options.accept_foreign_ip = config_.qos_accept_foreign_ip;
+    qos_view_ = std::make_shared<QosView>(this);
+    qos_ = qos::AcquireQos(options, qos_view_);  // null (logged) when the port is taken
+  }
   return Status::Ok();
 }
 
@@ -263,34 +393,47 @@ Result<std::shared_ptr<rpc::Invoker>> Application::Refer(const std::string& inte
                                                 " from " + directory->Source() +
                                                 " (check=true; set check=false to refer anyway)");
   }
-  directories_.push_back(directory);
-  return cluster::JoinCluster(directory);
+  DUBBO_ASSIGN_OR_RETURN(auto invoker, cluster::JoinCluster(directory));
+  references_.push_back({consumer, directory, invoker});
+  return invoker;
 }
 
 void Application::Stop() {
+  std::shared_ptr<qos::QosServer> qos;
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (stopped_) return;
     stopped_ = true;
+    qos.swap(qos_);
+  }
+  // QoS first: no command may reach into the application while it stops.
+  if (qos_view_) {
+    qos_view_->Detach();
+    qos::ReleaseQos(std::move(qos), qos_view_.get());
   }
   if (server_) server_->Shutdown();
   std::vector<Url> consumers;
-  std::vector<std::shared_ptr<cluster::Directory>> directories;
+  std::vector<Reference> references;
   {
     std::lock_guard<std::mutex> lock(mu_);
     consumers.swap(consumer_urls_);
-    directories.swap(directories_);
+    references.swap(references_);
   }
   if (registry_) {
     for (const auto& u : consumers) (void)registry_->Unregister(u);
   }
-  for (auto& d : directories) d->Destroy();
+  for (auto& r : references) r.directory->Destroy();
   if (registry_) registry_->Close();
 }
 
 uint16_t Application::port() const {
   std::lock_guard<std::mutex> lock(mu_);
   return server_ ? server_->port() : 0;
+}
+
+uint16_t Application::qos_port() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return qos_ ? qos_->port() : 0;
 }
 
 std::vector<Url> Application::ProviderUrls() const {

@@ -22,6 +22,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/result.h"
@@ -33,6 +34,9 @@ namespace dubbo {
 
 namespace cluster {
 class Directory;
+}
+namespace qos {
+class QosServer;
 }
 namespace registry {
 class Registry;
@@ -58,10 +62,19 @@ struct ApplicationConfig {
   // dubbo.service.<interface>.* / dubbo.reference.<interface>.*.
   std::map<std::string, Parameters> services;
   std::map<std::string, Parameters> references;
+  // dubbo.application.qos-enable / qos-port / qos-accept-foreign-ip: the QoS port (qos/), started
+  // by Start() on 127.0.0.1. Applications of one process asking for the same port share it; port
+  // 0 picks a free one; a port another process holds is logged and the application runs without
+  // QoS, as in Java. dubbo-cpp never listens on other addresses: accept-foreign-ip=true is logged.
+  bool qos_enable = true;
+  uint16_t qos_port = 22222;
+  bool qos_accept_foreign_ip = false;
 
   // Reads a dubbo.properties file (Java Properties syntax: key=value or key: value, # and !
   // comments). Unknown keys are errors naming file:line.
   static Result<ApplicationConfig> Load(const std::string& path);
+  // The same for the file's text; errors name `source_name`:line.
+  static Result<ApplicationConfig> Parse(std::string_view text, std::string_view source_name);
 };
 
 class Application {
@@ -103,7 +116,8 @@ class Application {
     return Stub(invoker, version, group);
   }
 
-  // Starts serving exported services and registers them.
+  // Starts serving exported services, registers them, and starts the QoS port (unless
+  // qos_enable is false).
   Status Start();
   // Graceful: unregisters, sends the read-only event, finishes calls in flight (up to
   // `dubbo.service.shutdown.wait`, default 10 s), closes; then closes references. Idempotent.
@@ -111,6 +125,8 @@ class Application {
 
   // The port the protocol server listens on (after Start()).
   uint16_t port() const;
+  // The QoS port this application answers on; 0 when QoS is off or could not listen.
+  uint16_t qos_port() const;
   const std::string& name() const { return config_.name; }
   // The registry (null when none is configured).
   const std::shared_ptr<registry::Registry>& registry() const { return registry_; }
@@ -132,8 +148,15 @@ class Application {
     std::shared_ptr<rpc::ServiceBase> impl;
     Parameters params;
     std::shared_ptr<const rpc::ProviderFilterChain> filters;
-    Url url;  // once started
+    Url url;              // once started
+    bool online = false;  // registered (QoS offline takes it out of the registry)
   };
+  struct Reference {
+    Url consumer;
+    std::shared_ptr<cluster::Directory> directory;
+    std::shared_ptr<rpc::Invoker> invoker;  // the cluster
+  };
+  class QosView;  // what QoS sees of this application (qos::Backend)
 
   ApplicationConfig config_;
   mutable std::mutex mu_;
@@ -141,8 +164,10 @@ class Application {
   std::unique_ptr<rpc::Server> server_;
   std::shared_ptr<rpc::Client> client_;
   std::vector<Exported> exported_;
-  std::vector<std::shared_ptr<cluster::Directory>> directories_;
+  std::vector<Reference> references_;
   std::vector<Url> consumer_urls_;
+  std::shared_ptr<QosView> qos_view_;
+  std::shared_ptr<qos::QosServer> qos_;
   bool started_ = false;
   bool stopped_ = false;
 };

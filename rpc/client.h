@@ -81,6 +81,8 @@ class Channel : public std::enable_shared_from_this<Channel> {
   bool read_only() const;
   size_t pending() const;
   const std::string& address() const { return address_; }
+  // The I/O threads the channel runs on (for timers of the layers above: failback retries).
+  const std::shared_ptr<IoThreads>& io_threads() const { return io_; }
   void Close();
 
  private:

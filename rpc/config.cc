@@ -1,4 +1,5 @@
-// ApplicationConfig::Load: dubbo.properties in Java Properties syntax.
+// ApplicationConfig::Load / Parse: dubbo.properties in Java Properties syntax.
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 
@@ -72,17 +73,39 @@ bool SplitInterfaceKey(std::string_view rest, std::string* interface, std::strin
   return false;
 }
 
+Result<bool> BoolValue(const std::string& key, const std::string& value, const std::string& path, size_t line) {
+  if (value == "true") return true;
+  if (value == "false") return false;
+  return ConfigError(path, line, key + "=" + value + ": expected true or false");
+}
+
 }  // namespace
 
 Result<ApplicationConfig> ApplicationConfig::Load(const std::string& path) {
-  std::ifstream in(path);
+  std::ifstream in(path, std::ios::binary);
   if (!in) return Status(StatusCode::kIoError, "cannot read " + path);
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) return Status(StatusCode::kIoError, "cannot read " + path);
+  return Parse(text.str(), path);
+}
+
+Result<ApplicationConfig> ApplicationConfig::Parse(std::string_view text, std::string_view source_name) {
+  const std::string path(source_name);
+  // std::getline's lines: split at '\n', no empty line after a final '\n'.
+  auto getline = [&text](std::string* line) {
+    if (text.empty()) return false;
+    const size_t nl = text.find('\n');
+    *line = std::string(text.substr(0, nl));
+    text.remove_prefix(nl == std::string_view::npos ? text.size() : nl + 1);
+    return true;
+  };
   ApplicationConfig config;
   std::string registry_address;
   Parameters registry_params;
   std::string raw;
   size_t line_no = 0;
-  while (std::getline(in, raw)) {
+  while (getline(&raw)) {
     const size_t first_line = ++line_no;
     // A line ending in an odd number of backslashes continues on the next.
     while (!raw.empty()) {
@@ -91,7 +114,7 @@ Result<ApplicationConfig> ApplicationConfig::Load(const std::string& path) {
       if (slashes % 2 == 0) break;
       raw.pop_back();
       std::string next;
-      if (!std::getline(in, next)) break;
+      if (!getline(&next)) break;
       ++line_no;
       size_t lead = 0;
       while (lead < next.size() && IsSpace(next[lead])) ++lead;
@@ -121,6 +144,17 @@ Result<ApplicationConfig> ApplicationConfig::Load(const std::string& path) {
     std::string rest, interface, param;
     if (key == "dubbo.application.name") {
       config.name = value;
+    } else if (key == "dubbo.application.qos-enable" || key == "dubbo.application.qos.enable") {
+      DUBBO_ASSIGN_OR_RETURN(config.qos_enable, BoolValue(key, value, path, first_line));
+    } else if (key == "dubbo.application.qos-accept-foreign-ip" || key == "dubbo.application.qos.accept.foreign.ip") {
+      DUBBO_ASSIGN_OR_RETURN(config.qos_accept_foreign_ip, BoolValue(key, value, path, first_line));
+    } else if (key == "dubbo.application.qos-port" || key == "dubbo.application.qos.port") {
+      char* end = nullptr;
+      const long port = std::strtol(value.c_str(), &end, 10);
+      if (value.empty() || *end != '\0' || port < 0 || port > 65535) {
+        return ConfigError(path, first_line, key + "=" + value + ": expected a port number 0..65535");
+      }
+      config.qos_port = static_cast<uint16_t>(port);
     } else if (key == "dubbo.registry.address") {
       registry_address = value;
     } else if (strip("dubbo.registry.", &rest)) {

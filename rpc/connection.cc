@@ -224,7 +224,7 @@ void Connection::Call(std::string frame, int64_t id, std::chrono::milliseconds t
 
 void Connection::FailClosed(ResponseCallback done) {
   RpcResult r;
-  r.status = Status(StatusCode::kChannelInactive, "connection to " + remote_ + " is closed");
+  r.status = Status(StatusCode::kUnavailable, "connection to " + remote_ + " is closed; the request was not sent");
   r.remote = remote_;
   done(std::move(r));
 }
@@ -245,6 +245,7 @@ void Connection::FlushNow() {
   if (write_in_flight_ || out_.empty() || closed_.load(std::memory_order_relaxed)) return;
   std::error_code ec;
   const size_t n = socket_.write_some(asio::buffer(out_), ec);
+  if (n > 0) started_generation_ = next_write_generation_;
   if (ec && ec != asio::error::would_block && ec != asio::error::try_again) {
     CloseOnThread(Status(StatusCode::kChannelInactive, "write to " + remote_ + " failed: " + ec.message()));
     return;
@@ -277,6 +278,7 @@ asio::awaitable<void> Connection::WriteLoop(std::shared_ptr<Connection> /*keep_a
     }
     writing_.swap(out_);
     const uint64_t generation = next_write_generation_++;
+    started_generation_ = generation;
     write_in_flight_ = true;
     auto [ec, n] = co_await asio::async_write(socket_, asio::buffer(writing_), kAwait);
     write_in_flight_ = false;
@@ -396,7 +398,10 @@ void Connection::CloseOnThread(const Status& reason) {
   pending_count_.store(0, std::memory_order_relaxed);
   for (auto& [id, p] : pending) {
     RpcResult r;
-    r.status = Status(StatusCode::kChannelInactive, reason.message());
+    // A request none of whose bytes reached the socket provably never ran on the provider.
+    r.status = p.write_generation > started_generation_
+                   ? Status(StatusCode::kUnavailable, reason.message() + "; the request was not sent")
+                   : Status(StatusCode::kChannelInactive, reason.message());
     r.remote = remote_;
     p.done(std::move(r));
   }

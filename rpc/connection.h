@@ -100,10 +100,13 @@ class Connection : public std::enable_shared_from_this<Connection> {
     OutputAdded();
   }
   // Sends a request frame (already carrying `id`) and reports its response, a local timeout
-  // (kClientTimeout if it never left this process, kServerTimeout if it did) or the connection's
-  // end (kChannelInactive) to `done`.
+  // (kClientTimeout if it was not completely written yet, kServerTimeout if it was) or the
+  // connection's end to `done`: kChannelInactive when any byte of the request was handed to the
+  // socket (the provider may have run it), kUnavailable when none was (it provably did not), so
+  // the cluster knows what it may safely re-send.
   void Call(std::string frame, int64_t id, std::chrono::milliseconds timeout, ResponseCallback done);
-  // Closes the connection; pending calls fail with kChannelInactive and `reason`.
+  // Closes the connection; pending calls fail with `reason` (kChannelInactive, or kUnavailable for
+  // requests none of whose bytes were written, as for Call()).
   void Close(const Status& reason);
   // Closes once every frame queued so far has been written (a server's last replies).
   void CloseAfterFlush(const Status& reason);
@@ -174,6 +177,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::optional<Status> close_after_flush_;
   uint64_t next_write_generation_ = 1;   // the generation out_ will go out as
   uint64_t completed_generation_ = 0;    // every write up to this one has completed
+  uint64_t started_generation_ = 0;      // no byte of any later generation reached the socket
 
   std::unordered_map<int64_t, Pending> pending_;
   using Deadline = std::pair<Clock::time_point, int64_t>;

@@ -5,8 +5,29 @@ namespace dubbo::rpc {
 Result<std::shared_ptr<ChannelInvoker>> ChannelInvoker::Create(Url url, Client& client) {
   DUBBO_ASSIGN_OR_RETURN(const Serialization* s,
                          SerializationRegistry::Global().Get(url.Get("serialization", "hessian2")));
+  Timeouts timeouts;
+  constexpr std::string_view kSuffix = ".timeout";
+  for (const auto& [key, value] : url.parameters()) {
+    const bool all = key == "timeout";
+    if (!all && !(key.size() > kSuffix.size() && key.ends_with(kSuffix))) continue;
+    DUBBO_ASSIGN_OR_RETURN(const int64_t ms, url.GetInt(key, 0));
+    if (ms <= 0) continue;  // Java's getMethodPositiveParameter: not a timeout
+    if (all) {
+      timeouts.all = std::chrono::milliseconds(ms);
+    } else {
+      timeouts.methods.emplace_back(key.substr(0, key.size() - kSuffix.size()), std::chrono::milliseconds(ms));
+    }
+  }
   DUBBO_ASSIGN_OR_RETURN(auto channel, client.GetChannel(url.Address()));
-  return std::shared_ptr<ChannelInvoker>(new ChannelInvoker(std::move(url), std::move(channel), s));
+  return std::shared_ptr<ChannelInvoker>(
+      new ChannelInvoker(std::move(url), std::move(channel), s, std::move(timeouts)));
+}
+
+std::chrono::milliseconds ChannelInvoker::TimeoutFor(std::string_view method) const {
+  for (const auto& [name, ms] : timeouts_.methods) {
+    if (name == method) return ms;
+  }
+  return timeouts_.all;
 }
 
 void ChannelInvoker::Invoke(std::shared_ptr<const Invocation> inv, ResponseCallback done) {
@@ -15,7 +36,9 @@ void ChannelInvoker::Invoke(std::shared_ptr<const Invocation> inv, ResponseCallb
   const std::string version = inv->version.empty() ? url_.Get("version") : std::string();
   const std::string group = inv->group.empty() ? url_.Get("group") : std::string();
   const std::string token = url_.Get("token");
-  if (version.empty() && group.empty() && token.empty()) {
+  const std::chrono::milliseconds timeout = TimeoutFor(inv->method);
+  const bool retime = timeout.count() > 0 && timeout != inv->timeout;
+  if (version.empty() && group.empty() && token.empty() && !retime) {
     channel_->Call(*inv, *serialization_, std::move(done));
     return;
   }
@@ -23,6 +46,7 @@ void ChannelInvoker::Invoke(std::shared_ptr<const Invocation> inv, ResponseCallb
   if (!version.empty()) copy.version = version;
   if (!group.empty()) copy.group = group;
   if (!token.empty()) copy.attachments.Set("token", token);
+  if (retime) copy.timeout = timeout;
   channel_->Call(copy, *serialization_, std::move(done));
 }
 

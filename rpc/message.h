@@ -10,6 +10,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "codec/serialization.h"
 #include "common/status.h"
@@ -23,6 +24,14 @@ class ArgumentWriter {
  public:
   virtual ~ArgumentWriter() = default;
   virtual void Write(ObjectOutput& out) const = 0;
+  // Appends Java's String.valueOf(argument `index`), the text consistenthash hashes, and returns
+  // true; false, appending nothing, when there is no such argument or the writer cannot tell.
+  // Typed stub arguments know theirs (rpc/argument_text.h); a writer over a callable does not.
+  virtual bool AppendArgumentText(size_t index, std::string* out) const {
+    (void)index;
+    (void)out;
+    return false;
+  }
 };
 
 // An ArgumentWriter over a callable `void(ObjectOutput&)`.
@@ -80,6 +89,10 @@ struct RequestInfo {
   int64_t id = 0;
   bool two_way = true;
   std::string remote;  // consumer address
+  uint16_t port = 0;   // the provider port the request arrived on
+  // The whole request body (serialization `serialization`), for provider filters that record
+  // arguments (accesslog). Points into the receive buffer: set only while Before() runs.
+  std::string_view body;
 };
 
 using ResponseCallback = std::function<void(RpcResult)>;

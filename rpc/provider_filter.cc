@@ -10,8 +10,9 @@ ProviderFilterRegistry& ProviderFilters() {
 }
 
 const std::vector<std::string>& DefaultProviderFilterNames() {
-  // Dubbo's provider order: reject cheaply first, observe last.
-  static const std::vector<std::string> kNames = {"token", "tps", "executes", "accesslog", "metrics"};
+  // Dubbo's provider order: metrics outermost (as Java's MetricsFilter, order MIN_VALUE + n), so
+  // that rejections are counted too; then reject cheaply first.
+  static const std::vector<std::string> kNames = {"metrics", "token", "tps", "executes", "timeout", "accesslog"};
   return kNames;
 }
 

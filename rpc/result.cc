@@ -52,6 +52,23 @@ Status DecodeVoidResult(const RpcResult& r) {
 
 Result<Value> DecodeValueResult(const RpcResult& r) { return DecodeResult<Value>(r); }
 
+bool IsException(const RpcResult& r) {
+  if (!r.status.ok() || r.body.empty()) return false;
+  const Serialization* s = SerializationRegistry::Global().Find(r.serialization);
+  if (s == nullptr) return false;
+  int32_t flag = -1;
+  const Status st = s->Decode(r.body, [&](ObjectInput& in) { flag = in.ReadInt(); });
+  return st.ok() && (flag == static_cast<int32_t>(ResultFlag::kException) ||
+                     flag == static_cast<int32_t>(ResultFlag::kExceptionWithAttachments));
+}
+
+RpcResult NullResult(const Serialization& s) {
+  RpcResult r;
+  r.serialization = static_cast<uint8_t>(s.id());
+  s.Encode(&r.body, [](ObjectOutput& out) { out.WriteInt(static_cast<int32_t>(ResultFlag::kNull)); });
+  return r;
+}
+
 Invocation GenericInvocation(std::string interface, std::string method,
                              std::vector<std::string> parameter_types, std::vector<Value> args) {
   Invocation inv;

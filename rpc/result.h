@@ -42,6 +42,15 @@ Result<T> DecodeResult(const RpcResult& r) {
 
 // For void methods: OK, or the failure / business exception.
 Status DecodeVoidResult(const RpcResult& r);
+
+// True when `r` is a response carrying a business exception (OK status, result flag 0 or 3):
+// reads only the flag, not the exception.
+bool IsException(const RpcResult& r);
+
+// An OK result whose body is a null value (result flag 2) in serialization `s`: what a call that
+// is answered without a provider (failsafe, failback) returns, so a stub decodes its type's
+// default value, or nothing for void methods.
+RpcResult NullResult(const Serialization& s);
 // The result as a dynamic value (generic calls); back-references inside it are numbered from 0.
 Result<Value> DecodeValueResult(const RpcResult& r);
 

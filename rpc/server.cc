@@ -276,6 +276,8 @@ void ServerCore::Process(const std::shared_ptr<Connection>& conn, const FrameHea
   call.info_.two_way = h.is_two_way();
   call.info_.serialization = h.serialization();
   call.info_.remote = conn->remote();
+  call.info_.port = port_.load(std::memory_order_relaxed);
+  call.info_.body = body;
   if (call.serialization_ == nullptr) {
     call.ReplyError(Status(StatusCode::kBadRequest,
                            "Unrecognized serialize type from consumer: " + std::to_string(h.serialization())));
@@ -398,12 +400,14 @@ ServiceBase* ServerCore::Resolve(ObjectInput& in, ServerCall& call) {
     call.started_ = std::chrono::steady_clock::now();
     for (const auto& filter : *instance->filters) {
       if (Status s = filter->Before(info); !s.ok()) {
+        info.body = {};
         call.ReplyError(s);
         return nullptr;
       }
       ++call.filters_passed_;
     }
   }
+  info.body = {};  // the buffer is gone once the call outlives this request
   return instance->impl.get();
 }
 

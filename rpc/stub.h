@@ -27,6 +27,7 @@
 
 #include "codec/typed.h"
 #include "codec/value_convert.h"
+#include "rpc/argument_text.h"
 #include "rpc/invoker.h"
 #include "rpc/result.h"
 
@@ -47,6 +48,27 @@ using CallResult = std::conditional_t<std::is_void_v<R>, Status, Result<R>>;
 
 // True on an I/O thread of any IoThreads (where blocking would deadlock).
 bool OnIoThread();
+
+// A typed call's argument values: written with the built-in codecs, and able to give each one's
+// Java text (consistenthash) on demand, so calls that do not hash pay nothing for it.
+template <typename... Args>
+class TypedArguments final : public ArgumentWriter {
+ public:
+  explicit TypedArguments(const Args&... args) : values_(args...) {}
+  void Write(ObjectOutput& out) const override {
+    std::apply([&](const auto&... a) { (WriteTyped(out, a), ...); }, values_);
+  }
+  bool AppendArgumentText(size_t index, std::string* out) const override {
+    bool found = false;
+    size_t i = 0;
+    std::apply([&](const auto&... a) { ((found = found || (i++ == index && AppendJavaText(a, out))), ...); },
+               values_);
+    return found;
+  }
+
+ private:
+  std::tuple<Args...> values_;
+};
 
 class StubBase {
  public:
@@ -73,9 +95,7 @@ class StubBase {
     inv->retries = m.retries;
     inv->timeout = Timeout(m);
     if constexpr (sizeof...(Args) > 0) {
-      inv->arguments = MakeArguments([values = std::make_tuple(args...)](ObjectOutput& out) {
-        std::apply([&](const auto&... a) { (WriteTyped(out, a), ...); }, values);
-      });
+      inv->arguments = std::make_shared<TypedArguments<std::decay_t<Args>...>>(args...);
     }
     return inv;
   }

@@ -179,5 +179,19 @@ TEST_F(ApplicationTest, PropertiesFileConfiguresEverything) {
             dir_.File("bad.properties") + ":2: unknown key \"dubbo.bogus\"");
 }
 
+// Parse is what Load reads a file with (and what fuzz/properties_fuzz.cc feeds): std::getline's
+// lines, continuations, a last line without '\n', errors naming the source.
+TEST(ApplicationConfigParseTest, ParsesTextAndNamesTheSourceInErrors) {
+  auto config = ApplicationConfig::Parse("dubbo.application.name=gree\\\n   ter\n\n"
+                                         "dubbo.consumer.timeout: 2500", "inline");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->name, "greeter");
+  EXPECT_EQ(config->consumer["timeout"], "2500");
+  EXPECT_EQ(ApplicationConfig::Parse("# c\ndubbo.bogus=1", "env").status().message(),
+            "env:2: unknown key \"dubbo.bogus\"");
+  EXPECT_EQ(ApplicationConfig::Parse("dubbo.application.name=\\u12", "env").status().message(),
+            "env:1: incomplete \\u escape");
+}
+
 }  // namespace
 }  // namespace dubbo::testing

@@ -1,43 +1,42 @@
 #include "cluster/loadbalance/random.h"
 
 #include <algorithm>
-#include <random>
 
 namespace dubbo::cluster {
 
-namespace {
-uint32_t RandomBelow(uint32_t n) {
-  thread_local std::minstd_rand rng(std::random_device{}());
-  return std::uniform_int_distribution<uint32_t>(0, n - 1)(rng);
+size_t PickByPrefix(const int64_t* prefix, size_t n, uint64_t offset) {
+  const auto o = static_cast<int64_t>(offset);
+  if (n <= 4) {
+    for (size_t i = 0; i < n; ++i)
+      if (o < prefix[i]) return i;
+    return n - 1;
+  }
+  return static_cast<size_t>(std::upper_bound(prefix, prefix + n, o) - prefix);
 }
-
-// Dubbo looks at the first invoker only: an explicit weight or a timestamp means weighted.
-bool NeedsWeights(const InvokerList& invokers, std::string_view method) {
-  const Url& url = invokers.front()->url();
-  return !url.GetMethod(method, "weight").empty() || !url.Get("timestamp").empty();
-}
-}  // namespace
 
 std::shared_ptr<rpc::Invoker> RandomLoadBalance::Select(const InvokerList& invokers, const Url&,
                                                         const rpc::Invocation& inv) {
-  const auto n = static_cast<uint32_t>(invokers.size());
+  const size_t n = invokers.size();
   if (n == 1) return invokers.front();
-  if (!NeedsWeights(invokers, inv.method)) return invokers[RandomBelow(n)];
+  const auto view = views_.Get(invokers, inv.method);
+  if (!view->weighted()) return invokers[RandomBelow(n)];
   const int64_t now = NowMillis();
-  std::vector<int64_t> prefix(n);
+  if (!view->warming(now)) {
+    const auto& prefix = view->final_prefix();
+    if (view->final_equal() || prefix.back() <= 0) return invokers[RandomBelow(n)];
+    return invokers[PickByPrefix(prefix.data(), n, RandomBelow(static_cast<uint64_t>(prefix.back())))];
+  }
+  thread_local std::vector<int64_t> prefix;
+  prefix.resize(n);
   int64_t total = 0;
   bool same = true;
-  for (uint32_t i = 0; i < n; ++i) {
-    const int32_t w = Weight(*invokers[i], inv.method, now);
+  for (size_t i = 0; i < n; ++i) {
+    const int32_t w = view->WeightAt(i, now);
     total += w;
     prefix[i] = total;
-    if (same && total != static_cast<int64_t>(w) * (i + 1)) same = false;
+    if (same && total != static_cast<int64_t>(w) * static_cast<int64_t>(i + 1)) same = false;
   }
-  if (total > 0 && !same) {
-    const auto offset = static_cast<int64_t>(RandomBelow(static_cast<uint32_t>(std::min<int64_t>(total, UINT32_MAX))));
-    const auto it = std::upper_bound(prefix.begin(), prefix.end(), offset);
-    return invokers[static_cast<size_t>(it - prefix.begin())];
-  }
+  if (total > 0 && !same) return invokers[PickByPrefix(prefix.data(), n, RandomBelow(static_cast<uint64_t>(total)))];
   return invokers[RandomBelow(n)];
 }
 

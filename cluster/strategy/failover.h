@@ -1,6 +1,9 @@
-// "failover" (Dubbo's default): on a failure that is not the method's own (business exceptions
-// are results, never retried) try another provider, up to `retries` more times (default 2;
-// `<method>.retries` per method), re-listing providers and avoiding those already tried.
+// "failover" (Dubbo's default): on a failure try another provider, up to `retries` more times
+// (default 2; `<method>.retries` per method; the IDL's @retries when the URL sets neither; a
+// negative count means one attempt), re-listing providers before each retry and avoiding those
+// already tried. Business exceptions are results, never retried. Beyond Dubbo: a method that is
+// not idempotent is re-sent only when the failure proves the request never reached a provider,
+// and retries draw from the reference's retry budget (cluster/strategy/retry_policy.h).
 #pragma once
 
 #include "cluster/cluster_invoker.h"
@@ -18,6 +21,7 @@ class FailoverCluster final : public ClusterInvoker, public std::enable_shared_f
  private:
   struct Attempt;
   void Try(std::shared_ptr<Attempt> attempt, std::shared_ptr<const InvokerList> invokers);
+  void OnResult(std::shared_ptr<Attempt> attempt, rpc::RpcResult r);
 };
 
 }  // namespace dubbo::cluster

@@ -21,6 +21,7 @@
 #include "registry/registry.h"
 #include "rpc/application.h"
 #include "rpc/client.h"
+#include "rpc/generic_json.h"
 #include "rpc/result.h"
 #include "tools/dubboctl/registry_command.h"
 
@@ -84,52 +85,10 @@ Result<std::vector<Value>> ParseArguments(const InvokeOptions& o) {
     text.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
     if (std::cin.bad()) return Status(StatusCode::kIoError, "cannot read stdin");
   }
-  const size_t first = text.find_first_not_of(" \t\r\n");
-  if (first == std::string::npos || text[first] != '[') {
-    return Status(StatusCode::kInvalidArgument,
-                  "the arguments must be a JSON array (one element per argument), e.g. '[\"world\"]'");
-  }
-  auto values = ParseJsonValues(text);
-  if (!values.ok()) return values.status().WithContext("arguments");
-  return values;
+  return rpc::ParseJsonArguments(text);
 }
 
 Value Str(std::string s) { return Value::String(std::move(s)); }
-
-// The exception a generic call reports: Java's GenericFilter wraps the provider's exception in a
-// GenericException carrying the original class and message.
-struct Thrown {
-  std::string class_name;
-  std::optional<std::string> message;
-};
-
-Thrown Unwrap(const JavaException& e) {
-  Thrown t{e.class_name, e.message};
-  const std::string_view c = e.class_name;
-  if (c.size() >= 16 && c.substr(c.size() - 16) == "GenericException") {
-    const Value* cls = nullptr;
-    const Value* msg = nullptr;
-    for (const auto& [name, v] : e.extra_fields) {
-      if (name == "exceptionClass") cls = &v;
-      if (name == "exceptionMessage") msg = &v;
-    }
-    if (cls != nullptr && cls->if_string() != nullptr) {
-      t.class_name = *cls->if_string();
-      t.message.reset();
-      if (msg != nullptr && msg->if_string() != nullptr) t.message = *msg->if_string();
-    }
-  }
-  return t;
-}
-
-Value ExceptionJson(const JavaException& e, int depth = 0) {
-  const Thrown t = Unwrap(e);
-  Map m;
-  m.entries.emplace_back(Str("class"), Str(t.class_name));
-  m.entries.emplace_back(Str("message"), t.message ? Str(*t.message) : Value::Null());
-  if (e.cause && depth < 16) m.entries.emplace_back(Str("cause"), ExceptionJson(*e.cause, depth + 1));
-  return Value::FromMap(std::move(m));
-}
 
 // The providers: a static list (--url) or a registry subscription.
 struct Providers {
@@ -253,12 +212,11 @@ int RunInvoke(const InvokeOptions& o) {
     const JavaException& e = *value.status().exception();
     if (o.json) {
       Map m;
-      m.entries.emplace_back(Str("exception"), ExceptionJson(e));
+      m.entries.emplace_back(Str("exception"), rpc::ExceptionToJsonValue(e));
       std::cout << ToJson(Value::FromMap(std::move(m)), 2) << '\n';
     }
-    const Thrown t = Unwrap(e);
     std::cout.flush();
-    std::cerr << t.class_name << (t.message ? ": " + *t.message : std::string()) << '\n';
+    std::cerr << rpc::UnwrapGenericException(e).ToString() << '\n';
     code = kExitFailure;
   } else {
     code = Fail(value.status().ToString());
