@@ -325,6 +325,26 @@ std::string EscapeJavaProperty(std::string_view text, bool is_key) {
   return out;
 }
 
+std::vector<Url> ParseCachedUrls(std::string_view value) {
+  std::vector<Url> urls;
+  std::string_view rest = value;
+  auto is_space = [](char c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+  };
+  while (!rest.empty()) {
+    while (!rest.empty() && is_space(rest.front())) rest.remove_prefix(1);
+    size_t end = 0;
+    while (end < rest.size() && !is_space(rest[end])) ++end;
+    const std::string_view item = rest.substr(0, end);
+    rest.remove_prefix(end);
+    if (item.empty()) continue;
+    auto url = Url::Parse(item);
+    if (!url.ok() || url->protocol() == "empty") continue;
+    urls.push_back(std::move(*url));
+  }
+  return urls;
+}
+
 std::map<std::string, std::string> ParseJavaProperties(std::string_view text) {
   // Properties.load(InputStream) reads ISO-8859-1: every byte is one char.
   std::u16string chars;
@@ -435,25 +455,9 @@ std::optional<std::string> RegistryCacheFile::Get(const std::string& key) const 
 }
 
 std::vector<Url> RegistryCacheFile::GetUrls(const std::string& key) const {
-  std::vector<Url> urls;
   const auto value = Get(key);
-  if (!value) return urls;
-  std::string_view rest = *value;
-  auto is_space = [](char c) {
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
-  };
-  while (!rest.empty()) {
-    while (!rest.empty() && is_space(rest.front())) rest.remove_prefix(1);
-    size_t end = 0;
-    while (end < rest.size() && !is_space(rest[end])) ++end;
-    const std::string_view item = rest.substr(0, end);
-    rest.remove_prefix(end);
-    if (item.empty()) continue;
-    auto url = Url::Parse(item);
-    if (!url.ok() || url->protocol() == "empty") continue;
-    urls.push_back(std::move(*url));
-  }
-  return urls;
+  if (!value) return {};
+  return ParseCachedUrls(*value);
 }
 
 bool RegistryCacheFile::Put(const std::string& key, std::string value) {

@@ -65,6 +65,10 @@ std::string EscapeJavaProperty(std::string_view text, bool is_key);
 // Keys and values come back as UTF-8. Later duplicates win.
 std::map<std::string, std::string> ParseJavaProperties(std::string_view text);
 
+// One cached value: the URLs it lists (space-separated), `empty://` placeholders and unparsable
+// items left out (RegistryCacheFile::GetUrls).
+std::vector<Url> ParseCachedUrls(std::string_view value);
+
 // The text Properties.store(out, comment) writes: "#<comment>", "#<date as Java's Date.toString>",
 // then key=value lines (sorted by key here).
 std::string FormatJavaProperties(const std::map<std::string, std::string>& entries,

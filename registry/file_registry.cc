@@ -114,11 +114,9 @@ const std::string& BootId() {
   return id;
 }
 
-struct Owner {
-  pid_t pid = 0;
-  uint64_t start = 0;  // 0 when the writer could not read it: not checked
-  std::string boot;    // empty when unknown: not checked
-};
+using Owner = internal::EntryOwner;
+using Entry = internal::Entry;
+using internal::ParseEntry;
 
 // The calling process as an owner line; read each time so a fork()ed child writes its own.
 std::string SelfOwnerLine() {
@@ -161,83 +159,12 @@ class LivenessProbe {
 };
 
 // ---------------------------------------------------------------------------------------------
-// Entry files: the URL's ToFullString() on the first line, then zero or more owner lines
-// ("owner pid=<pid> start=<ticks> boot=<id>"). No owner line = persistent (dynamic=false).
-// Other lines are ignored, for formats to come.
-
-struct Entry {
-  Url url;
-  std::vector<Owner> owners;
-};
+// Entry files (format and parser: registry/internal.h).
 
 std::string EntryContent(const Url& url, bool ephemeral) {
   std::string content = url.ToFullString() + "\n";
   if (ephemeral) content += SelfOwnerLine() + "\n";
   return content;
-}
-
-Result<Owner> ParseOwner(std::string_view line) {
-  Owner o;
-  bool has_pid = false;
-  bool has_start = false;
-  line.remove_prefix(5);  // "owner"
-  while (!line.empty()) {
-    while (!line.empty() && line.front() == ' ') line.remove_prefix(1);
-    const auto end = std::min(line.find(' '), line.size());
-    const std::string_view token = line.substr(0, end);
-    line.remove_prefix(end);
-    const auto eq = token.find('=');
-    if (eq == std::string_view::npos) continue;
-    const std::string_view key = token.substr(0, eq);
-    const std::string_view value = token.substr(eq + 1);
-    if (key == "pid") {
-      int pid = 0;
-      const auto [p, ec] = std::from_chars(value.data(), value.data() + value.size(), pid);
-      if (ec != std::errc() || p != value.data() + value.size() || pid <= 0) {
-        return Status(StatusCode::kDecodeError, "bad owner pid \"" + std::string(value) + "\"");
-      }
-      o.pid = pid;
-      has_pid = true;
-    } else if (key == "start") {
-      const auto [p, ec] = std::from_chars(value.data(), value.data() + value.size(), o.start);
-      if (ec != std::errc() || p != value.data() + value.size()) {
-        return Status(StatusCode::kDecodeError, "bad owner start \"" + std::string(value) + "\"");
-      }
-      has_start = true;
-    } else if (key == "boot") {
-      o.boot = std::string(value);
-    }
-  }
-  if (!has_pid || !has_start) return Status(StatusCode::kDecodeError, "owner line without pid= and start=");
-  return o;
-}
-
-Result<Entry> ParseEntry(std::string_view text) {
-  auto next_line = [&text]() {
-    const auto nl = std::min(text.find('\n'), text.size());
-    std::string_view line = text.substr(0, nl);
-    text.remove_prefix(std::min(nl + 1, text.size()));
-    while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t')) line.remove_suffix(1);
-    while (!line.empty() && (line.front() == ' ' || line.front() == '\t')) line.remove_prefix(1);
-    return line;
-  };
-  const std::string_view first = next_line();
-  if (first.empty()) return Status(StatusCode::kDecodeError, "empty first line (expected a URL)");
-  if (first.find('\0') != std::string_view::npos) return Status(StatusCode::kDecodeError, "binary content");
-  // Dubbo's consumers accept only children holding "://" (PROTOCOL_SEPARATOR_ENCODED).
-  if (first.find("://") == std::string_view::npos) {
-    return Status(StatusCode::kDecodeError, "first line is not a URL (no \"://\")");
-  }
-  Entry entry;
-  DUBBO_ASSIGN_OR_RETURN(entry.url, Url::Parse(first));
-  while (!text.empty()) {
-    const std::string_view line = next_line();
-    if (line.size() > 5 && line.substr(0, 6) == "owner ") {
-      DUBBO_ASSIGN_OR_RETURN(Owner o, ParseOwner(line));
-      entry.owners.push_back(std::move(o));
-    }
-  }
-  return entry;
 }
 
 bool EntryAlive(const Entry& e, LivenessProbe* probe) {

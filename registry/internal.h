@@ -2,10 +2,14 @@
 // Stateless functions, thread-safe.
 #pragma once
 
+#include <sys/types.h>
+
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "common/result.h"
 #include "common/url.h"
 
 namespace dubbo::registry::internal {
@@ -31,5 +35,27 @@ std::vector<std::string> CategoriesOf(const Url& url, const std::vector<std::str
 // Whether `name` can be one path component of the layout: not empty, no '/', no NUL, not
 // starting with '.' (hidden names are reserved for temporary files, and "." / ".." escape).
 bool IsSafeName(std::string_view name);
+
+// The parsers of what other processes wrote (registry/parse.cc): bytes from ZooKeeper and from
+// the file registry's directory, so they are fuzzed (fuzz/url_fuzz.cc).
+
+// A child of a ZooKeeper category node: its name is the URL-encoded URL (URLDecoder: '+' and
+// %20 are spaces). Dubbo's consumers accept only names holding "://" once decoded.
+Result<Url> ParseNodeName(std::string_view name);
+
+// A file registry entry: the URL's ToFullString() on the first line, then zero or more owner
+// lines ("owner pid=<pid> start=<ticks> boot=<id>"). No owner line = persistent
+// (dynamic=false). Other lines are ignored, for formats to come.
+struct EntryOwner {
+  pid_t pid = 0;
+  uint64_t start = 0;  // 0 when the writer could not read it: not checked
+  std::string boot;    // empty when unknown: not checked
+};
+struct Entry {
+  Url url;
+  std::vector<EntryOwner> owners;
+};
+Result<EntryOwner> ParseOwnerLine(std::string_view line);
+Result<Entry> ParseEntry(std::string_view text);
 
 }  // namespace dubbo::registry::internal

@@ -159,12 +159,7 @@ struct Child {
 };
 
 Result<Child> ParseChild(const std::string& name) {
-  DUBBO_ASSIGN_OR_RETURN(std::string decoded, UrlDecode(name));
-  // Dubbo's consumers accept only children holding "://" (PROTOCOL_SEPARATOR_ENCODED).
-  if (decoded.find("://") == std::string::npos) {
-    return Status(StatusCode::kDecodeError, "not a URL (no \"://\" once decoded)");
-  }
-  DUBBO_ASSIGN_OR_RETURN(Url url, Url::Parse(decoded));
+  DUBBO_ASSIGN_OR_RETURN(Url url, internal::ParseNodeName(name));
   return Child{url.ToFullString(), std::move(url)};
 }
 

@@ -137,6 +137,23 @@ bool ChildProcess::WaitForLine(const std::string& line, std::chrono::millisecond
   }
 }
 
+bool ChildProcess::WriteLine(const std::string& line) {
+  const std::string data = line + "\n";
+  size_t done = 0;
+  while (stdin_ >= 0 && done < data.size()) {
+    const ssize_t n = write(stdin_, data.data() + done, data.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    done += static_cast<size_t>(n);
+  }
+  return done == data.size();
+}
+
+void ChildProcess::CloseStdin() {
+  if (stdin_ >= 0) close(stdin_);
+  stdin_ = -1;
+}
+
 void ChildProcess::Signal(int signal) {
   if (pid_ > 0 && !exit_status_) kill(pid_, signal);
 }

@@ -58,6 +58,10 @@ class ChildProcess {
   // Reads lines until one equals `line`; the lines read before it are appended to `seen`.
   bool WaitForLine(const std::string& line, std::chrono::milliseconds timeout,
                    std::vector<std::string>* seen = nullptr);
+  // Writes `line` and a newline to the child's stdin; false when the child no longer reads it.
+  bool WriteLine(const std::string& line);
+  // Closes the child's stdin (children that read commands take EOF as "exit now").
+  void CloseStdin();
   void Signal(int signal);
   // Waits for the child to exit: its exit status (128 + signal when killed), or nullopt on timeout.
   std::optional<int> Wait(std::chrono::milliseconds timeout);
