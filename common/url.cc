@@ -93,9 +93,10 @@ Result<Url> Url::Parse(std::string_view text) {
 }
 
 std::string Url::Address() const {
-  if (port_ == 0) return host_;
+  // An IPv6 host keeps its brackets without a port too: "::1" would parse back as host ":".
   const bool v6 = host_.find(':') != std::string::npos;
-  return (v6 ? "[" + host_ + "]" : host_) + ":" + std::to_string(port_);
+  const std::string host = v6 ? "[" + host_ + "]" : host_;
+  return port_ == 0 ? host : host + ":" + std::to_string(port_);
 }
 
 std::string Url::Get(std::string_view key, std::string_view fallback) const {

@@ -36,7 +36,7 @@ class Url {
   uint16_t port() const { return port_; }
   // Without the leading '/' (Dubbo's convention): "org.apache.dubbo.demo.DemoService".
   const std::string& path() const { return path_; }
-  // "host:port", or the host alone when there is no port.
+  // "host:port", or the host alone when there is no port; an IPv6 host in brackets ("[::1]:20880").
   std::string Address() const;
 
   void set_protocol(std::string v) { protocol_ = std::move(v); }

@@ -112,6 +112,21 @@ TEST(UrlTest, RegistryFormsCredentialsAndIpv6) {
   EXPECT_EQ(bare->Get("disabled"), "disabled");  // Java stores a bare key as key=key
 }
 
+// Found by fuzz/url_fuzz.cc: without a port the IPv6 host lost its brackets, so the full string
+// parsed back as host ":" port 1.
+TEST(UrlTest, Ipv6HostWithoutPortRoundTrips) {
+  auto v6 = Url::Parse("dubbo://[::1]/a.B?x=1");
+  ASSERT_TRUE(v6.ok());
+  EXPECT_EQ(v6->host(), "::1");
+  EXPECT_EQ(v6->port(), 0);
+  EXPECT_EQ(v6->Address(), "[::1]");
+  EXPECT_EQ(v6->ToFullString(), "dubbo://[::1]/a.B?x=1");
+  auto again = Url::Parse(v6->ToFullString());
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->host(), "::1");
+  EXPECT_EQ(again->port(), 0);
+}
+
 TEST(UrlTest, TypedParametersAndMethodOverrides) {
   Url url = Url::Parse("dubbo://h:1/S?timeout=1000&sayHello.timeout=250&retries=x&sticky=true").value();
   EXPECT_EQ(url.GetMethodInt("sayHello", "timeout", 1).value(), 250);
