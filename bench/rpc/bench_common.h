@@ -60,6 +60,7 @@ class Flags {
     auto it = values_.find(k);
     return it == values_.end() ? def : std::strtod(it->second.c_str(), nullptr);
   }
+  bool Has(const std::string& k) const { return values_.count(k) != 0; }
   const std::vector<std::string>& positional() const { return positional_; }
 
  private:
