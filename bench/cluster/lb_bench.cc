@@ -144,7 +144,7 @@ double Measure(const Row& row, size_t n, double seconds, int threads) {
 
 std::string Num(double ns) {
   char buf[32];
-  std::snprintf(buf, sizeof buf, ns >= 100 ? "%.0f" : "%.1f", ns);
+  std::snprintf(buf, sizeof buf, ns >= 100 || ns == static_cast<int64_t>(ns) ? "%.0f" : "%.1f", ns);
   std::string s = buf;
   // Thousands separators for the integer part.
   const size_t dot = s.find('.');
