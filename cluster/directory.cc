@@ -151,7 +151,8 @@ void RegistryDirectory::Notify(const std::vector<Url>& urls) {
       return;
     }
     InvokerList dropped;
-    for (const auto& [k, inv] : by_url_) {
+    for (const auto& entry : by_url_) {
+      const auto& inv = entry.second;  // not a structured binding: clang 14 cannot capture one
       const bool kept = std::any_of(next.begin(), next.end(), [&](const auto& e) { return e.second == inv; });
       if (!kept) {
         gone.push_back(inv->url().Address());
