@@ -233,7 +233,8 @@ void Channel::ScheduleReconnect(size_t index) {
   });
 }
 
-void Channel::Call(const Invocation& inv, const Serialization& s, ResponseCallback done) {
+void Channel::Call(const Invocation& inv, const Serialization& s, ResponseCallback done,
+                   const CallOverrides& overrides) {
   auto fail = [&](Status st) {
     RpcResult r;
     r.status = std::move(st);
@@ -256,20 +257,21 @@ void Channel::Call(const Invocation& inv, const Serialization& s, ResponseCallba
   }
   const int64_t id = NextRequestId();
   const uint32_t payload = options_.connection.payload;
+  const std::chrono::milliseconds timeout = overrides.timeout.count() > 0 ? overrides.timeout : inv.timeout;
   if (conn && !inv.one_way && conn->executor().running_in_this_thread()) {
     // Already on the connection's thread (a callback issuing the next call): encode straight into
     // its output buffer.
-    conn->CallEncoded(id, inv.timeout, std::move(done), [&](std::string* out) {
-      Status st = AppendRequestFrame(inv, s, id, payload, out);
+    conn->CallEncoded(id, timeout, std::move(done), [&](std::string* out) {
+      Status st = AppendRequestFrame(inv, s, id, payload, out, overrides);
       return st.ok() ? st : st.WithContext("request to " + address_ + " not sent");
     });
     return;
   }
   std::string frame;
-  if (Status st = AppendRequestFrame(inv, s, id, payload, &frame); !st.ok()) {
+  if (Status st = AppendRequestFrame(inv, s, id, payload, &frame, overrides); !st.ok()) {
     return fail(st.WithContext("request to " + address_ + " not sent"));
   }
-  Submit(pick, std::move(frame), id, inv.one_way, inv.timeout, std::move(done));
+  Submit(pick, std::move(frame), id, inv.one_way, timeout, std::move(done));
 }
 
 void Channel::Submit(size_t index, std::string frame, int64_t id, bool one_way,

@@ -72,9 +72,10 @@ class Channel : public std::enable_shared_from_this<Channel> {
   // Starts connecting every connection of the channel.
   void Start();
 
-  // Encodes `inv` with `s` and sends it; `done` receives the outcome. One-way invocations
-  // complete (OK, empty body) once handed to the connection.
-  void Call(const Invocation& inv, const Serialization& s, ResponseCallback done);
+  // Encodes `inv` with `s` and `overrides` and sends it; `done` receives the outcome. One-way
+  // invocations complete (OK, empty body) once handed to the connection.
+  void Call(const Invocation& inv, const Serialization& s, ResponseCallback done,
+            const CallOverrides& overrides = {});
 
   // Connected (or connecting for the first time) and not read-only.
   bool IsAvailable() const;

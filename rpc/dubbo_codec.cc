@@ -38,10 +38,15 @@ bool IsFrameworkKey(std::string_view k) {
 }  // namespace
 
 Status AppendRequestFrame(const Invocation& inv, const Serialization& s, int64_t id,
-                          uint32_t payload, std::string* out) {
+                          uint32_t payload, std::string* out, const CallOverrides& overrides) {
   const size_t start = out->size();
   out->reserve(start + kHeaderSize + 192 + inv.interface.size() * 3);
-  const std::string_view version = inv.version.empty() ? std::string_view("0.0.0") : inv.version;
+  std::string_view version = inv.version.empty() ? overrides.version : std::string_view(inv.version);
+  if (version.empty()) version = "0.0.0";
+  const std::string_view group = inv.group.empty() ? overrides.group : std::string_view(inv.group);
+  const std::string_view token = overrides.token;
+  // The provider's token replaces a caller's own "token" entry.
+  auto framework = [&](std::string_view k) { return IsFrameworkKey(k) || (!token.empty() && k == "token"); };
   const size_t length = AppendBody(s, out, [&](ObjectOutput& o) {
     o.WriteString(kDubboProtocolVersion);
     o.WriteString(inv.interface);
@@ -50,26 +55,31 @@ Status AppendRequestFrame(const Invocation& inv, const Serialization& s, int64_t
     o.WriteString(inv.descriptor);
     if (inv.arguments) inv.arguments->Write(o);
     size_t user = 0;
-    for (const auto& [k, v] : inv.attachments.entries()) user += IsFrameworkKey(k) ? 0 : 1;
-    o.WriteMapBegin(4 + (inv.group.empty() ? 0 : 1) + user);
+    for (const auto& [k, v] : inv.attachments.entries()) user += framework(k) ? 0 : 1;
+    o.WriteMapBegin(4 + (group.empty() ? 0 : 1) + (token.empty() ? 0 : 1) + user);
     o.WriteString("path");
     o.WriteString(inv.interface);
     o.WriteString("interface");
     o.WriteString(inv.interface);
     o.WriteString("version");
     o.WriteString(version);
-    if (!inv.group.empty()) {
+    if (!group.empty()) {
       o.WriteString("group");
-      o.WriteString(inv.group);
+      o.WriteString(group);
     }
     o.WriteString("timeout");
     char timeout[24];
-    const auto end = std::to_chars(timeout, timeout + sizeof timeout, inv.timeout.count()).ptr;
+    const int64_t ms = overrides.timeout.count() > 0 ? overrides.timeout.count() : inv.timeout.count();
+    const auto end = std::to_chars(timeout, timeout + sizeof timeout, ms).ptr;
     o.WriteString(std::string_view(timeout, static_cast<size_t>(end - timeout)));
     for (const auto& [k, v] : inv.attachments.entries()) {
-      if (IsFrameworkKey(k)) continue;
+      if (framework(k)) continue;
       o.WriteString(k);
       Attachments::WriteValue(o, v);
+    }
+    if (!token.empty()) {
+      o.WriteString("token");
+      o.WriteString(token);
     }
     o.WriteMapEnd();
   });

@@ -17,12 +17,13 @@ namespace dubbo::rpc {
 // A process-wide increasing request id (Java's Request id is an AtomicLong too).
 int64_t NextRequestId();
 
-// Appends a request frame for `inv`: dubbo version "2.0.2", path, version ("0.0.0" when none),
-// method, descriptor, arguments, then attachments (the invocation's, plus path, interface,
-// version, group when set, timeout in ms). A body over `payload` bytes (0 = no limit) is not
-// appended and fails with kLimitExceeded, as Java's ExceedPayloadLimitException.
+// Appends a request frame for `inv` with `overrides` applied: dubbo version "2.0.2", path,
+// version ("0.0.0" when none), method, descriptor, arguments, then attachments (the
+// invocation's, plus path, interface, version, group when set, timeout in ms, token when set).
+// A body over `payload` bytes (0 = no limit) is not appended and fails with kLimitExceeded, as
+// Java's ExceedPayloadLimitException.
 Status AppendRequestFrame(const Invocation& inv, const Serialization& s, int64_t id,
-                          uint32_t payload, std::string* out);
+                          uint32_t payload, std::string* out, const CallOverrides& overrides = {});
 
 // Appends a response frame whose body `write_body` writes (result flag and what follows).
 // A body over `payload` is replaced by a status-25 frame carrying Java's message, so the caller

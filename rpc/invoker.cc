@@ -32,22 +32,13 @@ std::chrono::milliseconds ChannelInvoker::TimeoutFor(std::string_view method) co
 
 void ChannelInvoker::Invoke(std::shared_ptr<const Invocation> inv, ResponseCallback done) {
   // As in Java, the reference decides version and group (its URL), and the provider's registry
-  // URL carries the token its TokenFilter checks.
-  const std::string version = inv->version.empty() ? url_.Get("version") : std::string();
-  const std::string group = inv->group.empty() ? url_.Get("group") : std::string();
-  const std::string token = url_.Get("token");
-  const std::chrono::milliseconds timeout = TimeoutFor(inv->method);
-  const bool retime = timeout.count() > 0 && timeout != inv->timeout;
-  if (version.empty() && group.empty() && token.empty() && !retime) {
-    channel_->Call(*inv, *serialization_, std::move(done));
-    return;
-  }
-  Invocation copy = *inv;
-  if (!version.empty()) copy.version = version;
-  if (!group.empty()) copy.group = group;
-  if (!token.empty()) copy.attachments.Set("token", token);
-  if (retime) copy.timeout = timeout;
-  channel_->Call(copy, *serialization_, std::move(done));
+  // URL carries the token its TokenFilter checks; all are applied as the frame is encoded.
+  CallOverrides overrides;
+  overrides.version = version_;
+  overrides.group = group_;
+  overrides.token = token_;
+  overrides.timeout = TimeoutFor(inv->method);
+  channel_->Call(*inv, *serialization_, std::move(done), overrides);
 }
 
 }  // namespace dubbo::rpc

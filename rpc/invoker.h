@@ -61,13 +61,23 @@ class ChannelInvoker final : public Invoker {
   };
 
   ChannelInvoker(Url url, std::shared_ptr<Channel> channel, const Serialization* s, Timeouts timeouts)
-      : url_(std::move(url)), channel_(std::move(channel)), serialization_(s), timeouts_(std::move(timeouts)) {}
+      : url_(std::move(url)),
+        channel_(std::move(channel)),
+        serialization_(s),
+        timeouts_(std::move(timeouts)),
+        version_(url_.Get("version")),
+        group_(url_.Get("group")),
+        token_(url_.Get("token")) {}
   std::chrono::milliseconds TimeoutFor(std::string_view method) const;
 
   Url url_;
   std::shared_ptr<Channel> channel_;
   const Serialization* serialization_;
   Timeouts timeouts_;
+  // Read from url_ once: every call applies them (CallOverrides).
+  const std::string version_;
+  const std::string group_;
+  const std::string token_;
 };
 
 }  // namespace dubbo::rpc

@@ -65,6 +65,16 @@ struct Invocation {
   int32_t retries = -1;
 };
 
+// What the invoker of one provider adds to a call as it is encoded, so the shared Invocation is
+// never copied per call: the reference's version and group where the invocation leaves them
+// empty, the provider's token, and the provider URL's timeout (0: the invocation's).
+struct CallOverrides {
+  std::string_view version;
+  std::string_view group;
+  std::string_view token;
+  std::chrono::milliseconds timeout{0};
+};
+
 // The outcome of one call as the exchange delivers it. `status` is not OK for transport and
 // remote failures (the Dubbo status codes, e.g. kServerTimeout, kServiceError); otherwise `body`
 // holds the response body in serialization `serialization` (result flag, value or exception,
