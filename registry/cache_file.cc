@@ -5,7 +5,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <ctime>
@@ -14,6 +13,7 @@
 #include <thread>
 
 #include "common/log.h"
+#include "registry/internal.h"
 
 namespace dubbo::registry {
 
@@ -24,7 +24,8 @@ constexpr char kHexUpper[] = "0123456789ABCDEF";
 constexpr auto kLockWait = std::chrono::milliseconds(200);
 constexpr std::string_view kComment = "Dubbo Registry Cache";
 
-std::string ErrnoText(int err) { return std::generic_category().message(err); }
+using internal::ErrnoText;
+using internal::IoError;
 
 // UTF-8 to UTF-16 code units; a byte that is not part of valid UTF-8 stands for itself
 // (as Latin-1), so nothing is lost.
@@ -174,10 +175,6 @@ std::string JavaDateString(std::time_t t) {
   return std::string(buf, n);
 }
 
-Status IoError(std::string_view what, const std::string& path, int err) {
-  return Status(StatusCode::kIoError, std::string(what) + " " + path + ": " + ErrnoText(err));
-}
-
 Result<std::string> ReadWholeFile(const std::string& path) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
@@ -248,29 +245,7 @@ class CacheLock {
 };
 
 Status WriteAtomically(const std::string& path, const std::string& content) {
-  static std::atomic<uint64_t> counter{0};
-  const std::string tmp = path + ".tmp." + std::to_string(::getpid()) + "." +
-                          std::to_string(counter.fetch_add(1, std::memory_order_relaxed));
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
-  if (fd < 0) return IoError("cannot create", tmp, errno);
-  size_t done = 0;
-  int err = 0;
-  while (done < content.size()) {
-    const ssize_t n = ::write(fd, content.data() + done, content.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      err = errno;
-      break;
-    }
-    done += static_cast<size_t>(n);
-  }
-  if (::close(fd) != 0 && err == 0) err = errno;
-  if (err == 0 && ::rename(tmp.c_str(), path.c_str()) != 0) err = errno;
-  if (err != 0) {
-    ::unlink(tmp.c_str());
-    return IoError("cannot write", path, err);
-  }
-  return Status::Ok();
+  return internal::WriteFileAtomically(path + ".tmp.", path, content, 0644, nullptr);
 }
 
 }  // namespace

@@ -46,16 +46,9 @@ constexpr off_t kMaxEntryBytes = 1 << 20;
 constexpr auto kStaleTempAge = std::chrono::seconds(60);
 constexpr std::string_view kTempPrefix = ".tmp.";
 
-std::string ErrnoText(int err) { return std::generic_category().message(err); }
-
-Status IoError(std::string_view what, const std::string& path, int err) {
-  return Status(StatusCode::kIoError, std::string(what) + " " + path + ": " + ErrnoText(err));
-}
-
-std::vector<std::string> DefaultSubscribeCategories() {
-  return {std::string(internal::kProvidersCategory), std::string(internal::kConfiguratorsCategory),
-          std::string(internal::kRoutersCategory)};
-}
+using internal::ErrnoText;
+using internal::IoError;
+using internal::DefaultSubscribeCategories;
 
 // ---------------------------------------------------------------------------------------------
 // Process identity. An owner is (pid, start time, boot id): the start time (field 22 of
@@ -331,31 +324,8 @@ Status MakeDirs(const std::string& path) {
 // file's identity.
 Status WriteEntryFile(const std::string& dir, const std::string& name, const std::string& content,
                       struct stat* st) {
-  static std::atomic<uint64_t> counter{0};
-  const std::string tmp = dir + "/" + std::string(kTempPrefix) + std::to_string(::getpid()) + "." +
-                          std::to_string(counter.fetch_add(1, std::memory_order_relaxed));
-  const std::string path = dir + "/" + name;
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0666);
-  if (fd < 0) return IoError("cannot create", tmp, errno);
-  size_t done = 0;
-  int err = 0;
-  while (done < content.size()) {
-    const ssize_t n = ::write(fd, content.data() + done, content.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      err = errno;
-      break;
-    }
-    done += static_cast<size_t>(n);
-  }
-  if (err == 0 && ::fstat(fd, st) != 0) err = errno;
-  if (::close(fd) != 0 && err == 0) err = errno;
-  if (err == 0 && ::rename(tmp.c_str(), path.c_str()) != 0) err = errno;
-  if (err != 0) {
-    ::unlink(tmp.c_str());
-    return IoError("cannot write", path, err);
-  }
-  return Status::Ok();
+  return internal::WriteFileAtomically(dir + "/" + std::string(kTempPrefix), dir + "/" + name, content,
+                                       0666, st);
 }
 
 std::string Fnv1a128Hex(std::string_view s) {
@@ -393,56 +363,21 @@ struct Location {
   std::string path() const { return dir + "/" + name; }
 };
 
-// A lookup or subscription: the consumer URL as matched (its category list filled in) and the
-// category directories it reads, in delivery order.
-struct Query {
-  Url consumer;
-  std::string interface;  // "*" = every service
-  std::vector<std::string> categories;
-};
+using internal::Matched;
+using internal::Query;
 
 Result<Query> MakeQuery(const Url& consumer, const std::vector<std::string>& default_categories) {
-  Query q;
-  q.interface = consumer.Get("interface", consumer.path());
-  if (q.interface.empty()) {
-    return Status(StatusCode::kInvalidArgument,
-                  "consumer URL names no interface (path or interface parameter): " + consumer.ToString());
-  }
-  if (q.interface != "*" && !internal::IsSafeName(UrlEncode(q.interface))) {
-    return Status(StatusCode::kInvalidArgument, "interface \"" + q.interface + "\" cannot name a directory");
-  }
-  q.categories = internal::CategoriesOf(consumer, default_categories);
-  for (const auto& c : q.categories) {
-    if (!internal::IsSafeName(c)) {
-      return Status(StatusCode::kInvalidArgument, "category \"" + c + "\" cannot name a directory");
-    }
-  }
-  q.consumer = consumer;
-  if (consumer.Get("category").empty()) {
-    std::string list;
-    for (const auto& c : q.categories) list += (list.empty() ? "" : ",") + c;
-    q.consumer.Set("category", list);
-  }
-  return q;
+  return internal::MakeQuery(consumer, default_categories, internal::IsSafeName, "a directory", "a directory");
 }
 
-// Orders and de-duplicates what a query matched: by category (the query's order), then by
-// full string, so equal states give equal lists.
-struct Matched {
-  size_t category;
-  std::string key;
-  Url url;
-};
-
+// What a query matched, ordered and de-duplicated; `keys` (if not null) gets the full strings.
 std::vector<Url> SortMatched(std::vector<Matched> matched, std::vector<std::string>* keys) {
-  std::sort(matched.begin(), matched.end(), [](const Matched& a, const Matched& b) {
-    return a.category != b.category ? a.category < b.category : a.key < b.key;
-  });
+  internal::SortMatched(&matched);
   std::vector<Url> urls;
-  for (size_t i = 0; i < matched.size(); ++i) {
-    if (i > 0 && matched[i].key == matched[i - 1].key) continue;
-    if (keys != nullptr) keys->push_back(matched[i].key);
-    urls.push_back(std::move(matched[i].url));
+  urls.reserve(matched.size());
+  for (auto& m : matched) {
+    if (keys != nullptr) keys->push_back(std::move(m.key));
+    urls.push_back(std::move(m.url));
   }
   return urls;
 }

@@ -2,6 +2,7 @@
 // Stateless functions, thread-safe.
 #pragma once
 
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include <cstdint>
@@ -10,6 +11,7 @@
 #include <vector>
 
 #include "common/result.h"
+#include "common/status.h"
 #include "common/url.h"
 
 namespace dubbo::registry::internal {
@@ -31,6 +33,49 @@ bool GetJavaBool(const Url& url, std::string_view key, bool fallback);
 // toCategoriesPath: the URL's `category` list ("*" anywhere = all four), else `fallback`.
 // Items Dubbo uses only for matching ("-routers") are not directories and are left out.
 std::vector<std::string> CategoriesOf(const Url& url, const std::vector<std::string>& fallback);
+
+// What a subscription reads when its URL names no category: providers, configurators, routers.
+std::vector<std::string> DefaultSubscribeCategories();
+
+// A lookup or subscription: the consumer URL as matched (its category list filled in) and the
+// categories it reads, in delivery order.
+struct Query {
+  Url consumer;
+  std::string interface;  // "*" = every service
+  std::vector<std::string> categories;
+};
+
+// The query of `consumer` for a registry whose layout names each interface (URL-encoded) and
+// category by one path component: `is_name` says whether a string can be one, and a rejected
+// interface or category is reported as "cannot name <interface_what>" / "<category_what>"
+// (the registry's word: "a directory", "a ZooKeeper node").
+Result<Query> MakeQuery(const Url& consumer, const std::vector<std::string>& default_categories,
+                        bool (*is_name)(std::string_view), std::string_view interface_what,
+                        std::string_view category_what);
+
+// A URL a query matched, with what orders it: category (the query's order), then full string.
+struct Matched {
+  size_t category;
+  std::string key;  // the URL's full string
+  Url url;
+};
+
+// Sorts by (category, key) and drops entries whose key equals the one before, so equal states
+// give equal lists.
+void SortMatched(std::vector<Matched>* matched);
+
+// errno's message (std::generic_category: thread-safe, unlike strerror). registry/file_io.cc.
+std::string ErrnoText(int err);
+
+// A kIoError status reading "<what> <path>: <errno message>".
+Status IoError(std::string_view what, const std::string& path, int err);
+
+// Writes `content` to `path` atomically: a new file `<tmp_prefix><pid>.<n>` (created with
+// `mode` less the umask; it must be on the same file system) renamed over `path`, so readers
+// see the old file or the new one, never half of one. `st`, when not null, gets the new file's
+// identity. On failure the temporary file is removed.
+Status WriteFileAtomically(const std::string& tmp_prefix, const std::string& path,
+                           const std::string& content, mode_t mode, struct stat* st);
 
 // Whether `name` can be one path component of the layout: not empty, no '/', no NUL, not
 // starting with '.' (hidden names are reserved for temporary files, and "." / ".." escape).

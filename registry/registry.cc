@@ -60,6 +60,47 @@ bool IsSafeName(std::string_view name) {
          name.find('\0') == std::string_view::npos;
 }
 
+std::vector<std::string> DefaultSubscribeCategories() {
+  return {std::string(kProvidersCategory), std::string(kConfiguratorsCategory), std::string(kRoutersCategory)};
+}
+
+Result<Query> MakeQuery(const Url& consumer, const std::vector<std::string>& default_categories,
+                        bool (*is_name)(std::string_view), std::string_view interface_what,
+                        std::string_view category_what) {
+  Query q;
+  q.interface = consumer.Get("interface", consumer.path());
+  if (q.interface.empty()) {
+    return Status(StatusCode::kInvalidArgument,
+                  "consumer URL names no interface (path or interface parameter): " + consumer.ToString());
+  }
+  if (q.interface != "*" && !is_name(UrlEncode(q.interface))) {
+    return Status(StatusCode::kInvalidArgument,
+                  "interface \"" + q.interface + "\" cannot name " + std::string(interface_what));
+  }
+  q.categories = CategoriesOf(consumer, default_categories);
+  for (const auto& c : q.categories) {
+    if (!is_name(c)) {
+      return Status(StatusCode::kInvalidArgument, "category \"" + c + "\" cannot name " + std::string(category_what));
+    }
+  }
+  q.consumer = consumer;
+  if (consumer.Get("category").empty()) {
+    std::string list;
+    for (const auto& c : q.categories) list += (list.empty() ? "" : ",") + c;
+    q.consumer.Set("category", list);
+  }
+  return q;
+}
+
+void SortMatched(std::vector<Matched>* matched) {
+  std::sort(matched->begin(), matched->end(), [](const Matched& a, const Matched& b) {
+    return a.category != b.category ? a.category < b.category : a.key < b.key;
+  });
+  matched->erase(std::unique(matched->begin(), matched->end(),
+                             [](const Matched& a, const Matched& b) { return a.key == b.key; }),
+                 matched->end());
+}
+
 }  // namespace internal
 
 namespace {

@@ -91,59 +91,14 @@ std::string ParentOf(const std::string& path) {
   return path.substr(0, slash);
 }
 
-std::vector<std::string> DefaultSubscribeCategories() {
-  return {std::string(internal::kProvidersCategory), std::string(internal::kConfiguratorsCategory),
-          std::string(internal::kRoutersCategory)};
-}
+using internal::DefaultSubscribeCategories;
 
-// A lookup or subscription: the consumer URL as matched (its category list filled in) and the
-// categories it reads, in delivery order.
-struct Query {
-  Url consumer;
-  std::string interface;  // "*" = every service
-  std::vector<std::string> categories;
-};
+using internal::Matched;
+using internal::Query;
+using internal::SortMatched;
 
 Result<Query> MakeQuery(const Url& consumer, const std::vector<std::string>& default_categories) {
-  Query q;
-  q.interface = consumer.Get("interface", consumer.path());
-  if (q.interface.empty()) {
-    return Status(
-        StatusCode::kInvalidArgument,
-        "consumer URL names no interface (path or interface parameter): " + consumer.ToString());
-  }
-  if (q.interface != "*" && !IsNodeName(UrlEncode(q.interface))) {
-    return Status(StatusCode::kInvalidArgument,
-                  "interface \"" + q.interface + "\" cannot name a ZooKeeper node");
-  }
-  q.categories = internal::CategoriesOf(consumer, default_categories);
-  for (const auto& c : q.categories) {
-    if (!IsNodeName(c))
-      return Status(StatusCode::kInvalidArgument, "category \"" + c + "\" cannot name a node");
-  }
-  q.consumer = consumer;
-  if (consumer.Get("category").empty()) {
-    std::string list;
-    for (const auto& c : q.categories) list += (list.empty() ? "" : ",") + c;
-    q.consumer.Set("category", list);
-  }
-  return q;
-}
-
-// A URL a query matched, with what orders it: category (the query's order), then full string.
-struct Matched {
-  size_t category;
-  std::string key;
-  Url url;
-};
-
-void SortMatched(std::vector<Matched>* matched) {
-  std::sort(matched->begin(), matched->end(), [](const Matched& a, const Matched& b) {
-    return a.category != b.category ? a.category < b.category : a.key < b.key;
-  });
-  matched->erase(std::unique(matched->begin(), matched->end(),
-                             [](const Matched& a, const Matched& b) { return a.key == b.key; }),
-                 matched->end());
+  return internal::MakeQuery(consumer, default_categories, IsNodeName, "a ZooKeeper node", "a node");
 }
 
 std::optional<size_t> CategoryIndex(const Query& q, std::string_view category) {
@@ -437,6 +392,10 @@ class Core {
   Status Closed() const {
     return Status(StatusCode::kCancelled, "zookeeper registry " + url_.ToString() + " is closed");
   }
+  // A write that failed with `rc` and was queued for the session thread to retry: a connection
+  // error is not the caller's (OK, retried once connected); any other is returned, and retried
+  // every retry period.
+  Status QueuedForRetry(int rc, const std::string& what) const;
   std::string Prefix() const { return "zookeeper registry " + opts_.hosts + ": "; }
   bool OnNotifyThread() const { return notify_thread_.load() == std::this_thread::get_id(); }
   std::string RootDir() const { return opts_.root == "/" ? "/" : opts_.root + "/"; }
@@ -712,7 +671,11 @@ Status Core::Register(const Url& url) {
     it->second.failures = 1;
     it->second.next_attempt = Clock::now() + opts_.retry_period;
   }
-  const Status status = ZkStatus(rc, "registering " + url.ToString());
+  return QueuedForRetry(rc, "registering " + url.ToString());
+}
+
+Status Core::QueuedForRetry(int rc, const std::string& what) const {
+  const Status status = ZkStatus(rc, what);
   if (IsConnectionError(rc)) {
     LogWarning() << Prefix() << status.message() << "; queued, retried once connected";
     return Status::Ok();
@@ -758,15 +721,7 @@ Status Core::Unregister(const Url& url) {
     removals_[path] = Removal{url, Clock::now() + opts_.retry_period, 1};
     session_cv_.notify_all();
   }
-  const Status status = ZkStatus(rc, "unregistering " + url.ToString());
-  if (IsConnectionError(rc)) {
-    LogWarning() << Prefix() << status.message() << "; queued, retried once connected";
-    return Status::Ok();
-  }
-  LogWarning() << Prefix() << status.message() << "; retrying every " << opts_.retry_period.count()
-               << " ms";
-  return Status(status.code(), status.message() + " (retrying every " +
-                                   std::to_string(opts_.retry_period.count()) + " ms)");
+  return QueuedForRetry(rc, "unregistering " + url.ToString());
 }
 
 void Core::AddPathLocked(const std::string& path, Subscription* sub, PathKind kind, bool create,
