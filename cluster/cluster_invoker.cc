@@ -174,11 +174,17 @@ std::string ClusterInvoker::NotResendable(const rpc::Invocation& inv, const Stat
          "or set " + inv.method + ".idempotent=true if running it twice is harmless";
 }
 
-rpc::RpcResult ClusterInvoker::EmptyResult(const rpc::Invoker* invoker) const {
-  const Url& from = invoker != nullptr ? invoker->url() : url();
-  const Serialization* s = SerializationRegistry::Global().Find(from.Get("serialization", "hessian2"));
+void ClusterInvoker::ReturnFailure(const Attempt& a, rpc::RpcResult failed, rpc::ResponseCallback done) const {
+  failed.status = Failed(a, failed.status);
+  done(std::move(failed));
+}
+
+void ClusterInvoker::ReturnEmpty(const Attempt& a, rpc::RpcResult failed, rpc::ResponseCallback done) const {
+  const Serialization* s = SerializationRegistry::Global().Find(a.invoker->url().Get("serialization", "hessian2"));
   if (s == nullptr) s = SerializationRegistry::Global().Find(static_cast<uint8_t>(SerializationId::kHessian2));
-  return rpc::NullResult(*s);
+  rpc::RpcResult empty = rpc::NullResult(*s);
+  empty.remote = std::move(failed.remote);
+  done(std::move(empty));
 }
 
 }  // namespace dubbo::cluster

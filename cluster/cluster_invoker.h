@@ -9,6 +9,7 @@
 // Thread-safe; one instance serves every call of a reference.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -60,8 +61,37 @@ class ClusterInvoker : public rpc::Invoker {
   // method whose request may have reached the provider.
   std::string NotResendable(const rpc::Invocation& inv, const Status& failure) const;
 
-  // An OK, null-valued result in the serialization calls to `invoker` use (failsafe, failback).
-  rpc::RpcResult EmptyResult(const rpc::Invoker* invoker) const;
+  // One attempt on one provider: all that failfast, failsafe, failback and available make.
+  struct Attempt {
+    std::shared_ptr<const rpc::Invocation> inv;
+    std::shared_ptr<rpc::Invoker> invoker;
+    size_t listed = 0;  // providers listed when it was chosen
+  };
+  // Sends the attempt. A success goes to `done`; a failure to on_failure(*self, attempt, result,
+  // done), a member of the strategy that answers as the strategy does. Keeps `self` alive until then.
+  template <typename Self, typename OnFailure>
+  static void InvokeOnce(std::shared_ptr<Self> self, Attempt attempt, rpc::ResponseCallback done,
+                         OnFailure on_failure) {
+    rpc::Invoker& target = *attempt.invoker;
+    std::shared_ptr<const rpc::Invocation> inv = attempt.inv;
+    target.Invoke(std::move(inv), [self = std::move(self), attempt = std::move(attempt), done = std::move(done),
+                                   on_failure](rpc::RpcResult r) mutable {
+      if (r.status.ok()) {
+        done(std::move(r));
+        return;
+      }
+      std::invoke(on_failure, *self, attempt, std::move(r), std::move(done));
+    });
+  }
+  // Failed() for one attempt.
+  Status Failed(const Attempt& a, const Status& last, std::string_view why_stopped = {}) const {
+    return Failed(*a.inv, {a.invoker.get()}, a.listed, last, why_stopped);
+  }
+  // The failfast answer to a failed attempt: the failure, described by Failed().
+  void ReturnFailure(const Attempt& a, rpc::RpcResult failed, rpc::ResponseCallback done) const;
+  // The failsafe answer: an OK, null-valued result in the serialization calls to the attempt's
+  // provider use, still naming the provider that failed (`remote`).
+  void ReturnEmpty(const Attempt& a, rpc::RpcResult failed, rpc::ResponseCallback done) const;
 
   const MethodPolicies& policies() const { return policies_; }
   RetryBudget& budget() { return *budget_; }

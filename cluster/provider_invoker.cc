@@ -64,13 +64,6 @@ bool ProviderInvoker::ejected() const {
   return until != 0 && SteadyMillis() < until;
 }
 
-MethodStats& ProviderInvoker::Stats(std::string_view method) {
-  std::lock_guard<std::mutex> lock(mu_);
-  auto it = methods_.find(method);
-  if (it == methods_.end()) it = methods_.emplace(std::string(method), std::make_unique<MethodStats>()).first;
-  return *it->second;
-}
-
 void ProviderInvoker::Invoke(std::shared_ptr<const rpc::Invocation> inv, rpc::ResponseCallback done) {
   MethodStats& m = Stats(inv->method);
   m.active.fetch_add(1, std::memory_order_relaxed);

@@ -7,20 +7,18 @@
 // Every provider invoker a directory lists is one of these.
 //
 // Thread-safe: statistics and outlier state are atomics (the hot path reads one word of outlier
-// state per call); the per-method table only grows.
+// state per call); the per-method table only grows and is looked up without a lock.
 #pragma once
 
 #include <atomic>
 #include <chrono>
-#include <deque>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <typeinfo>
-#include <unordered_map>
 #include <vector>
 
+#include "cluster/loadbalance/per_method.h"
 #include "common/result.h"
 #include "rpc/invoker.h"
 #include "rpc/io_threads.h"
@@ -78,7 +76,7 @@ class ProviderInvoker final : public rpc::Invoker, public std::enable_shared_fro
   bool IsAvailable() const override;
 
   // Statistics of `method` (created on first use).
-  MethodStats& Stats(std::string_view method);
+  MethodStats& Stats(std::string_view method) { return methods_.Get(method); }
   // Of the whole provider (every method).
   MethodStats& Totals() { return totals_; }
 
@@ -111,12 +109,7 @@ class ProviderInvoker final : public rpc::Invoker, public std::enable_shared_fro
   std::shared_ptr<rpc::Invoker> channel_;
   std::shared_ptr<rpc::Invoker> chain_;
   MethodStats totals_;
-  struct StringHash {
-    using is_transparent = void;
-    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-  };
-  std::mutex mu_;
-  std::unordered_map<std::string, std::unique_ptr<MethodStats>, StringHash, std::equal_to<>> methods_;
+  PerMethod<MethodStats> methods_;  // every call looks its method up: no lock
 
   const OutlierOptions outlier_;
   std::atomic<std::shared_ptr<OutlierGroup>> group_;

@@ -1,5 +1,6 @@
-// PerMethod<T>: one T per method name, for balancer state kept per method (Dubbo keys it by
-// "serviceKey.method"; a balancer here serves one reference, so the method is enough). A T is
+// PerMethod<T>: one T per method name, for state kept per method on the call path: balancer state
+// (Dubbo keys it by "serviceKey.method"; a balancer here serves one reference, so the method is
+// enough) and a provider's call statistics. A T is
 // created on first use and lives as long as the table, so references to it stay valid.
 //
 // Thread-safe. Lookups take no lock: they read an immutable index, which adding a method replaces

@@ -6,11 +6,8 @@ void AvailableCluster::DoInvoke(std::shared_ptr<const rpc::Invocation> inv,
                                 std::shared_ptr<const InvokerList> invokers, rpc::ResponseCallback done) {
   for (const auto& invoker : *invokers) {
     if (!invoker->IsAvailable()) continue;
-    const size_t listed = invokers->size();
-    invoker->Invoke(inv, [self = shared_from_this(), inv, invoker, listed, done = std::move(done)](rpc::RpcResult r) {
-      if (!r.status.ok()) r.status = self->Failed(*inv, {invoker.get()}, listed, r.status);
-      done(std::move(r));
-    });
+    InvokeOnce(shared_from_this(), {std::move(inv), invoker, invokers->size()}, std::move(done),
+               &AvailableCluster::ReturnFailure);
     return;
   }
   std::string providers;

@@ -58,35 +58,32 @@ Status FailbackCluster::Configure() {
 void FailbackCluster::DoInvoke(std::shared_ptr<const rpc::Invocation> inv,
                                std::shared_ptr<const InvokerList> invokers, rpc::ResponseCallback done) {
   auto invoker = Select(*inv, *invokers, {});
-  const size_t listed = invokers->size();
-  invoker->Invoke(inv, [self = shared_from_this(), inv, invoker, listed, done = std::move(done)](rpc::RpcResult r) {
-    if (r.status.ok()) {
-      done(std::move(r));
-      return;
-    }
-    if (const std::string why = self->NotResendable(*inv, r.status); !why.empty()) {
-      r.status = self->Failed(*inv, {invoker.get()}, listed, r.status, why);
-      done(std::move(r));
-      return;
-    }
-    const Status failure = self->Failed(*inv, {invoker.get()}, listed, r.status);
-    int32_t retries = self->policies().Retries(*inv, 3);
-    if (retries < 0) retries = 3;
-    if (retries == 0) {
-      LogError() << "Failback to invoke method " << inv->method << ", retries=0: not retried. Ignored exception: "
-                 << failure.message();
-    } else {
-      LogError() << "Failback to invoke method " << inv->method
-                 << ", wait for retry in background. Ignored exception: " << failure.message();
-      auto task = std::make_shared<Task>();
-      task->inv = inv;
-      task->max_retries = retries;
-      self->Schedule(std::move(task), invoker);
-    }
-    rpc::RpcResult empty = self->EmptyResult(invoker.get());
-    empty.remote = std::move(r.remote);
-    done(std::move(empty));
-  });
+  InvokeOnce(shared_from_this(), {std::move(inv), std::move(invoker), invokers->size()}, std::move(done),
+             &FailbackCluster::OnFailure);
+}
+
+void FailbackCluster::OnFailure(const Attempt& a, rpc::RpcResult r, rpc::ResponseCallback done) {
+  const rpc::Invocation& inv = *a.inv;
+  if (const std::string why = NotResendable(inv, r.status); !why.empty()) {
+    r.status = Failed(a, r.status, why);
+    done(std::move(r));
+    return;
+  }
+  const Status failure = Failed(a, r.status);
+  int32_t retries = policies().Retries(inv, 3);
+  if (retries < 0) retries = 3;
+  if (retries == 0) {
+    LogError() << "Failback to invoke method " << inv.method << ", retries=0: not retried. Ignored exception: "
+               << failure.message();
+  } else {
+    LogError() << "Failback to invoke method " << inv.method
+               << ", wait for retry in background. Ignored exception: " << failure.message();
+    auto task = std::make_shared<Task>();
+    task->inv = a.inv;
+    task->max_retries = retries;
+    Schedule(std::move(task), a.invoker);
+  }
+  ReturnEmpty(a, std::move(r), std::move(done));
 }
 
 bool FailbackCluster::Schedule(std::shared_ptr<Task> task, const std::shared_ptr<rpc::Invoker>& last) {

@@ -39,6 +39,8 @@ class FailbackCluster final : public ClusterInvoker, public std::enable_shared_f
 
  private:
   struct Task;
+  // Returns the failure, or an empty result and queues a retry.
+  void OnFailure(const Attempt& a, rpc::RpcResult r, rpc::ResponseCallback done);
   // Queues `task` for another attempt after the period; false when failbacktasks are waiting.
   bool Schedule(std::shared_ptr<Task> task, const std::shared_ptr<rpc::Invoker>& last);
   void Retry(std::shared_ptr<Task> task);

@@ -14,6 +14,9 @@ class FailsafeCluster final : public ClusterInvoker, public std::enable_shared_f
  protected:
   void DoInvoke(std::shared_ptr<const rpc::Invocation> inv, std::shared_ptr<const InvokerList> invokers,
                 rpc::ResponseCallback done) override;
+
+ private:
+  void OnFailure(const Attempt& a, rpc::RpcResult r, rpc::ResponseCallback done) const;
 };
 
 }  // namespace dubbo::cluster
