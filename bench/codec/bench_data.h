@@ -19,6 +19,7 @@
 #include <msgpack.hpp>
 
 #include "codec/reflect.h"
+#include "examples/user-service/sample_user.h"
 
 namespace dubbo::bench {
 
@@ -82,40 +83,9 @@ DUBBO_STRUCT(Page, "org.apache.dubbo.benchmark.bean.Page", pageNo, total, result
 inline LocalDateTime SampleNow() { return {{2024, 5, 17}, {10, 15, 30, 123456000}}; }
 
 // UserServiceServerImpl.getUser(id), with a fixed "now".
-inline User MakeUser(int64_t id) {
-  User u;
-  u.id = id;
-  u.name = "Doug Lea";
-  u.sex = 1;
-  u.birthday = {1968, 12, 8};
-  u.email = "dong.lea@gmail.com";
-  u.mobile = "18612345678";
-  u.address = "北京市 中关村 中关村大街1号 鼎好大厦 1605";
-  u.icon = "https://www.baidu.com/img/bd_logo1.png";
-  u.permissions = {1, 2, 3, 4, 5, 6, 7, 8, 19, 88, 86, 89, 90, 91, 92};
-  u.status = 1;
-  u.createTime = SampleNow();
-  u.updateTime = u.createTime;
-  return u;
-}
+inline User MakeUser(int64_t id) { return examples::SampleUser<User>(id, "", SampleNow()); }
 
 // UserServiceServerImpl.listUser(pageNo): 15 users whose strings carry their index.
-inline Page MakePage(int32_t page_no) {
-  Page p;
-  p.pageNo = page_no;
-  p.total = 1000;
-  p.result.reserve(15);
-  for (int i = 0; i < 15; ++i) {
-    User u = MakeUser(i);
-    const std::string n = std::to_string(i);
-    u.name += n;
-    u.email += n;
-    u.mobile += n;
-    u.address += n;
-    u.icon += n;
-    p.result.push_back(std::move(u));
-  }
-  return p;
-}
+inline Page MakePage(int32_t page_no) { return examples::SamplePage<Page>(page_no, SampleNow()); }
 
 }  // namespace dubbo::bench

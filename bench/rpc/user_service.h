@@ -9,7 +9,8 @@
 // The beans mirror dubbo-benchmark's org.apache.dubbo.benchmark.bean.User and .Page field for
 // field (Java field names, Java order). java.time values travel the way Dubbo's hessian-lite writes
 // them: as its java8 "handle" objects (LocalDateHandle{year, month, day}, LocalTimeHandle{hour,
-// minute, second, nano}, LocalDateTimeHandle{date, time}).
+// minute, second, nano}, LocalDateTimeHandle{date, time}). The sample values are
+// examples/user-service/sample_user.h, shared with the example provider and bench/codec.
 #pragma once
 
 #include <chrono>
@@ -20,6 +21,7 @@
 
 #include "codec/reflect.h"
 #include "codec/typed.h"
+#include "examples/user-service/sample_user.h"
 #include "rpc/message.h"
 #include "rpc/service.h"
 
@@ -79,34 +81,11 @@ struct Page {
 DUBBO_STRUCT(Page, "org.apache.dubbo.benchmark.bean.Page", pageNo, total, result)
 
 // The current UTC time as a LocalDateTime (dubbo-benchmark uses LocalDateTime.now()).
-inline LocalDateTime Now() {
-  using namespace std::chrono;
-  const auto now = system_clock::now();
-  const auto days = floor<std::chrono::days>(now);
-  const year_month_day ymd(days);
-  const hh_mm_ss<nanoseconds> t(duration_cast<nanoseconds>(now - days));
-  return {{static_cast<int32_t>(static_cast<int>(ymd.year())), static_cast<int32_t>(static_cast<unsigned>(ymd.month())),
-           static_cast<int32_t>(static_cast<unsigned>(ymd.day()))},
-          {static_cast<int32_t>(t.hours().count()), static_cast<int32_t>(t.minutes().count()),
-           static_cast<int32_t>(t.seconds().count()), static_cast<int32_t>(t.subseconds().count())}};
-}
+inline LocalDateTime Now() { return examples::SampleNow<LocalDateTime>(); }
 
 // dubbo-benchmark's sample user; `suffix` is appended to the strings as listUser does ("" for getUser).
 inline User SampleUser(int64_t id, const std::string& suffix, const LocalDateTime& now) {
-  User u;
-  u.id = id;
-  u.name = "Doug Lea" + suffix;
-  u.sex = 1;
-  u.birthday = {1968, 12, 8};
-  u.email = "dong.lea@gmail.com" + suffix;
-  u.mobile = "18612345678" + suffix;
-  u.address = "北京市 中关村 中关村大街1号 鼎好大厦 1605" + suffix;
-  u.icon = "https://www.baidu.com/img/bd_logo1.png" + suffix;
-  u.permissions = {1, 2, 3, 4, 5, 6, 7, 8, 19, 88, 86, 89, 90, 91, 92};
-  u.status = 1;
-  u.createTime = now;
-  u.updateTime = now;
-  return u;
+  return examples::SampleUser<User>(id, suffix, now);
 }
 
 // --- provider side -------------------------------------------------------------------------------
@@ -125,24 +104,13 @@ class EchoService : public rpc::ServiceBase {
 // dubbo-benchmark's UserServiceServerImpl, behaviour for behaviour.
 class UserService : public rpc::ServiceBase {
  public:
-  Result<bool> ExistUser(std::string email) {
-    if (email.empty()) return true;
-    return email.back() >= '5';
-  }
+  Result<bool> ExistUser(std::string email) { return examples::SampleUserExists(email); }
   Result<bool> CreateUser(User user) {
     (void)user;
     return true;
   }
   Result<User> GetUser(int64_t id) { return SampleUser(id, "", Now()); }
-  Result<Page> ListUser(int32_t page_no) {
-    Page page;
-    page.pageNo = page_no;
-    page.total = 1000;
-    page.result.reserve(15);
-    const LocalDateTime now = Now();
-    for (int i = 0; i < 15; ++i) page.result.push_back(SampleUser(i, std::to_string(i), now));
-    return page;
-  }
+  Result<Page> ListUser(int32_t page_no) { return examples::SamplePage<Page>(page_no, Now()); }
 
   static std::shared_ptr<const rpc::ServiceDefinition> Definition() {
     auto def = std::make_shared<rpc::ServiceDefinition>(kUserInterface);
