@@ -106,14 +106,6 @@ Url ConsumerUrl(long s) {
   return url;
 }
 
-void WriteAll(int fd, const std::string& s) {
-  size_t done = 0;
-  while (done < s.size()) {
-    const ssize_t n = ::write(fd, s.data() + done, s.size() - done);
-    if (n <= 0) return;
-    done += static_cast<size_t>(n);
-  }
-}
 
 // --- the consumer process --------------------------------------------------------------------------
 
@@ -134,7 +126,7 @@ int RunConsumers(const Flags& flags) {
   std::atomic<int64_t> notifications{0};
   auto emit = [&](const std::string& line) {
     std::lock_guard<std::mutex> lock(out_mu);
-    WriteAll(STDOUT_FILENO, line);
+    (void)dubbo::testing::WriteFully(STDOUT_FILENO, line);
   };
 
   struct Consumer {

@@ -137,17 +137,18 @@ bool ChildProcess::WaitForLine(const std::string& line, std::chrono::millisecond
   }
 }
 
-bool ChildProcess::WriteLine(const std::string& line) {
-  const std::string data = line + "\n";
+bool WriteFully(int fd, std::string_view data) {
   size_t done = 0;
-  while (stdin_ >= 0 && done < data.size()) {
-    const ssize_t n = write(stdin_, data.data() + done, data.size() - done);
+  while (fd >= 0 && done < data.size()) {
+    const ssize_t n = write(fd, data.data() + done, data.size() - done);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) return false;
     done += static_cast<size_t>(n);
   }
   return done == data.size();
 }
+
+bool ChildProcess::WriteLine(const std::string& line) { return WriteFully(stdin_, line + "\n"); }
 
 void ChildProcess::CloseStdin() {
   if (stdin_ >= 0) close(stdin_);

@@ -7,6 +7,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -38,6 +39,9 @@ class TempDir {
 using VectorFile = std::vector<std::pair<std::string, std::string>>;
 VectorFile ReadVectorFile(const std::string& path);
 void WriteVectorFile(const std::string& path, const VectorFile& vectors);
+
+// Writes all of `data` to `fd` (retrying on EINTR); false when the reader went away.
+bool WriteFully(int fd, std::string_view data);
 
 // A child process with its stdin and stdout on pipes (stderr is inherited). Stopped with SIGTERM,
 // then SIGKILL, by the destructor unless it was waited for; closing its stdin also lets peers

@@ -80,14 +80,6 @@ class ZooKeeperBackend final : public RegistryBackend {
   TempDir dir_;
 };
 
-void WriteAll(int fd, const std::string& s) {
-  size_t done = 0;
-  while (done < s.size()) {
-    const ssize_t n = ::write(fd, s.data() + done, s.size() - done);
-    if (n <= 0) return;
-    done += static_cast<size_t>(n);
-  }
-}
 
 }  // namespace
 
@@ -209,7 +201,7 @@ bool RunRegisteringChildIfAsked() {
   sigaddset(&set, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   auto fail = [fd](const std::string& what) {
-    WriteAll(fd, "E " + what + "\n");
+    (void)WriteFully(fd, "E " + what + "\n");
     ::_exit(2);
   };
   auto registry = registry::OpenRegistry(registry_url);
@@ -217,7 +209,7 @@ bool RunRegisteringChildIfAsked() {
   auto parsed = Url::Parse(url);
   if (!parsed.ok()) fail(parsed.status().ToString());
   if (Status s = (*registry)->Register(*parsed); !s.ok()) fail(s.ToString());
-  WriteAll(fd, "R");
+  (void)WriteFully(fd, "R");
   ::close(fd);
   int sig = 0;
   sigwait(&set, &sig);
