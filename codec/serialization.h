@@ -39,6 +39,10 @@ class ObjectOutput {
   // attachments are, without building a Value tree first.
   virtual void WriteMapBegin(size_t count) = 0;
   virtual void WriteMapEnd() = 0;
+  // Appends values this serialization encoded earlier, verbatim. Only for values whose bytes do
+  // not depend on what the message holds before them (strings, numbers; no references or class
+  // definitions): the parts of a request that repeat from call to call.
+  virtual void WriteEncoded(std::string_view bytes) = 0;
 };
 
 // Reads values in order. Errors are sticky (see hessian2::Reader): check ok() after reading.
@@ -66,6 +70,10 @@ class ObjectInput {
   // Reads a map (null reads as empty) into `out`, keeping the entries whose keys are strings;
   // string values are read directly, others as Values. What attachments are read with.
   virtual void ReadStringMap(std::vector<std::pair<std::string, Value>>* out) = 0;
+  // Steps over the next `n` bytes, which the caller knows to be complete values that define
+  // nothing later values refer to (bytes equal to ones it decoded before). Fails, recording an
+  // error, when fewer than `n` bytes are left.
+  virtual void SkipEncoded(size_t n) = 0;
 };
 
 class Serialization {

@@ -4,8 +4,22 @@
 
 namespace dubbo::rpc {
 
+const std::vector<Attachments::Entry>& Attachments::Empty() {
+  static const std::vector<Entry> empty;
+  return empty;
+}
+
+std::vector<Attachments::Entry>& Attachments::Mutable() {
+  if (!entries_) {
+    entries_ = std::make_shared<std::vector<Entry>>();
+  } else if (entries_.use_count() > 1) {
+    entries_ = std::make_shared<std::vector<Entry>>(*entries_);
+  }
+  return *entries_;
+}
+
 const Value* Attachments::Find(std::string_view key) const {
-  for (const auto& [k, v] : entries_)
+  for (const auto& [k, v] : entries())
     if (k == key) return &v;
   return nullptr;
 }
@@ -26,27 +40,31 @@ std::optional<std::string> Attachments::GetString(std::string_view key) const {
 }
 
 void Attachments::Set(std::string key, Value value) {
-  for (auto& [k, v] : entries_) {
+  std::vector<Entry>& entries = Mutable();
+  for (auto& [k, v] : entries) {
     if (k == key) {
       v = std::move(value);
       return;
     }
   }
-  entries_.emplace_back(std::move(key), std::move(value));
+  entries.emplace_back(std::move(key), std::move(value));
 }
 
 void Attachments::Remove(std::string_view key) {
-  for (auto it = entries_.begin(); it != entries_.end(); ++it) {
+  if (Find(key) == nullptr) return;
+  std::vector<Entry>& entries = Mutable();
+  for (auto it = entries.begin(); it != entries.end(); ++it) {
     if (it->first == key) {
-      entries_.erase(it);
+      entries.erase(it);
       return;
     }
   }
 }
 
 void Attachments::WriteTo(ObjectOutput& out) const {
-  out.WriteMapBegin(entries_.size());
-  for (const auto& [k, v] : entries_) {
+  const std::vector<Entry>& entries = this->entries();
+  out.WriteMapBegin(entries.size());
+  for (const auto& [k, v] : entries) {
     out.WriteString(k);
     WriteValue(out, v);
   }
@@ -54,9 +72,9 @@ void Attachments::WriteTo(ObjectOutput& out) const {
 }
 
 void Attachments::ReadFrom(ObjectInput& in) {
-  entries_.clear();
+  entries_.reset();
   if (in.AtEnd()) return;
-  in.ReadStringMap(&entries_);
+  in.ReadStringMap(&Mutable());
 }
 
 void Attachments::WriteValue(ObjectOutput& out, const Value& v) {

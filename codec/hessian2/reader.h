@@ -133,6 +133,13 @@ class Reader {
   // True when every byte has been consumed (or an error stopped reading).
   bool AtEnd() const { return !ok() || pos_ >= end_; }
   size_t remaining() const { return ok() && pos_ < end_ ? end_ - pos_ : 0; }
+  // Steps over `n` bytes the caller knows to hold complete values that define no class or
+  // reference slot (see ObjectInput::SkipEncoded).
+  void SkipBytes(size_t n) {
+    if (!ok()) return;
+    if (n > end_ - pos_) return FailAt(pos_, "unexpected end of input, expected " + std::to_string(n) + " more bytes");
+    pos_ += n;
+  }
 
   // Records "hessian2: <what> at offset <offset>" unless an error is already recorded.
   void Fail(std::string_view what) { FailAt(pos_, what); }

@@ -22,6 +22,7 @@ class Hessian2ObjectOutput final : public ObjectOutput {
   void WriteValue(const Value& v) override { writer_.WriteValue(v); }
   void WriteMapBegin(size_t) override { writer_.WriteMapBegin(""); }
   void WriteMapEnd() override { writer_.WriteMapEnd(); }
+  void WriteEncoded(std::string_view bytes) override { writer_.WriteEncoded(bytes); }
 
  private:
   Writer writer_;
@@ -46,6 +47,7 @@ class Hessian2ObjectInput final : public ObjectInput {
   void ReadValue(Value* out) override { reader_.ReadValue(out); }
   void Skip() override { reader_.Skip(); }
   Value::Kind PeekKind() override { return reader_.PeekKind(); }
+  void SkipEncoded(size_t n) override { reader_.SkipBytes(n); }
   void ReadStringMap(std::vector<std::pair<std::string, Value>>* out) override {
     out->clear();
     std::string type;

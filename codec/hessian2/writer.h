@@ -181,6 +181,12 @@ class Writer {
     out_.push_back('Z');
     Done();
   }
+  // Bytes of complete values encoded earlier that take no reference slot and define no class
+  // (strings, numbers), appended as they are.
+  void WriteEncoded(std::string_view bytes) {
+    out_.append(bytes.data(), bytes.size());
+    Done();
+  }
   // Object: writes the class definition the first time this message sees it, then the instance
   // header. Then write def.fields.size() values. Takes a reference slot; returns its index.
   // `def` must have static storage: it is remembered by address for the rest of the message.

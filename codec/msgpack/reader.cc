@@ -240,6 +240,15 @@ void Reader::SkipNext() {
   if (Scan(&end)) pos_ = end;
 }
 
+void Reader::SkipBytes(size_t n) {
+  if (!ok()) return;
+  if (n > input_.size() - pos_) {
+    FailAt(pos_, "expected " + std::to_string(n) + " more bytes, found end of input");
+    return;
+  }
+  pos_ += n;
+}
+
 // --- errors --------------------------------------------------------------------------------------
 
 void Reader::FailAt(size_t offset, std::string_view what) {

@@ -61,6 +61,8 @@ class Reader {
   bool NextIsNil();
   // Skips the next value after validating it.
   void SkipNext();
+  // Steps over `n` bytes the caller knows to hold complete values (see ObjectInput::SkipEncoded).
+  void SkipBytes(size_t n);
 
   // --- errors ---
   // Records "msgpack: <what> at offset <offset>".

@@ -33,6 +33,7 @@ class MsgpackObjectOutput final : public ObjectOutput {
   void WriteValue(const Value& v) override { packer_.PackValue(v); }
   void WriteMapBegin(size_t count) override { packer_.PackMapHeader(count); }
   void WriteMapEnd() override {}
+  void WriteEncoded(std::string_view bytes) override { packer_.out()->append(bytes); }
 
   // The class name, then the exception. T is JavaException or a DUBBO_STRUCT deriving Throwable.
   template <typename T>
@@ -72,6 +73,7 @@ class MsgpackObjectInput final : public ObjectInput {
   bool ReadString(std::string* out) override;
   void ReadValue(Value* out) override;
   void Skip() override { reader_.SkipNext(); }
+  void SkipEncoded(size_t n) override { reader_.SkipBytes(n); }
   Value::Kind PeekKind() override;
   void ReadStringMap(std::vector<std::pair<std::string, Value>>* out) override;
 
