@@ -5,8 +5,10 @@
 //   - a response body decoded as the client decodes it (rpc/result.h: typed, void, dynamic,
 //     IsException), or an error response's message.
 // Hessian2 (2) and msgpack (27) bodies; an unknown serialization id is tried as both.
-// Property: a request whose body decodes completely re-encodes through AppendRequestFrame to a
-// frame that decodes to the same service, method, descriptor and argument count.
+// Properties: a request whose body decodes completely re-encodes through AppendRequestFrame to a
+// frame that decodes to the same service, method, descriptor and argument count; decoding it the
+// way the server does with its per-thread memory of recent requests (rpc/recent_requests.h), once
+// and again, gives what plain decoding gives.
 #include <cstddef>
 #include <cstdint>
 #include <map>
@@ -15,6 +17,7 @@
 #include <vector>
 
 #include "rpc/dubbo_codec.h"
+#include "rpc/recent_requests.h"
 #include "rpc/result.h"
 
 namespace fuzz {
@@ -40,11 +43,18 @@ struct DecodedRequest {
 
 constexpr std::string_view kGenericDescriptor = "Ljava/lang/String;[Ljava/lang/String;[Ljava/lang/Object;";
 
-// ServerCore::Dispatch's reads; `skip` reads the arguments as NotFound does (Skip), else as values.
-dubbo::Status DecodeRequest(const dubbo::Serialization& s, std::string_view body, bool skip, DecodedRequest* out) {
+// ServerCore::Dispatch's reads; `skip` reads the arguments as NotFound does (Skip), else as values;
+// `remembered` reads the prelude and attachments through the server's memory of recent requests.
+dubbo::Status DecodeRequest(const dubbo::Serialization& s, std::string_view body, bool skip, DecodedRequest* out,
+                            bool remembered = false) {
   return s.Decode(body, [&](dubbo::ObjectInput& in) {
     dubbo::rpc::RequestInfo& info = out->info;
-    dubbo::rpc::ReadRequestPrelude(in, &info);
+    dubbo::rpc::internal::RecentRequestRef recent;
+    if (remembered) {
+      recent = dubbo::rpc::internal::ReadPreludeRemembered(in, body, &info);
+    } else {
+      dubbo::rpc::ReadRequestPrelude(in, &info);
+    }
     if (!in.ok()) return;
     (void)dubbo::rpc::SupportsResponseAttachments(info.dubbo_version);
     if ((info.method == "$invoke" || info.method == "$invokeAsync") && info.descriptor == kGenericDescriptor) {
@@ -77,9 +87,27 @@ dubbo::Status DecodeRequest(const dubbo::Serialization& s, std::string_view body
       }
     }
     if (!in.ok()) return;
+    if (remembered) {
+      dubbo::rpc::internal::ReadAttachmentsRemembered(in, body, recent, &info);
+      return;
+    }
     info.attachments.ReadFrom(in);
     info.group = info.attachments.GetString("group").value_or("");
   });
+}
+
+bool SameRequest(const DecodedRequest& a, const DecodedRequest& b) {
+  const auto& x = a.info;
+  const auto& y = b.info;
+  if (x.dubbo_version != y.dubbo_version || x.path != y.path || x.version != y.version || x.method != y.method ||
+      x.descriptor != y.descriptor || x.group != y.group || a.arguments.size() != b.arguments.size() ||
+      x.attachments.size() != y.attachments.size()) {
+    return false;
+  }
+  for (size_t i = 0; i < x.attachments.size(); ++i) {
+    if (x.attachments.entries()[i].first != y.attachments.entries()[i].first) return false;
+  }
+  return true;
 }
 
 void CheckRequestRoundTrip(const dubbo::Serialization& s, const DecodedRequest& req) {
@@ -119,7 +147,13 @@ void Request(const dubbo::rpc::FrameHeader& h, const dubbo::Serialization& s, st
   DecodedRequest skipped;
   (void)DecodeRequest(s, body, true, &skipped);
   DecodedRequest read;
-  if (DecodeRequest(s, body, false, &read).ok()) CheckRequestRoundTrip(s, read);
+  const bool ok = DecodeRequest(s, body, false, &read).ok();
+  for (int pass = 0; pass < 2; ++pass) {  // the second pass finds the first one's memory
+    DecodedRequest remembered;
+    const bool remembered_ok = DecodeRequest(s, body, false, &remembered, true).ok();
+    if (remembered_ok != ok || (ok && !SameRequest(read, remembered))) __builtin_trap();
+  }
+  if (ok) CheckRequestRoundTrip(s, read);
 }
 
 void Response(const dubbo::rpc::FrameHeader& h, const dubbo::Serialization& s, std::string_view body) {

@@ -117,6 +117,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // Number of calls waiting for a response.
   size_t pending() const { return pending_count_.load(std::memory_order_relaxed); }
   const std::string& remote() const { return remote_; }
+  // When the last bytes arrived. On the connection's thread only.
+  Clock::time_point last_read() const { return last_read_; }
   asio::io_context::executor_type executor() { return executor_; }
   const ConnectionOptions& options() const { return options_; }
 

@@ -1,7 +1,10 @@
 #include "rpc/dubbo_codec.h"
 
+#include <algorithm>
+#include <array>
 #include <atomic>
 #include <charconv>
+#include <deque>
 
 namespace dubbo::rpc {
 
@@ -27,6 +30,98 @@ std::string TooLarge(size_t length, uint32_t payload) {
 }  // namespace
 
 namespace {
+
+// The parts of a request that repeat from call to call of one method with the same reference
+// settings: the prelude (dubbo version, path, version, method, descriptor) and the framework
+// attachments (path, interface, version, group, timeout, token). Each thread encodes them once
+// and appends the bytes afterwards; Java encodes them afresh each time, the bytes are the same.
+struct RequestParts {
+  SerializationId serialization{};
+  std::string interface, version, method, descriptor, group, token;
+  int64_t timeout_ms = 0;
+  std::string prelude;         // five encoded strings
+  std::string framework;       // encoded key, value, key, value ...
+  size_t framework_pairs = 0;
+
+  bool Matches(SerializationId s, const Invocation& inv, std::string_view v, std::string_view g,
+               std::string_view t, int64_t ms) const {
+    return method == inv.method && interface == inv.interface && descriptor == inv.descriptor &&
+           version == v && group == g && token == t && timeout_ms == ms && serialization == s;
+  }
+};
+
+// Eight methods per thread cover a stub's hot methods; longer keys are encoded but not kept.
+constexpr size_t kRequestPartsSlots = 8;
+constexpr size_t kMaxCachedKeyBytes = 1024;
+
+struct RequestPartsCache {
+  std::array<RequestParts, kRequestPartsSlots> slots;
+  size_t used = 0;
+  size_t next = 0;  // the slot replaced next
+};
+
+void EncodeRequestParts(const Serialization& s, RequestParts* p) {
+  p->prelude.clear();
+  p->framework.clear();
+  s.Encode(&p->prelude, [&](ObjectOutput& o) {
+    o.WriteString(kDubboProtocolVersion);
+    o.WriteString(p->interface);
+    o.WriteString(p->version);
+    o.WriteString(p->method);
+    o.WriteString(p->descriptor);
+  });
+  char timeout[24];
+  const auto end = std::to_chars(timeout, timeout + sizeof timeout, p->timeout_ms).ptr;
+  s.Encode(&p->framework, [&](ObjectOutput& o) {
+    o.WriteString("path");
+    o.WriteString(p->interface);
+    o.WriteString("interface");
+    o.WriteString(p->interface);
+    o.WriteString("version");
+    o.WriteString(p->version);
+    if (!p->group.empty()) {
+      o.WriteString("group");
+      o.WriteString(p->group);
+    }
+    o.WriteString("timeout");
+    o.WriteString(std::string_view(timeout, static_cast<size_t>(end - timeout)));
+    if (!p->token.empty()) {
+      o.WriteString("token");
+      o.WriteString(p->token);
+    }
+  });
+  p->framework_pairs = 4 + (p->group.empty() ? 0 : 1) + (p->token.empty() ? 0 : 1);
+}
+
+// The encoded parts for this call: from the thread's cache, or encoded now (into `scratch` when
+// the key is too long to keep).
+const RequestParts& FindRequestParts(const Serialization& s, const Invocation& inv, std::string_view version,
+                                     std::string_view group, std::string_view token, int64_t timeout_ms,
+                                     RequestParts* scratch) {
+  thread_local RequestPartsCache cache;
+  for (size_t i = 0; i < cache.used; ++i) {
+    if (cache.slots[i].Matches(s.id(), inv, version, group, token, timeout_ms)) return cache.slots[i];
+  }
+  const size_t key_bytes = inv.interface.size() + inv.method.size() + inv.descriptor.size() + version.size() +
+                           group.size() + token.size();
+  RequestParts* p = scratch;
+  if (key_bytes <= kMaxCachedKeyBytes) {
+    p = &cache.slots[cache.next];
+    cache.next = (cache.next + 1) % kRequestPartsSlots;
+    cache.used = std::max(cache.used, cache.next == 0 ? kRequestPartsSlots : cache.next);
+  }
+  p->serialization = s.id();
+  p->interface = inv.interface;
+  p->version = version;
+  p->method = inv.method;
+  p->descriptor = inv.descriptor;
+  p->group = group;
+  p->token = token;
+  p->timeout_ms = timeout_ms;
+  EncodeRequestParts(s, p);
+  return *p;
+}
+
 // Attachments the exchange sets from the invocation; the caller's own entries of these names are
 // replaced, as Java's invoker replaces them.
 constexpr std::string_view kFrameworkKeys[] = {"path", "interface", "version", "group", "timeout"};
@@ -35,51 +130,33 @@ bool IsFrameworkKey(std::string_view k) {
     if (f == k) return true;
   return false;
 }
+
 }  // namespace
 
 Status AppendRequestFrame(const Invocation& inv, const Serialization& s, int64_t id,
                           uint32_t payload, std::string* out, const CallOverrides& overrides) {
   const size_t start = out->size();
-  out->reserve(start + kHeaderSize + 192 + inv.interface.size() * 3);
   std::string_view version = inv.version.empty() ? overrides.version : std::string_view(inv.version);
   if (version.empty()) version = "0.0.0";
   const std::string_view group = inv.group.empty() ? overrides.group : std::string_view(inv.group);
   const std::string_view token = overrides.token;
+  const int64_t timeout_ms = overrides.timeout.count() > 0 ? overrides.timeout.count() : inv.timeout.count();
+  RequestParts scratch;
+  const RequestParts& parts = FindRequestParts(s, inv, version, group, token, timeout_ms, &scratch);
+  out->reserve(start + kHeaderSize + parts.prelude.size() + parts.framework.size() + 64);
   // The provider's token replaces a caller's own "token" entry.
   auto framework = [&](std::string_view k) { return IsFrameworkKey(k) || (!token.empty() && k == "token"); };
   const size_t length = AppendBody(s, out, [&](ObjectOutput& o) {
-    o.WriteString(kDubboProtocolVersion);
-    o.WriteString(inv.interface);
-    o.WriteString(version);
-    o.WriteString(inv.method);
-    o.WriteString(inv.descriptor);
+    o.WriteEncoded(parts.prelude);
     if (inv.arguments) inv.arguments->Write(o);
     size_t user = 0;
     for (const auto& [k, v] : inv.attachments.entries()) user += framework(k) ? 0 : 1;
-    o.WriteMapBegin(4 + (group.empty() ? 0 : 1) + (token.empty() ? 0 : 1) + user);
-    o.WriteString("path");
-    o.WriteString(inv.interface);
-    o.WriteString("interface");
-    o.WriteString(inv.interface);
-    o.WriteString("version");
-    o.WriteString(version);
-    if (!group.empty()) {
-      o.WriteString("group");
-      o.WriteString(group);
-    }
-    o.WriteString("timeout");
-    char timeout[24];
-    const int64_t ms = overrides.timeout.count() > 0 ? overrides.timeout.count() : inv.timeout.count();
-    const auto end = std::to_chars(timeout, timeout + sizeof timeout, ms).ptr;
-    o.WriteString(std::string_view(timeout, static_cast<size_t>(end - timeout)));
+    o.WriteMapBegin(parts.framework_pairs + user);
+    o.WriteEncoded(parts.framework);
     for (const auto& [k, v] : inv.attachments.entries()) {
       if (framework(k)) continue;
       o.WriteString(k);
       Attachments::WriteValue(o, v);
-    }
-    if (!token.empty()) {
-      o.WriteString("token");
-      o.WriteString(token);
     }
     o.WriteMapEnd();
   });
@@ -94,6 +171,21 @@ Status AppendRequestFrame(const Invocation& inv, const Serialization& s, int64_t
   h.body_length = static_cast<int32_t>(length);
   EncodeHeader(h, out->data() + start);
   return Status::Ok();
+}
+
+std::string_view EncodedResponseAttachments(const Serialization& s) {
+  // One entry per serialization id seen by this thread; a deque keeps earlier entries in place.
+  thread_local std::deque<std::pair<SerializationId, std::string>> encoded;
+  for (const auto& [id, bytes] : encoded)
+    if (id == s.id()) return bytes;
+  std::string bytes;
+  s.Encode(&bytes, [](ObjectOutput& o) {
+    o.WriteMapBegin(1);
+    o.WriteString("dubbo");
+    o.WriteString(kDubboProtocolVersion);
+    o.WriteMapEnd();
+  });
+  return encoded.emplace_back(s.id(), std::move(bytes)).second;
 }
 
 void AppendResponseFrame(int64_t id, const Serialization& s, uint32_t payload,

@@ -1,6 +1,7 @@
 // Dubbo request/response bodies and whole frames (DubboCodec / ExchangeCodec in Java), written
 // and read through a runtime-selected serialization. docs/protocol.md has the layouts.
-// Stateless functions; thread-safe.
+// Thread-safe. Each thread keeps the encoded parts of the requests it sent last (prelude and
+// framework attachments, a few methods' worth) and appends them verbatim when they repeat.
 #pragma once
 
 #include <cstdint>
@@ -24,6 +25,10 @@ int64_t NextRequestId();
 // Java's ExceedPayloadLimitException.
 Status AppendRequestFrame(const Invocation& inv, const Serialization& s, int64_t id,
                           uint32_t payload, std::string* out, const CallOverrides& overrides = {});
+
+// The response attachments a provider sends when it has none of its own, {"dubbo": "2.0.2"} as
+// Java adds, encoded in `s`. Valid for the calling thread's lifetime.
+std::string_view EncodedResponseAttachments(const Serialization& s);
 
 // Appends a response frame whose body `write_body` writes (result flag and what follows).
 // A body over `payload` is replaced by a status-25 frame carrying Java's message, so the caller

@@ -1,5 +1,7 @@
 #include "rpc/result.h"
 
+#include "rpc/dubbo_codec.h"
+
 namespace dubbo::rpc {
 
 namespace internal {
@@ -20,8 +22,16 @@ int32_t ReadResultHead(ObjectInput& in, Status* exception) {
   return flag;
 }
 
-void ReadResultTail(ObjectInput& in, int32_t flag) {
-  if (flag >= 3 && in.ok() && !in.AtEnd()) in.Skip();  // response attachments
+void ReadResultTail(ObjectInput& in, int32_t flag, const RpcResult& r) {
+  if (flag < 3 || !in.ok() || in.AtEnd()) return;
+  // The response attachments: usually exactly what a provider without attachments of its own
+  // sends, which needs no decoding.
+  const Serialization* s = SerializationRegistry::Global().Find(r.serialization);
+  if (s != nullptr && in.offset() <= r.body.size() &&
+      std::string_view(r.body).substr(in.offset()) == EncodedResponseAttachments(*s)) {
+    return;
+  }
+  in.Skip();
 }
 
 Status DecodeBody(const RpcResult& r, FunctionRef<void(ObjectInput&)> read) {
@@ -45,7 +55,7 @@ Status DecodeVoidResult(const RpcResult& r) {
   const Status st = internal::DecodeBody(r, [&](ObjectInput& in) {
     const int32_t flag = internal::ReadResultHead(in, &exception);
     if (flag == 1 || flag == 4) in.Skip();
-    internal::ReadResultTail(in, flag);
+    internal::ReadResultTail(in, flag, r);
   });
   return st.ok() ? exception : st;
 }

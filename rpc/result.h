@@ -17,8 +17,8 @@ namespace dubbo::rpc {
 namespace internal {
 // Reads the flag and, for an exception, the exception; returns the flag (-1 after an error).
 int32_t ReadResultHead(ObjectInput& in, Status* exception);
-// After the value: reads the attachments of flags 3-5.
-void ReadResultTail(ObjectInput& in, int32_t flag);
+// After the value: reads the attachments of flags 3-5 (of `r`'s body, which `in` reads).
+void ReadResultTail(ObjectInput& in, int32_t flag, const RpcResult& r);
 Status DecodeBody(const RpcResult& r, FunctionRef<void(ObjectInput&)> read);
 }  // namespace internal
 
@@ -33,7 +33,7 @@ Result<T> DecodeResult(const RpcResult& r) {
         flag == static_cast<int32_t>(ResultFlag::kValueWithAttachments)) {
       ReadTyped(in, &value);
     }
-    internal::ReadResultTail(in, flag);
+    internal::ReadResultTail(in, flag, r);
   });
   if (!st.ok()) return st;
   if (!exception.ok()) return exception;

@@ -16,6 +16,7 @@
 #include "common/log.h"
 #include "common/url.h"
 #include "rpc/connection.h"
+#include "rpc/recent_requests.h"
 #include "rpc/worker_pool.h"
 
 namespace dubbo::rpc {
@@ -183,6 +184,10 @@ void ServerCall::SendResult(ResultFlag flag, FunctionRef<void(ObjectOutput&)> wr
                             write_value(o);
                             if (!attach) return;
                             // Java adds its protocol version to the response attachments.
+                            if (response_attachments_.empty()) {
+                              o.WriteEncoded(EncodedResponseAttachments(*serialization_));
+                              return;
+                            }
                             size_t n = 1;
                             for (const auto& [k, v] : response_attachments_.entries()) n += k != "dubbo";
                             o.WriteMapBegin(n);
@@ -232,8 +237,8 @@ void ServerCore::CallFinished() {
 
 void ServerCore::OnRequest(const std::shared_ptr<Connection>& conn, const FrameHeader& h,
                            std::string_view body) {
-  last_request_ns_.store(std::chrono::steady_clock::now().time_since_epoch().count(),
-                         std::memory_order_relaxed);
+  // When the read that brought the request happened: Shutdown waits for a quiet moment.
+  last_request_ns_.store(conn->last_read().time_since_epoch().count(), std::memory_order_relaxed);
   const bool use_pool = pool_ != nullptr && options_.dispatcher != "direct";
   if (rejecting_.load(std::memory_order_relaxed) || use_pool) {
     const Serialization* s = SerializationRegistry::Global().Find(h.serialization());
@@ -300,7 +305,7 @@ void ServerCore::Process(const std::shared_ptr<Connection>& conn, const FrameHea
 
 void ServerCore::Dispatch(ObjectInput& in, ServerCall& call) {
   RequestInfo& info = call.info_;
-  ReadRequestPrelude(in, &info);
+  call.recent_ = internal::ReadPreludeRemembered(in, info.body, &info);
   if (!in.ok()) return;
   const auto table = exports_.load();
   const std::string_view version = info.version == "0.0.0" || info.version == "*" ? std::string_view() : info.version;
@@ -382,9 +387,9 @@ void ServerCore::NotFound(ObjectInput& in, ServerCall& call, std::string_view wh
 
 ServiceBase* ServerCore::Resolve(ObjectInput& in, ServerCall& call) {
   RequestInfo& info = call.info_;
-  info.attachments.ReadFrom(in);
+  internal::ReadAttachmentsRemembered(in, info.body, call.recent_, &info);
+  call.recent_ = {};
   if (!in.ok()) return nullptr;
-  info.group = info.attachments.GetString("group").value_or("");
   const auto* entry = static_cast<const ExportedEntry*>(call.exported_);
   const ExportedInstance* instance = entry != nullptr ? entry->Find(info.group) : nullptr;
   if (instance == nullptr) {

@@ -25,6 +25,7 @@
 #include "codec/value_convert.h"
 #include "common/result.h"
 #include "rpc/dubbo_codec.h"
+#include "rpc/recent_requests.h"
 #include "rpc/message.h"
 #include "rpc/provider_filter.h"
 
@@ -116,6 +117,8 @@ class ServerCall {
   std::chrono::steady_clock::time_point started_{};
   RequestInfo info_;
   Attachments response_attachments_;
+  // What this thread remembers of the request's prelude, while it is being decoded (not moved).
+  internal::RecentRequestRef recent_;
 };
 
 // Reads a method's arguments from `in`, resolves the target through the call, runs the method and

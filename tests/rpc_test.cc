@@ -295,6 +295,87 @@ TEST_F(RpcTest, AcceptsWhatRealPeersSend) {
   }
 }
 
+// The provider recognises a repeated prelude and repeated attachments by their bytes and reuses
+// what it decoded; anything that differs must still be decoded afresh.
+TEST_F(RpcTest, RepeatedPreludesReuseOnlyWhatRepeats) {
+  RawPeer peer;
+  ASSERT_TRUE(peer.Connect(server_->port()).ok());
+  auto hello = [](std::string_view name, const std::function<void(hessian2::Writer&)>& attachments) {
+    return HessianBody([&](hessian2::Writer& w) {
+      w.WriteString("2.0.2");
+      w.WriteString(kDemoInterface);
+      w.WriteString("0.0.0");
+      w.WriteString("sayHello");
+      w.WriteString("Ljava/lang/String;");
+      w.WriteString(name);
+      attachments(w);
+    });
+  };
+  auto plain = [](hessian2::Writer& w) {
+    w.WriteMapBegin("");
+    w.WriteString("timeout");
+    w.WriteString("3000");
+    w.WriteMapEnd();
+  };
+  auto blue = [](hessian2::Writer& w) {
+    w.WriteMapBegin("");
+    w.WriteString("group");
+    w.WriteString("blue");
+    w.WriteMapEnd();
+  };
+  auto nested = [](hessian2::Writer& w) {  // a map value: decoded every time, never remembered
+    w.WriteMapBegin("");
+    w.WriteString("ctx");
+    w.WriteMapBegin("");
+    w.WriteString("group");
+    w.WriteString("blue");
+    w.WriteMapEnd();
+    w.WriteMapEnd();
+  };
+  auto answer = [&](int64_t id, const std::string& body) {
+    peer.Send(RequestFrame(id, body));
+    auto f = peer.Read();
+    EXPECT_TRUE(f.has_value());
+    if (!f) return std::string("no answer");
+    EXPECT_EQ(f->header.id, id);
+    if (f->header.status != 20) {
+      return std::to_string(f->header.status) + " " +
+             rpc::DecodeErrorMessage(SerializationRegistry::Global().Find(2), f->body);
+    }
+    rpc::RpcResult r;
+    r.body = f->body;
+    auto v = rpc::DecodeResult<std::string>(r);
+    return v.ok() ? *v : v.status().ToString();
+  };
+  EXPECT_EQ(answer(1, hello("a", plain)), "Hello a");
+  EXPECT_EQ(answer(2, hello("b", plain)), "Hello b");  // same prelude and attachments
+  const std::string other_group = answer(3, hello("c", blue));  // same prelude, other attachments
+  EXPECT_EQ(other_group.rfind("70 Not found exported service: blue/", 0), 0u) << other_group;
+  EXPECT_EQ(answer(4, hello("d", plain)), "Hello d");
+  EXPECT_EQ(answer(5, hello("e", blue)).rfind("70 ", 0), 0u);
+  EXPECT_EQ(answer(6, hello("f", nested)), "Hello f");
+  EXPECT_EQ(answer(7, hello("g", nested)), "Hello g");
+  // A different method behind the same leading bytes is read as that method.
+  const std::string unknown = HessianBody([](hessian2::Writer& w) {
+    w.WriteString("2.0.2");
+    w.WriteString(kDemoInterface);
+    w.WriteString("0.0.0");
+    w.WriteString("sayHelloAgain");
+    w.WriteString("Ljava/lang/String;");
+    w.WriteString("h");
+    w.WriteMapBegin("");
+    w.WriteMapEnd();
+  });
+  EXPECT_NE(answer(8, unknown).find("Not found method sayHelloAgain"), std::string::npos);
+  EXPECT_EQ(answer(9, hello("i", plain)), "Hello i");
+  // A body cut inside the remembered prelude is an error, not a match.
+  const std::string full = hello("j", plain);
+  peer.Send(RequestFrame(10, full.substr(0, 20)));
+  auto f = peer.Read();
+  ASSERT_TRUE(f.has_value());
+  EXPECT_EQ(f->header.status, 40);
+}
+
 TEST_F(RpcTest, AnswersWithTheRequestsSerialization) {
   auto ch = Connect();
   std::promise<rpc::RpcResult> got;
