@@ -244,7 +244,7 @@ void Channel::Call(const Invocation& inv, const Serialization& s, ResponseCallba
   if (closed_.load()) return fail(Status(StatusCode::kUnavailable, "channel to " + address_ + " is closed"));
   // Prefer a connected slot that is not read-only.
   const size_t n = slots_.size();
-  size_t pick = next_slot_.fetch_add(1, std::memory_order_relaxed) % n;
+  size_t pick = n == 1 ? 0 : next_slot_.fetch_add(1, std::memory_order_relaxed) % n;
   std::shared_ptr<Connection> conn;
   for (size_t k = 0; k < n; ++k) {
     const size_t i = (pick + k) % n;

@@ -128,7 +128,7 @@ void Connection::ProcessFrames() {
           Append(frame);
         }
       } else if (auto it = pending_.find(h.id); it != pending_.end()) {
-        Fail(h.id, it->second, Status(StatusCode::kClientError, message));
+        Fail(it, Status(StatusCode::kClientError, message));
       }
       continue;
     }
@@ -169,9 +169,7 @@ void Connection::HandleResponse(const FrameHeader& h, std::string_view body) {
   if (h.is_event()) return;  // a heartbeat answer: reading it was the point
   auto it = pending_.find(h.id);
   if (it == pending_.end()) return;  // answered after its timeout
-  Pending p = std::move(it->second);
-  pending_.erase(it);
-  pending_count_.store(pending_.size(), std::memory_order_relaxed);
+  Pending p = TakePending(it);
   RpcResult r;
   r.serialization = h.serialization();
   r.remote = remote_;
@@ -293,11 +291,36 @@ asio::awaitable<void> Connection::WriteLoop(std::shared_ptr<Connection> /*keep_a
 }
 
 void Connection::AddPending(int64_t id, std::chrono::milliseconds timeout, ResponseCallback done) {
-  const Clock::time_point deadline = Clock::now() + timeout;
-  pending_[id] = Pending{std::move(done), deadline, next_write_generation_};
+  // Inside a read batch the batch's read time stands for now: calls issued from response callbacks
+  // would otherwise read the clock once each; their deadlines come early by the batch's length.
+  const Clock::time_point deadline = (in_read_batch_ ? last_read_ : Clock::now()) + timeout;
+  Pending p{std::move(done), deadline, next_write_generation_};
+  if (!spare_nodes_.empty()) {
+    // Reuse a node of an answered call: no allocation per call.
+    auto node = std::move(spare_nodes_.back());
+    spare_nodes_.pop_back();
+    node.key() = id;
+    node.mapped() = std::move(p);
+    pending_.insert(std::move(node));
+  } else {
+    pending_.insert_or_assign(id, std::move(p));
+  }
   pending_count_.store(pending_.size(), std::memory_order_relaxed);
-  deadlines_.emplace(deadline, id);
+  DeadlineQueue* queue = nullptr;
+  for (auto& q : deadline_queues_) {
+    if (q.timeout == timeout) queue = &q;
+  }
+  if (queue == nullptr) queue = &deadline_queues_.emplace_back(DeadlineQueue{timeout, {}});
+  queue->entries.emplace_back(deadline, id);
   if (deadline < deadline_armed_) ArmDeadlineTimer(deadline);
+}
+
+Connection::Pending Connection::TakePending(PendingMap::iterator it) {
+  auto node = pending_.extract(it);
+  Pending p = std::move(node.mapped());
+  if (spare_nodes_.size() < kSpareNodes) spare_nodes_.push_back(std::move(node));
+  pending_count_.store(pending_.size(), std::memory_order_relaxed);
+  return p;
 }
 
 void Connection::ArmDeadlineTimer(Clock::time_point when) {
@@ -312,32 +335,35 @@ void Connection::ArmDeadlineTimer(Clock::time_point when) {
 
 void Connection::ExpireDeadlines() {
   const auto now = Clock::now();
-  while (!deadlines_.empty()) {
-    const auto [when, id] = deadlines_.top();
-    if (when > now) {
-      ArmDeadlineTimer(when);
-      return;
+  Clock::time_point next = Clock::time_point::max();
+  for (auto& q : deadline_queues_) {
+    while (!q.entries.empty()) {
+      const auto [when, id] = q.entries.front();
+      if (when > now) {
+        next = std::min(next, when);
+        break;
+      }
+      q.entries.pop_front();
+      auto it = pending_.find(id);
+      if (it == pending_.end() || it->second.deadline != when) continue;  // answered already
+      const bool sent = it->second.write_generation <= completed_generation_;
+      Fail(it, sent ? Status(StatusCode::kServerTimeout,
+                             "no response from " + remote_ + " within the timeout (request sent)")
+                    : Status(StatusCode::kClientTimeout,
+                             "request to " + remote_ + " could not be sent within the timeout"));
     }
-    deadlines_.pop();
-    auto it = pending_.find(id);
-    if (it == pending_.end() || it->second.deadline != when) continue;  // answered already
-    const bool sent = it->second.write_generation <= completed_generation_;
-    Fail(id, it->second,
-         sent ? Status(StatusCode::kServerTimeout,
-                       "no response from " + remote_ + " within the timeout (request sent)")
-              : Status(StatusCode::kClientTimeout,
-                       "request to " + remote_ + " could not be sent within the timeout"));
   }
+  // Queues of timeouts no call uses any more go (a few distinct timeouts is the usual case).
+  std::erase_if(deadline_queues_, [](const DeadlineQueue& q) { return q.entries.empty(); });
+  if (next != Clock::time_point::max()) ArmDeadlineTimer(next);
 }
 
-void Connection::Fail(int64_t id, Pending& p, Status status) {
-  ResponseCallback done = std::move(p.done);
-  pending_.erase(id);
-  pending_count_.store(pending_.size(), std::memory_order_relaxed);
+void Connection::Fail(PendingMap::iterator it, Status status) {
+  Pending p = TakePending(it);
   RpcResult r;
   r.status = std::move(status);
   r.remote = remote_;
-  done(std::move(r));
+  p.done(std::move(r));
 }
 
 void Connection::ArmIdleTimer() {

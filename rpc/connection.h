@@ -17,7 +17,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
-#include <queue>
+#include <deque>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -149,7 +149,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void ExpireDeadlines();
   void ArmIdleTimer();
   void CheckIdle();
-  void Fail(int64_t id, Pending& p, Status status);
+  using PendingMap = std::unordered_map<int64_t, Pending>;
+  // Removes an entry, keeping its node for the next call.
+  Pending TakePending(PendingMap::iterator it);
+  void Fail(PendingMap::iterator it, Status status);
   void CloseOnThread(const Status& reason);
 
   asio::ip::tcp::socket socket_;
@@ -181,9 +184,16 @@ class Connection : public std::enable_shared_from_this<Connection> {
   uint64_t completed_generation_ = 0;    // every write up to this one has completed
   uint64_t started_generation_ = 0;      // no byte of any later generation reached the socket
 
-  std::unordered_map<int64_t, Pending> pending_;
-  using Deadline = std::pair<Clock::time_point, int64_t>;
-  std::priority_queue<Deadline, std::vector<Deadline>, std::greater<>> deadlines_;
+  PendingMap pending_;
+  static constexpr size_t kSpareNodes = 256;
+  std::vector<PendingMap::node_type> spare_nodes_;
+  // Deadlines in call order, one queue per timeout value: each queue is sorted by construction.
+  // Answered calls leave their entry behind until it comes due.
+  struct DeadlineQueue {
+    std::chrono::milliseconds timeout;
+    std::deque<std::pair<Clock::time_point, int64_t>> entries;
+  };
+  std::vector<DeadlineQueue> deadline_queues_;
   asio::steady_timer deadline_timer_;
   Clock::time_point deadline_armed_ = Clock::time_point::max();
   asio::steady_timer idle_timer_;

@@ -17,6 +17,7 @@ struct RecentRequest {
   std::string attachment_bytes;
   Attachments attachments;
   std::string group;
+  RecentResolution resolution;
 };
 
 namespace {
@@ -105,7 +106,12 @@ RecentRequestRef ReadPreludeRemembered(ObjectInput& in, std::string_view body, R
   r.attachment_bytes.clear();
   r.attachments = Attachments();
   r.group.clear();
+  r.resolution = {};
   return {&r, r.stamp};
+}
+
+RecentResolution* ResolutionOf(RecentRequestRef ref) {
+  return ref.entry != nullptr && ref.entry->stamp == ref.stamp ? &ref.entry->resolution : nullptr;
 }
 
 void ReadAttachmentsRemembered(ObjectInput& in, std::string_view body, RecentRequestRef recent,

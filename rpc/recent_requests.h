@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string_view>
 
 #include "codec/serialization.h"
@@ -24,6 +25,24 @@ struct RecentRequestRef {
   RecentRequest* entry = nullptr;
   uint64_t stamp = 0;
 };
+
+// Where a server's dispatch led for a remembered prelude, valid in the export table it was found
+// in. The table is held weakly, for its identity only: a replaced table never matches again.
+struct RecentResolution {
+  enum Route { kMethod, kBuiltin };
+  std::weak_ptr<const void> table;
+  const void* entry = nullptr;   // the server's entry for path:version
+  const void* method = nullptr;  // the method definition (kMethod)
+  Route route = kMethod;
+
+  template <typename Table>
+  bool In(const std::shared_ptr<Table>& current) const {
+    return entry != nullptr && !table.owner_before(current) && !current.owner_before(table);
+  }
+};
+
+// The resolution remembered with `ref`'s prelude; null when the entry has been replaced since.
+RecentResolution* ResolutionOf(RecentRequestRef ref);
 
 // Reads the prelude of `body` (what `in` reads, from its start) into `info`: copied from the table
 // when the leading bytes repeat a remembered prelude, otherwise decoded and remembered. Errors are

@@ -308,10 +308,31 @@ void ServerCore::Dispatch(ObjectInput& in, ServerCall& call) {
   call.recent_ = internal::ReadPreludeRemembered(in, info.body, &info);
   if (!in.ok()) return;
   const auto table = exports_.load();
-  const std::string_view version = info.version == "0.0.0" || info.version == "*" ? std::string_view() : info.version;
-  const ExportedEntry* entry = table->Find(info.path, version);
-  if (entry == nullptr) return NotFound(in, call, "service");
-  call.exported_ = entry;
+  // A remembered prelude also remembers where it led in this export table.
+  internal::RecentResolution* known = internal::ResolutionOf(call.recent_);
+  if (known != nullptr && known->In(table)) {
+    call.exported_ = known->entry;
+    if (known->route == internal::RecentResolution::kMethod) {
+      return static_cast<const MethodDefinition*>(known->method)->handler(in, call);
+    }
+  } else {
+    const std::string_view version =
+        info.version == "0.0.0" || info.version == "*" ? std::string_view() : info.version;
+    const ExportedEntry* entry = table->Find(info.path, version);
+    if (entry == nullptr) return NotFound(in, call, "service");
+    call.exported_ = entry;
+    const bool special = (info.method == "$echo" && info.descriptor == "Ljava/lang/Object;") ||
+                         ((info.method == "$invoke" || info.method == "$invokeAsync") &&
+                          info.descriptor == kGenericDescriptor);
+    if (!special) {
+      const MethodDefinition* m = entry->definition->Find(info.method, info.descriptor);
+      if (m == nullptr) return NotFound(in, call, "method");
+      if (known != nullptr) *known = {table, entry, m, internal::RecentResolution::kMethod};
+      return m->handler(in, call);
+    }
+    if (known != nullptr) *known = {table, entry, nullptr, internal::RecentResolution::kBuiltin};
+  }
+  const auto* entry = static_cast<const ExportedEntry*>(call.exported_);
 
   if (info.method == "$echo" && info.descriptor == "Ljava/lang/Object;") {
     Value v;
@@ -354,9 +375,6 @@ void ServerCore::Dispatch(ObjectInput& in, ServerCall& call) {
     return;
   }
 
-  const MethodDefinition* m = entry->definition->Find(info.method, info.descriptor);
-  if (m == nullptr) return NotFound(in, call, "method");
-  m->handler(in, call);
 }
 
 void ServerCore::NotFound(ObjectInput& in, ServerCall& call, std::string_view what) {
