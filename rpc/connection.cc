@@ -66,7 +66,7 @@ void Connection::Start(std::function<void(const Status&)> on_close) {
   });
 }
 
-asio::awaitable<void> Connection::ReadLoop(std::shared_ptr<Connection> /*keep_alive*/) {
+asio::awaitable<void> Connection::ReadLoop(std::shared_ptr<Connection> self) {
   while (!closed_.load(std::memory_order_relaxed)) {
     if (in_end_ == in_.size()) {
       // Compact, then grow only as far as the frame being read needs (bounded by the payload).
@@ -93,14 +93,14 @@ asio::awaitable<void> Connection::ReadLoop(std::shared_ptr<Connection> /*keep_al
       skip_ -= drop;
     }
     in_read_batch_ = true;
-    ProcessFrames();
+    ProcessFrames(self);
     in_read_batch_ = false;
     FlushNow();
     if (in_begin_ == in_end_) in_begin_ = in_end_ = 0;
   }
 }
 
-void Connection::ProcessFrames() {
+void Connection::ProcessFrames(const std::shared_ptr<Connection>& self) {
   while (!closed_.load(std::memory_order_relaxed) && skip_ == 0 && in_end_ - in_begin_ >= kHeaderSize) {
     auto header = DecodeHeader(std::string_view(in_.data() + in_begin_, kHeaderSize));
     if (!header.ok()) {
@@ -144,17 +144,18 @@ void Connection::ProcessFrames() {
     }
     const std::string_view body(in_.data() + in_begin_ + kHeaderSize, length);
     in_begin_ += kHeaderSize + length;
-    HandleFrame(h, body);
+    HandleFrame(self, h, body);
   }
 }
 
-void Connection::HandleFrame(const FrameHeader& h, std::string_view body) {
+void Connection::HandleFrame(const std::shared_ptr<Connection>& self, const FrameHeader& h,
+                             std::string_view body) {
   if (!h.is_request()) {
     HandleResponse(h, body);
   } else if (h.is_event()) {
     HandleEvent(h, body);
   } else if (handler_ != nullptr) {
-    handler_->OnRequest(shared_from_this(), h, body);
+    handler_->OnRequest(self, h, body);
   } else if (h.is_two_way()) {
     if (const Serialization* s = SerializationRegistry::Global().Find(h.serialization())) {
       std::string frame;
@@ -335,15 +336,12 @@ void Connection::ArmDeadlineTimer(Clock::time_point when) {
 
 void Connection::ExpireDeadlines() {
   const auto now = Clock::now();
-  Clock::time_point next = Clock::time_point::max();
-  for (auto& q : deadline_queues_) {
-    while (!q.entries.empty()) {
-      const auto [when, id] = q.entries.front();
-      if (when > now) {
-        next = std::min(next, when);
-        break;
-      }
-      q.entries.pop_front();
+  // By index: the callbacks of failed calls may issue calls, adding entries and queues.
+  for (size_t i = 0; i < deadline_queues_.size(); ++i) {
+    while (!deadline_queues_[i].entries.empty()) {
+      const auto [when, id] = deadline_queues_[i].entries.front();
+      if (when > now) break;
+      deadline_queues_[i].entries.pop_front();
       auto it = pending_.find(id);
       if (it == pending_.end() || it->second.deadline != when) continue;  // answered already
       const bool sent = it->second.write_generation <= completed_generation_;
@@ -355,7 +353,10 @@ void Connection::ExpireDeadlines() {
   }
   // Queues of timeouts no call uses any more go (a few distinct timeouts is the usual case).
   std::erase_if(deadline_queues_, [](const DeadlineQueue& q) { return q.entries.empty(); });
-  if (next != Clock::time_point::max()) ArmDeadlineTimer(next);
+  Clock::time_point next = Clock::time_point::max();
+  for (const auto& q : deadline_queues_) next = std::min(next, q.entries.front().first);
+  // A call issued by a callback above may have armed the timer earlier already.
+  if (next < deadline_armed_) ArmDeadlineTimer(next);
 }
 
 void Connection::Fail(PendingMap::iterator it, Status status) {

@@ -133,8 +133,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void RunOnThread(F&& f);
   asio::awaitable<void> ReadLoop(std::shared_ptr<Connection> self);
   asio::awaitable<void> WriteLoop(std::shared_ptr<Connection> self);
-  void ProcessFrames();
-  void HandleFrame(const FrameHeader& h, std::string_view body);
+  // `self` is the read loop's reference, lent to request handlers without another copy.
+  void ProcessFrames(const std::shared_ptr<Connection>& self);
+  void HandleFrame(const std::shared_ptr<Connection>& self, const FrameHeader& h, std::string_view body);
   void HandleResponse(const FrameHeader& h, std::string_view body);
   void HandleEvent(const FrameHeader& h, std::string_view body);
   void Append(std::string_view bytes);

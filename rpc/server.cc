@@ -36,6 +36,12 @@ struct StringHash {
   size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
 };
 
+// Versions of export tables, unique in the process (across servers).
+uint64_t NextExportsVersion() {
+  static std::atomic<uint64_t> next{1};
+  return next.fetch_add(1, std::memory_order_relaxed);
+}
+
 }  // namespace
 
 struct ExportedInstance {
@@ -109,8 +115,13 @@ class ServerCore : public RequestHandler, public std::enable_shared_from_this<Se
   std::vector<std::unique_ptr<asio::ip::tcp::acceptor>> acceptors_;
   std::atomic<uint16_t> port_{0};
 
+  // The current export table; readers go through Exports().
+  const std::shared_ptr<const ExportTable>& Exports();
+  void PublishExports(std::shared_ptr<const ExportTable> table);
+
   std::mutex export_mu_;  // serialises writers; readers take the current table
   std::atomic<std::shared_ptr<const ExportTable>> exports_{std::make_shared<const ExportTable>()};
+  std::atomic<uint64_t> exports_version_{NextExportsVersion()};
 
   mutable std::mutex conn_mu_;
   std::set<std::shared_ptr<Connection>> connections_;
@@ -228,6 +239,29 @@ void ServerCall::ReplyError(const Status& status) {
 
 // --- ServerCore ----------------------------------------------------------------------------------
 
+// Each thread keeps the table it saw last and reloads it only when the version moved: loading the
+// atomic shared_ptr costs several atomic operations, per request. A replaced table (and the
+// services only it holds) lives on in a thread's copy until that thread's next request or exit.
+// The reference stays valid until the calling thread next calls Exports().
+const std::shared_ptr<const ExportTable>& ServerCore::Exports() {
+  struct Snapshot {
+    uint64_t version = 0;
+    std::shared_ptr<const ExportTable> table;
+  };
+  thread_local Snapshot snapshot;
+  const uint64_t version = exports_version_.load(std::memory_order_acquire);
+  if (snapshot.version != version) {
+    snapshot.table = exports_.load();
+    snapshot.version = version;
+  }
+  return snapshot.table;
+}
+
+void ServerCore::PublishExports(std::shared_ptr<const ExportTable> table) {
+  exports_.store(std::move(table));
+  exports_version_.store(NextExportsVersion(), std::memory_order_release);
+}
+
 void ServerCore::CallFinished() {
   if (in_flight_.fetch_sub(1, std::memory_order_acq_rel) == 1 && draining_.load()) {
     std::lock_guard<std::mutex> lock(idle_mu_);
@@ -307,7 +341,7 @@ void ServerCore::Dispatch(ObjectInput& in, ServerCall& call) {
   RequestInfo& info = call.info_;
   call.recent_ = internal::ReadPreludeRemembered(in, info.body, &info);
   if (!in.ok()) return;
-  const auto table = exports_.load();
+  const auto& table = Exports();
   // A remembered prelude also remembers where it led in this export table.
   internal::RecentResolution* known = internal::ResolutionOf(call.recent_);
   if (known != nullptr && known->In(table)) {
@@ -584,7 +618,7 @@ Status Server::Export(std::shared_ptr<const ServiceDefinition> definition, std::
   }
   if (!e.definition) e.definition = definition;
   e.instances.push_back({std::move(group), std::move(impl), std::move(filters)});
-  core_->exports_.store(std::move(table));
+  core_->PublishExports(std::move(table));
   return Status::Ok();
 }
 
@@ -604,7 +638,7 @@ Status Server::Unexport(const std::string& interface, const std::string& version
     break;
   }
   if (versions.empty()) table->entries.erase(interface);
-  core_->exports_.store(std::move(table));
+  core_->PublishExports(std::move(table));
   return Status::Ok();
 }
 

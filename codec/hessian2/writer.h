@@ -184,8 +184,11 @@ class Writer {
   // Bytes of complete values encoded earlier that take no reference slot and define no class
   // (strings, numbers), appended as they are.
   void WriteEncoded(std::string_view bytes) {
-    out_.append(bytes.data(), bytes.size());
-    Done();
+    if (batch_depth_ > 0) {
+      out_.append(bytes.data(), bytes.size());
+    } else {
+      out()->append(bytes);  // straight to the output: no copy through the buffer
+    }
   }
   // Object: writes the class definition the first time this message sees it, then the instance
   // header. Then write def.fields.size() values. Takes a reference slot; returns its index.
