@@ -208,6 +208,10 @@ void Connection::HandleEvent(const FrameHeader& h, std::string_view body) {
 }
 
 void Connection::Send(std::string frame) {
+  // Nothing is queued for a closed connection: a reply finished after its server stopped would
+  // otherwise keep the connection inside the stopped io_context until that is destroyed, and
+  // destroy it there.
+  if (closed_.load(std::memory_order_acquire)) return;
   RunOnThread([self = shared_from_this(), frame = std::move(frame)] { self->Append(frame); });
 }
 
