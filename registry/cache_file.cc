@@ -57,8 +57,9 @@ std::u16string ToUtf16(std::string_view s) {
         cp = (cp << 6) | (cc & 0x3f);
       }
     }
-    if (valid && ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-                  (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))) {
+    // A surrogate's 3-byte form is accepted: it is how ToUtf8 writes a lone surrogate that a
+    // "\uDDDD" escape produced, and it must read back as that unit.
+    if (valid && ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))) {
       valid = false;
     }
     if (!valid) {
