@@ -1,10 +1,10 @@
 #include "rpc/dubbo_codec.h"
 
-#include <algorithm>
-#include <array>
 #include <atomic>
 #include <charconv>
 #include <deque>
+
+#include "rpc/recent_slots.h"
 
 namespace dubbo::rpc {
 
@@ -54,12 +54,6 @@ struct RequestParts {
 constexpr size_t kRequestPartsSlots = 8;
 constexpr size_t kMaxCachedKeyBytes = 1024;
 
-struct RequestPartsCache {
-  std::array<RequestParts, kRequestPartsSlots> slots;
-  size_t used = 0;
-  size_t next = 0;  // the slot replaced next
-};
-
 void EncodeRequestParts(const Serialization& s, RequestParts* p) {
   p->prelude.clear();
   p->framework.clear();
@@ -98,18 +92,15 @@ void EncodeRequestParts(const Serialization& s, RequestParts* p) {
 const RequestParts& FindRequestParts(const Serialization& s, const Invocation& inv, std::string_view version,
                                      std::string_view group, std::string_view token, int64_t timeout_ms,
                                      RequestParts* scratch) {
-  thread_local RequestPartsCache cache;
-  for (size_t i = 0; i < cache.used; ++i) {
-    if (cache.slots[i].Matches(s.id(), inv, version, group, token, timeout_ms)) return cache.slots[i];
+  thread_local internal::RecentSlots<RequestParts, kRequestPartsSlots> cache;
+  if (const RequestParts* hit = cache.Find([&](const RequestParts& p) {
+        return p.Matches(s.id(), inv, version, group, token, timeout_ms);
+      })) {
+    return *hit;
   }
   const size_t key_bytes = inv.interface.size() + inv.method.size() + inv.descriptor.size() + version.size() +
                            group.size() + token.size();
-  RequestParts* p = scratch;
-  if (key_bytes <= kMaxCachedKeyBytes) {
-    p = &cache.slots[cache.next];
-    cache.next = (cache.next + 1) % kRequestPartsSlots;
-    cache.used = std::max(cache.used, cache.next == 0 ? kRequestPartsSlots : cache.next);
-  }
+  RequestParts* p = key_bytes <= kMaxCachedKeyBytes ? &cache.Replace() : scratch;
   p->serialization = s.id();
   p->interface = inv.interface;
   p->version = version;
@@ -173,19 +164,21 @@ Status AppendRequestFrame(const Invocation& inv, const Serialization& s, int64_t
   return Status::Ok();
 }
 
-std::string_view EncodedResponseAttachments(const Serialization& s) {
+std::string_view EncodedResponseAttachments(SerializationId id) {
   // One entry per serialization id seen by this thread; a deque keeps earlier entries in place.
   thread_local std::deque<std::pair<SerializationId, std::string>> encoded;
-  for (const auto& [id, bytes] : encoded)
-    if (id == s.id()) return bytes;
+  for (const auto& [known, bytes] : encoded)
+    if (known == id) return bytes;
   std::string bytes;
-  s.Encode(&bytes, [](ObjectOutput& o) {
-    o.WriteMapBegin(1);
-    o.WriteString("dubbo");
-    o.WriteString(kDubboProtocolVersion);
-    o.WriteMapEnd();
-  });
-  return encoded.emplace_back(s.id(), std::move(bytes)).second;
+  if (const Serialization* s = SerializationRegistry::Global().Find(static_cast<uint8_t>(id))) {
+    s->Encode(&bytes, [](ObjectOutput& o) {
+      o.WriteMapBegin(1);
+      o.WriteString("dubbo");
+      o.WriteString(kDubboProtocolVersion);
+      o.WriteMapEnd();
+    });
+  }
+  return encoded.emplace_back(id, std::move(bytes)).second;
 }
 
 void AppendResponseFrame(int64_t id, const Serialization& s, uint32_t payload,

@@ -27,8 +27,9 @@ Status AppendRequestFrame(const Invocation& inv, const Serialization& s, int64_t
                           uint32_t payload, std::string* out, const CallOverrides& overrides = {});
 
 // The response attachments a provider sends when it has none of its own, {"dubbo": "2.0.2"} as
-// Java adds, encoded in `s`. Valid for the calling thread's lifetime.
-std::string_view EncodedResponseAttachments(const Serialization& s);
+// Java adds, encoded in serialization `id` (empty for an unregistered one). Valid for the calling
+// thread's lifetime.
+std::string_view EncodedResponseAttachments(SerializationId id);
 
 // Appends a response frame whose body `write_body` writes (result flag and what follows).
 // A body over `payload` is replaced by a status-25 frame carrying Java's message, so the caller

@@ -1,10 +1,10 @@
 #include "rpc/recent_requests.h"
 
-#include <array>
 #include <cstring>
 #include <string>
 
 #include "rpc/dubbo_codec.h"
+#include "rpc/recent_slots.h"
 
 namespace dubbo::rpc::internal {
 
@@ -29,15 +29,18 @@ constexpr size_t kMaxPreludeBytes = 1024;
 constexpr size_t kMaxAttachmentBytes = 2048;
 
 struct Table {
-  std::array<RecentRequest, kSlots> slots;
-  size_t last_hit = 0;
-  size_t next = 0;  // the slot replaced next
+  RecentSlots<RecentRequest, kSlots> slots;
   uint64_t next_stamp = 1;
 };
 
 Table& ThreadTable() {
   thread_local Table table;
   return table;
+}
+
+// The entry `ref` names, unless it has been replaced since.
+RecentRequest* Current(RecentRequestRef ref) {
+  return ref.entry != nullptr && ref.entry->stamp == ref.stamp ? ref.entry : nullptr;
 }
 
 bool StartsWith(std::string_view body, const RecentRequest& r) {
@@ -75,25 +78,21 @@ bool ContextFree(SerializationId serialization, std::string_view attachments) {
 RecentRequestRef ReadPreludeRemembered(ObjectInput& in, std::string_view body, RequestInfo* info) {
   Table& t = ThreadTable();
   const SerializationId serialization = in.id();
-  for (size_t i = 0; i < kSlots; ++i) {
-    const size_t slot = (t.last_hit + i) % kSlots;
-    RecentRequest& r = t.slots[slot];
-    if (r.serialization != serialization || !StartsWith(body, r)) continue;
-    t.last_hit = slot;
-    info->dubbo_version = r.dubbo_version;
-    info->path = r.path;
-    info->version = r.version;
-    info->method = r.method;
-    info->descriptor = r.descriptor;
-    in.SkipEncoded(r.prelude_bytes.size());
-    return {&r, r.stamp};
+  if (RecentRequest* r = t.slots.Find([&](const RecentRequest& r) {
+        return r.serialization == serialization && StartsWith(body, r);
+      })) {
+    info->dubbo_version = r->dubbo_version;
+    info->path = r->path;
+    info->version = r->version;
+    info->method = r->method;
+    info->descriptor = r->descriptor;
+    in.SkipEncoded(r->prelude_bytes.size());
+    return {r, r->stamp};
   }
   ReadRequestPrelude(in, info);
   const size_t length = in.offset();
   if (!in.ok() || length > kMaxPreludeBytes || length >= body.size()) return {};
-  RecentRequest& r = t.slots[t.next];
-  t.last_hit = t.next;
-  t.next = (t.next + 1) % kSlots;
+  RecentRequest& r = t.slots.Replace();
   r.stamp = t.next_stamp++;
   r.serialization = serialization;
   r.prelude_bytes.assign(body.data(), length);
@@ -111,12 +110,13 @@ RecentRequestRef ReadPreludeRemembered(ObjectInput& in, std::string_view body, R
 }
 
 RecentResolution* ResolutionOf(RecentRequestRef ref) {
-  return ref.entry != nullptr && ref.entry->stamp == ref.stamp ? &ref.entry->resolution : nullptr;
+  RecentRequest* r = Current(ref);
+  return r != nullptr ? &r->resolution : nullptr;
 }
 
 void ReadAttachmentsRemembered(ObjectInput& in, std::string_view body, RecentRequestRef recent,
                                RequestInfo* info) {
-  RecentRequest* r = recent.entry != nullptr && recent.entry->stamp == recent.stamp ? recent.entry : nullptr;
+  RecentRequest* r = Current(recent);
   const size_t at = in.offset();
   const std::string_view rest = in.ok() && at <= body.size() ? body.substr(at) : std::string_view();
   if (r != nullptr && r->attachments_known && rest == r->attachment_bytes) {

@@ -26,18 +26,24 @@ struct RecentRequestRef {
   uint64_t stamp = 0;
 };
 
-// Where a server's dispatch led for a remembered prelude, valid in the export table it was found
-// in. The table is held weakly, for its identity only: a replaced table never matches again.
+// Where a server's dispatch sends a request: the export entry for path:version and, for a
+// declared method, its definition (opaque here; the server's types).
+struct RequestRoute {
+  enum Kind { kMethod, kEcho, kGeneric };
+  const void* entry = nullptr;
+  const void* method = nullptr;
+  Kind kind = kMethod;
+};
+
+// A route remembered for a prelude, valid in the export table it was found in. The table is held
+// weakly, for its identity only: a replaced table never matches again.
 struct RecentResolution {
-  enum Route { kMethod, kBuiltin };
   std::weak_ptr<const void> table;
-  const void* entry = nullptr;   // the server's entry for path:version
-  const void* method = nullptr;  // the method definition (kMethod)
-  Route route = kMethod;
+  RequestRoute route;
 
   template <typename Table>
   bool In(const std::shared_ptr<Table>& current) const {
-    return entry != nullptr && !table.owner_before(current) && !current.owner_before(table);
+    return route.entry != nullptr && !table.owner_before(current) && !current.owner_before(table);
   }
 };
 

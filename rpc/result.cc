@@ -26,9 +26,8 @@ void ReadResultTail(ObjectInput& in, int32_t flag, const RpcResult& r) {
   if (flag < 3 || !in.ok() || in.AtEnd()) return;
   // The response attachments: usually exactly what a provider without attachments of its own
   // sends, which needs no decoding.
-  const Serialization* s = SerializationRegistry::Global().Find(r.serialization);
-  if (s != nullptr && in.offset() <= r.body.size() &&
-      std::string_view(r.body).substr(in.offset()) == EncodedResponseAttachments(*s)) {
+  if (in.offset() <= r.body.size() &&
+      std::string_view(r.body).substr(in.offset()) == EncodedResponseAttachments(in.id())) {
     return;
   }
   in.Skip();

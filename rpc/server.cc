@@ -100,6 +100,11 @@ class ServerCore : public RequestHandler, public std::enable_shared_from_this<Se
   void OnRequest(const std::shared_ptr<Connection>& conn, const FrameHeader& h, std::string_view body) override;
   void Process(const std::shared_ptr<Connection>& conn, const FrameHeader& h, std::string_view body);
   void Dispatch(ObjectInput& in, ServerCall& call);
+  // Where a request goes in `table`: no entry when the service is not exported, no method when the
+  // method is not (for kMethod).
+  static internal::RequestRoute Route(const RequestInfo& info, const ExportTable& table);
+  void Echo(ObjectInput& in, ServerCall& call);
+  void InvokeGeneric(ObjectInput& in, ServerCall& call);
   void NotFound(ObjectInput& in, ServerCall& call, std::string_view what);
   ServiceBase* Resolve(ObjectInput& in, ServerCall& call);
   void CallStarted() { in_flight_.fetch_add(1, std::memory_order_relaxed); }
@@ -196,7 +201,7 @@ void ServerCall::SendResult(ResultFlag flag, FunctionRef<void(ObjectOutput&)> wr
                             if (!attach) return;
                             // Java adds its protocol version to the response attachments.
                             if (response_attachments_.empty()) {
-                              o.WriteEncoded(EncodedResponseAttachments(*serialization_));
+                              o.WriteEncoded(EncodedResponseAttachments(serialization_->id()));
                               return;
                             }
                             size_t n = 1;
@@ -337,78 +342,86 @@ void ServerCore::Process(const std::shared_ptr<Connection>& conn, const FrameHea
   }
 }
 
+internal::RequestRoute ServerCore::Route(const RequestInfo& info, const ExportTable& table) {
+  using internal::RequestRoute;
+  const std::string_view version =
+      info.version == "0.0.0" || info.version == "*" ? std::string_view() : info.version;
+  const ExportedEntry* entry = table.Find(info.path, version);
+  if (entry == nullptr) return {};
+  if (info.method == "$echo" && info.descriptor == "Ljava/lang/Object;") {
+    return {entry, nullptr, RequestRoute::kEcho};
+  }
+  if ((info.method == "$invoke" || info.method == "$invokeAsync") && info.descriptor == kGenericDescriptor) {
+    return {entry, nullptr, RequestRoute::kGeneric};
+  }
+  return {entry, entry->definition->Find(info.method, info.descriptor), RequestRoute::kMethod};
+}
+
 void ServerCore::Dispatch(ObjectInput& in, ServerCall& call) {
+  using internal::RequestRoute;
   RequestInfo& info = call.info_;
   call.recent_ = internal::ReadPreludeRemembered(in, info.body, &info);
   if (!in.ok()) return;
   const auto& table = Exports();
   // A remembered prelude also remembers where it led in this export table.
   internal::RecentResolution* known = internal::ResolutionOf(call.recent_);
+  RequestRoute route;
   if (known != nullptr && known->In(table)) {
-    call.exported_ = known->entry;
-    if (known->route == internal::RecentResolution::kMethod) {
-      return static_cast<const MethodDefinition*>(known->method)->handler(in, call);
-    }
+    route = known->route;
   } else {
-    const std::string_view version =
-        info.version == "0.0.0" || info.version == "*" ? std::string_view() : info.version;
-    const ExportedEntry* entry = table->Find(info.path, version);
-    if (entry == nullptr) return NotFound(in, call, "service");
-    call.exported_ = entry;
-    const bool special = (info.method == "$echo" && info.descriptor == "Ljava/lang/Object;") ||
-                         ((info.method == "$invoke" || info.method == "$invokeAsync") &&
-                          info.descriptor == kGenericDescriptor);
-    if (!special) {
-      const MethodDefinition* m = entry->definition->Find(info.method, info.descriptor);
-      if (m == nullptr) return NotFound(in, call, "method");
-      if (known != nullptr) *known = {table, entry, m, internal::RecentResolution::kMethod};
-      return m->handler(in, call);
-    }
-    if (known != nullptr) *known = {table, entry, nullptr, internal::RecentResolution::kBuiltin};
+    route = Route(info, *table);
+    if (route.entry == nullptr) return NotFound(in, call, "service");
+    if (route.kind == RequestRoute::kMethod && route.method == nullptr) return NotFound(in, call, "method");
+    if (known != nullptr) *known = {table, route};
   }
+  call.exported_ = route.entry;
+  switch (route.kind) {
+    case RequestRoute::kMethod:
+      return static_cast<const MethodDefinition*>(route.method)->handler(in, call);
+    case RequestRoute::kEcho:
+      return Echo(in, call);
+    case RequestRoute::kGeneric:
+      return InvokeGeneric(in, call);
+  }
+}
+
+void ServerCore::Echo(ObjectInput& in, ServerCall& call) {
+  Value v;
+  in.ReadValue(&v);
+  if (in.ok() && Resolve(in, call) != nullptr) call.Reply(v);
+}
+
+void ServerCore::InvokeGeneric(ObjectInput& in, ServerCall& call) {
+  std::string method;
+  Value types;
+  Value args;
+  in.ReadString(&method);
+  in.ReadValue(&types);
+  in.ReadValue(&args);
+  if (!in.ok()) return;
+  ServiceBase* target = Resolve(in, call);
+  if (target == nullptr) return;
+  std::vector<std::string> type_names;
+  if (const List* l = types.if_list()) {
+    for (const auto& t : l->items)
+      if (const auto* s = t.if_string()) type_names.push_back(*s);
+  }
+  const std::vector<Value> empty;
+  const std::vector<Value>& values = args.if_list() ? args.as_list().items : empty;
+  const RefTable refs(std::vector<Value>{types, args});
   const auto* entry = static_cast<const ExportedEntry*>(call.exported_);
-
-  if (info.method == "$echo" && info.descriptor == "Ljava/lang/Object;") {
-    Value v;
-    in.ReadValue(&v);
-    if (in.ok() && Resolve(in, call) != nullptr) call.Reply(v);
+  const MethodDefinition* m = entry->definition->FindGeneric(method, type_names);
+  if (m == nullptr || !m->generic) {
+    call.ReplyError(Status(StatusCode::kServiceError, "Not found method " + method + " in service " + call.info_.path));
     return;
   }
-  if ((info.method == "$invoke" || info.method == "$invokeAsync") && info.descriptor == kGenericDescriptor) {
-    std::string method;
-    Value types;
-    Value args;
-    in.ReadString(&method);
-    in.ReadValue(&types);
-    in.ReadValue(&args);
-    if (!in.ok()) return;
-    ServiceBase* target = Resolve(in, call);
-    if (target == nullptr) return;
-    std::vector<std::string> type_names;
-    if (const List* l = types.if_list()) {
-      for (const auto& t : l->items)
-        if (const auto* s = t.if_string()) type_names.push_back(*s);
-    }
-    const std::vector<Value> empty;
-    const std::vector<Value>& values = args.if_list() ? args.as_list().items : empty;
-    const RefTable refs(std::vector<Value>{types, args});
-    const MethodDefinition* m = entry->definition->FindGeneric(method, type_names);
-    if (m == nullptr || !m->generic) {
-      call.ReplyError(Status(StatusCode::kServiceError,
-                             "Not found method " + method + " in service " + info.path));
-      return;
-    }
-    const std::string generic = info.attachments.GetString("generic").value_or("true");
-    if (generic != "true" && generic != "bean" && generic != "raw.return") {
-      call.ReplyError(Status(StatusCode::kServiceError,
-                             "generic=" + generic + " is not supported (use generic=true)"));
-      return;
-    }
-    call.generic_ = ValueStyle::kGeneric;
-    m->generic(target, values, refs, call);
+  const std::string generic = call.info_.attachments.GetString("generic").value_or("true");
+  if (generic != "true" && generic != "bean" && generic != "raw.return") {
+    call.ReplyError(Status(StatusCode::kServiceError, "generic=" + generic + " is not supported (use generic=true)"));
     return;
   }
-
+  call.generic_ = ValueStyle::kGeneric;
+  m->generic(target, values, refs, call);
 }
 
 void ServerCore::NotFound(ObjectInput& in, ServerCall& call, std::string_view what) {
