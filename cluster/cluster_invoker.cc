@@ -25,13 +25,6 @@ ClusterRegistry& Clusters() {
   return registry;
 }
 
-void RegisterBuiltinClusters() {
-  RegisterBuiltinLoadBalances();
-  RegisterBuiltinStrategies();
-  RegisterBuiltinFilters();
-  RegisterMetrics();
-}
-
 const std::vector<std::string>& ClusterLevelFilterNames() {
   static const std::vector<std::string> kNames = {"mock"};
   return kNames;

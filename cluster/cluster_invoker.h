@@ -122,13 +122,11 @@ using ClusterRegistry =
     ExtensionRegistry<ClusterInvoker, std::shared_ptr<Directory>, std::shared_ptr<LoadBalance>>;
 ClusterRegistry& Clusters();
 
-// Registers every built-in plugin of the cluster layer; idempotent. One function per plugin kind,
-// each in its folder's builtins.cc:
+// The built-in plugins of the cluster layer, one function per plugin kind, each in its folder's
+// builtins.cc. Called once per process by dubbo::RegisterBuiltins() (app/builtins.cc).
 void RegisterBuiltinLoadBalances();  // cluster/loadbalance/builtins.cc
 void RegisterBuiltinStrategies();    // cluster/strategy/builtins.cc
-void RegisterBuiltinFilters();       // cluster/filter/builtins.cc: consumer and provider filters
-void RegisterMetrics();              // cluster/metrics/builtins.cc: metrics filters
-void RegisterBuiltinClusters();      // all of the above
+void RegisterBuiltinFilters();       // cluster/filter/builtins.cc: consumer filters
 
 // The cluster filters every reference runs in front of its cluster invoker, in order (the
 // built-ins; "cluster.filter" on the consumer URL adds or removes names).

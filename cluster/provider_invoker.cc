@@ -5,6 +5,7 @@
 
 #include "cluster/filter.h"
 #include "common/log.h"
+#include "rpc/channel_invoker.h"
 
 namespace dubbo::cluster {
 

@@ -21,7 +21,10 @@
 #include "cluster/loadbalance/per_method.h"
 #include "common/result.h"
 #include "rpc/invoker.h"
-#include "rpc/io_threads.h"
+
+namespace dubbo::rpc {
+class IoThreads;
+}  // namespace dubbo::rpc
 
 namespace dubbo::cluster {
 

@@ -6,17 +6,21 @@
 // reads/writes every serialization supports; typed values go through codec/typed.h, which
 // dispatches to the built-in codecs by id. Encode/Decode keep the per-message object on the stack.
 //
-// A SerializationRegistry is filled once (RegisterBuiltins) and read-only afterwards: lookups are
-// thread-safe. ObjectOutput/ObjectInput are single-threaded.
+// SerializationRegistry::Global() is born with the built-ins; registration and lookup are
+// thread-safe, and a lookup by id (once per frame) is one atomic load. ObjectOutput/ObjectInput
+// are single-threaded.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "codec/value.h"
+#include "common/extension.h"
 #include "common/function_ref.h"
 #include "common/result.h"
 
@@ -92,13 +96,12 @@ class Serialization {
 
 class SerializationRegistry {
  public:
-  // The process-wide registry. Empty until RegisterBuiltins() (or Register) is called.
+  // The process-wide registry, holding hessian2 and msgpack from its first use.
   static SerializationRegistry& Global();
 
-  // Registers hessian2 and msgpack; idempotent.
-  void RegisterBuiltins();
-  // Fails with kAlreadyExists when the id or name is taken.
-  Status Register(std::unique_ptr<Serialization> s);
+  // Fails with kAlreadyExists when the id or name is taken, unless `replace` says so; a replaced
+  // serialization stays alive (a Serialization* handed out earlier remains valid).
+  Status Register(std::unique_ptr<Serialization> s, Replace replace = Replace::kNo);
 
   // nullptr when unknown.
   const Serialization* Find(uint8_t id) const;
@@ -107,8 +110,14 @@ class SerializationRegistry {
   Result<const Serialization*> Get(std::string_view name) const;
 
  private:
+  const Serialization* FindLocked(std::string_view name) const;
+
+  mutable std::mutex mu_;
+  // Every serialization ever registered, replaced ones included; never shrinks.
   std::vector<std::unique_ptr<Serialization>> entries_;
-  const Serialization* by_id_[32] = {};
+  // The current one per name (guarded by mu_) and per id (read without the lock).
+  std::vector<const Serialization*> by_name_;
+  std::atomic<const Serialization*> by_id_[32] = {};
 };
 
 }  // namespace dubbo

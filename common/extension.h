@@ -1,7 +1,9 @@
 // ExtensionRegistry<T, Args...>: plugins of one kind (registries by URL scheme, load balancers,
 // cluster strategies, filters) found by Dubbo's name. Factories are registered explicitly — the
-// built-ins by one RegisterBuiltins() call — never by static initialisers, which static
-// libraries drop and whose order is unspecified.
+// built-ins once per process by dubbo::RegisterBuiltins() (app/builtins.h) — never by static
+// initialisers, which static libraries drop and whose order is unspecified. A name is taken by
+// whoever registers it first: a user's plugin registered before or after the built-ins keeps its
+// name unless someone asks to replace it.
 //
 // Thread-safe: registration and lookup may happen concurrently (lookups are not on a per-call
 // path; plugins are created when a service is referred or exported).
@@ -20,6 +22,9 @@
 
 namespace dubbo {
 
+// Whether Register may replace a factory already registered under the same name.
+enum class Replace { kNo, kYes };
+
 template <typename T, typename... Args>
 class ExtensionRegistry {
  public:
@@ -28,16 +33,26 @@ class ExtensionRegistry {
   // `kind` names the plugin kind in error messages ("load balancer", "registry").
   explicit ExtensionRegistry(std::string kind) : kind_(std::move(kind)) {}
 
-  // Adds or replaces the factory for `name`.
-  void Register(std::string name, Factory factory) {
+  // Adds the factory for `name`. kAlreadyExists when the name is taken, unless `replace` says so.
+  Status Register(std::string name, Factory factory, Replace replace = Replace::kNo) {
     std::lock_guard<std::mutex> lock(mu_);
     for (auto& [n, f] : factories_) {
       if (n == name) {
+        if (replace == Replace::kNo) {
+          return Status(StatusCode::kAlreadyExists, kind_ + " \"" + name + "\" is already registered");
+        }
         f = std::move(factory);
-        return;
+        return Status::Ok();
       }
     }
     factories_.emplace_back(std::move(name), std::move(factory));
+    return Status::Ok();
+  }
+
+  // Adds a built-in factory unless `name` is taken: a user's plugin registered before the built-ins
+  // keeps its name.
+  void RegisterBuiltin(std::string name, Factory factory) {
+    (void)Register(std::move(name), std::move(factory), Replace::kNo);
   }
 
   bool Contains(std::string_view name) const {

@@ -178,11 +178,6 @@ void Response(const dubbo::rpc::FrameHeader& h, const dubbo::Serialization& s, s
 }  // namespace fuzz
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  static const bool registered = [] {
-    dubbo::SerializationRegistry::Global().RegisterBuiltins();
-    return true;
-  }();
-  (void)registered;
   const std::string_view input(reinterpret_cast<const char*>(data), size);
   if (input.size() < dubbo::rpc::kHeaderSize) return 0;
   auto header = dubbo::rpc::DecodeHeader(input.substr(0, dubbo::rpc::kHeaderSize));

@@ -66,7 +66,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   methods.push_back("sayHello");
 
   for (std::string_view key : {"actives", "executes", "tps", "timeout"}) {
-    auto table = dubbo::cluster::IntMethodTable(url, key, 0);
+    auto table = dubbo::rpc::IntMethodTable(url, key, 0);
     if (!table.ok() && table.status().message().empty()) __builtin_trap();
   }
   (void)dubbo::cluster::RetryBudget::ParseOptions(url);

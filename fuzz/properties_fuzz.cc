@@ -7,7 +7,7 @@
 #include <string>
 
 #include "registry/cache_file.h"
-#include "rpc/application.h"
+#include "app/application.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view input(reinterpret_cast<const char*>(data), size);

@@ -14,7 +14,7 @@
 namespace {
 
 const dubbo::qos::Commands& TheCommands() {
-  static auto* metrics = new dubbo::cluster::MetricsRegistry();
+  static auto* metrics = new dubbo::metrics::MetricsRegistry();
   static const auto* commands = new dubbo::qos::Commands(
       [] { return std::vector<std::shared_ptr<dubbo::qos::Backend>>(); }, *metrics);
   return *commands;

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <future>
 
-#include "cluster/metrics/prometheus.h"
+#include "metrics/prometheus.h"
 #include "codec/json.h"
 #include "rpc/generic_json.h"
 #include "rpc/result.h"
@@ -230,7 +230,7 @@ Reply Commands::Count(const std::vector<std::string>& args) const {
   const std::string& service = args[0];
   const std::string method = args.size() > 1 ? args[1] : "";
   struct Target {
-    cluster::MetricsSide side;
+    metrics::MetricsSide side;
     std::string application, service_key, interface, group, version;
   };
   std::vector<Target> targets;
@@ -238,12 +238,12 @@ Reply Commands::Count(const std::vector<std::string>& args) const {
     const std::string app = b->application();
     for (const auto& s : b->Provided()) {
       if (Designates(service, s.service_key, s.interface)) {
-        targets.push_back({cluster::MetricsSide::kProvider, app, s.service_key, s.interface, s.group, s.version});
+        targets.push_back({metrics::MetricsSide::kProvider, app, s.service_key, s.interface, s.group, s.version});
       }
     }
     for (const auto& s : b->Referred()) {
       if (Designates(service, s.service_key, s.interface)) {
-        targets.push_back({cluster::MetricsSide::kConsumer, app, s.service_key, s.interface, s.group, s.version});
+        targets.push_back({metrics::MetricsSide::kConsumer, app, s.service_key, s.interface, s.group, s.version});
       }
     }
   }
@@ -259,11 +259,11 @@ Reply Commands::Count(const std::vector<std::string>& args) const {
         continue;
       }
       const int64_t finished = s.Finished();
-      rows.push_back({key.method, std::to_string(finished), std::to_string(s.Count(cluster::CallKind::kSucceeded)),
+      rows.push_back({key.method, std::to_string(finished), std::to_string(s.Count(metrics::CallKind::kSucceeded)),
                       std::to_string(s.Failed()), std::to_string(s.processing),
                       Ms(finished == 0 ? 0 : s.elapsed_sum_us / finished), Ms(s.elapsed_max_us)});
     }
-    out += std::string(t.side == cluster::MetricsSide::kProvider ? "As Provider side: " : "As Consumer side: ") +
+    out += std::string(t.side == metrics::MetricsSide::kProvider ? "As Provider side: " : "As Consumer side: ") +
            t.service_key + "\n";
     if (rows.empty() && !method.empty()) {
       out += "No such method " + Printable(method, 256) + " in service " + t.service_key + "\n";
@@ -356,8 +356,8 @@ Reply Commands::Ready() const {
 }
 
 Reply Commands::Metrics() const {
-  Reply r = Text(cluster::PrometheusText(metrics_));
-  r.content_type = std::string(cluster::kPrometheusContentType);
+  Reply r = Text(metrics::PrometheusText(metrics_));
+  r.content_type = std::string(metrics::kPrometheusContentType);
   return r;
 }
 

@@ -23,7 +23,7 @@
 #include <string_view>
 #include <vector>
 
-#include "cluster/metrics/metrics.h"
+#include "metrics/metrics.h"
 #include "qos/backend.h"
 #include "qos/request.h"  // Printable
 
@@ -42,7 +42,7 @@ class Commands {
 
   // `backends` lists the applications attached now; `invoke_timeout` bounds an invoke's call
   // when the service's URL sets no timeout.
-  explicit Commands(BackendList backends, cluster::MetricsRegistry& metrics = cluster::MetricsRegistry::Global(),
+  explicit Commands(BackendList backends, metrics::MetricsRegistry& metrics = metrics::MetricsRegistry::Global(),
                     std::chrono::milliseconds invoke_timeout = std::chrono::seconds(3))
       : backends_(std::move(backends)), metrics_(metrics), invoke_timeout_(invoke_timeout) {}
 
@@ -64,7 +64,7 @@ class Commands {
   Reply Metrics() const;
 
   BackendList backends_;
-  cluster::MetricsRegistry& metrics_;
+  metrics::MetricsRegistry& metrics_;
   std::chrono::milliseconds invoke_timeout_;
 };
 

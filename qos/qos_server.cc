@@ -118,7 +118,7 @@ Reply Error(int status, std::string text) {
 }  // namespace
 
 struct QosServer::Core {
-  Core(QosOptions o, cluster::MetricsRegistry& metrics)
+  Core(QosOptions o, metrics::MetricsRegistry& metrics)
       : options(std::move(o)),
         commands([this] { return Backends(); }, metrics, options.invoke_timeout),
         pool(std::max<size_t>(1, options.command_threads)),
@@ -337,7 +337,7 @@ asio::awaitable<void> QosServer::Core::ServeHttp(SessionPtr s) {
   }
 }
 
-Result<std::shared_ptr<QosServer>> QosServer::Start(QosOptions options, cluster::MetricsRegistry& metrics) {
+Result<std::shared_ptr<QosServer>> QosServer::Start(QosOptions options, metrics::MetricsRegistry& metrics) {
   auto core = std::make_shared<Core>(std::move(options), metrics);
   if (Status st = core->Listen(); !st.ok()) {
     core->Stop();

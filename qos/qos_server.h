@@ -25,7 +25,7 @@
 #include <string>
 #include <vector>
 
-#include "cluster/metrics/metrics.h"
+#include "metrics/metrics.h"
 #include "common/result.h"
 #include "qos/backend.h"
 
@@ -47,7 +47,7 @@ class QosServer {
  public:
   // Binds 127.0.0.1:port and serves. Fails with the address when the port cannot be bound.
   static Result<std::shared_ptr<QosServer>> Start(QosOptions options,
-                                                  cluster::MetricsRegistry& metrics = cluster::MetricsRegistry::Global());
+                                                  metrics::MetricsRegistry& metrics = metrics::MetricsRegistry::Global());
   // Stops serving: closes the port and every session, waits for running commands.
   ~QosServer();
   QosServer(const QosServer&) = delete;

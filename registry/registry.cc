@@ -1,6 +1,7 @@
 #include "registry/registry.h"
 
 #include <algorithm>
+#include <mutex>
 
 #include "registry/file_registry.h"
 #include "registry/internal.h"
@@ -154,10 +155,12 @@ RegistryFactoryRegistry& RegistryFactories() {
 }
 
 void RegisterBuiltinRegistries() {
-  // Only names not taken yet, so a replacement registered by the application survives.
-  auto& factories = RegistryFactories();
-  if (!factories.Contains("file")) factories.Register("file", OpenFileRegistry);
-  if (!factories.Contains("zookeeper")) factories.Register("zookeeper", OpenZookeeperRegistry);
+  // Once per process; OpenRegistry calls it too, so the registry layer works without the rest.
+  static std::once_flag once;
+  std::call_once(once, [] {
+    RegistryFactories().RegisterBuiltin("file", OpenFileRegistry);
+    RegistryFactories().RegisterBuiltin("zookeeper", OpenZookeeperRegistry);
+  });
 }
 
 Result<std::shared_ptr<Registry>> OpenRegistry(const Url& url) {

@@ -49,7 +49,6 @@ struct Channel::Slot {
 
 Client::Client(ClientOptions options, std::shared_ptr<IoThreads> io)
     : options_(std::move(options)), io_(std::move(io)) {
-  SerializationRegistry::Global().RegisterBuiltins();
   if (!io_) io_ = std::make_shared<IoThreads>(options_.io_threads, "dubbo-client");
 }
 

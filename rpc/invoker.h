@@ -2,23 +2,20 @@
 //   stub -> cluster strategy -> directory -> load balancer -> filters -> exchange
 // and every stage is an Invoker wrapping the next: the stub holds the cluster's invoker, the
 // cluster picks among provider invokers, a provider invoker is a filter chain ending in a
-// ChannelInvoker, which encodes the call and sends it over the provider's Channel.
+// ChannelInvoker (rpc/channel_invoker.h), which encodes the call and sends it over the
+// provider's Channel.
 //
 // An Invocation is immutable once the stub built it (shared_ptr<const>): a stage that needs other
 // attachments makes a copy, so concurrent attempts (forking, broadcast) never race.
 // Invoke() delivers exactly one RpcResult to `done`, on an I/O thread or inline; implementations
-// are thread-safe.
+// are thread-safe. This header is free of the transport: balancers, strategies and filters
+// compile against it alone.
 #pragma once
 
-#include <chrono>
 #include <memory>
-#include <string>
-#include <string_view>
-#include <utility>
 #include <vector>
 
 #include "common/url.h"
-#include "rpc/client.h"
 #include "rpc/message.h"
 
 namespace dubbo::rpc {
@@ -34,50 +31,7 @@ class Invoker {
   virtual bool IsAvailable() const = 0;
 };
 
-// The invoker of one provider over a shared Channel. Encodes with the serialization the URL names
-// (`serialization`, default hessian2), takes version and group from the URL when the invocation
-// leaves them empty, and adds the provider's `token` when it has one. The URL's positive
-// `<method>.timeout` or `timeout` replaces the invocation's, as Java's DubboInvoker reads it from
-// the invoker's URL: a registry directory's URL is the consumer's settings merged over the
-// provider's with override:// configurators over both, so a provider's or an operator's timeout
-// takes effect on calls; the stub's value (the reference's, else the IDL's, else 1000 ms) is the
-// fallback.
-class ChannelInvoker final : public Invoker {
- public:
-  // Fails when the URL names an unknown serialization, a bad address or a timeout that is not
-  // an integer.
-  static Result<std::shared_ptr<ChannelInvoker>> Create(Url url, Client& client);
-
-  void Invoke(std::shared_ptr<const Invocation> inv, ResponseCallback done) override;
-  const Url& url() const override { return url_; }
-  bool IsAvailable() const override { return channel_->IsAvailable(); }
-  const std::shared_ptr<Channel>& channel() const { return channel_; }
-
- private:
-  // The URL's timeouts, read once: `timeout` and each `<method>.timeout` (0 = none).
-  struct Timeouts {
-    std::chrono::milliseconds all{0};
-    std::vector<std::pair<std::string, std::chrono::milliseconds>> methods;
-  };
-
-  ChannelInvoker(Url url, std::shared_ptr<Channel> channel, const Serialization* s, Timeouts timeouts)
-      : url_(std::move(url)),
-        channel_(std::move(channel)),
-        serialization_(s),
-        timeouts_(std::move(timeouts)),
-        version_(url_.Get("version")),
-        group_(url_.Get("group")),
-        token_(url_.Get("token")) {}
-  std::chrono::milliseconds TimeoutFor(std::string_view method) const;
-
-  Url url_;
-  std::shared_ptr<Channel> channel_;
-  const Serialization* serialization_;
-  Timeouts timeouts_;
-  // Read from url_ once: every call applies them (CallOverrides).
-  const std::string version_;
-  const std::string group_;
-  const std::string token_;
-};
+// The providers a cluster chooses among: an immutable snapshot shared by readers.
+using InvokerList = std::vector<std::shared_ptr<Invoker>>;
 
 }  // namespace dubbo::rpc

@@ -5,7 +5,7 @@
 // later on another thread, for asynchronous methods — and only for calls Before() let through.
 //
 // Filters are built per export from the provider URL by name (ProviderFilters(); the built-ins
-// are registered by RegisterBuiltins), run in order, and must be thread-safe.
+// are registered once by dubbo::RegisterBuiltins), run in order, and must be thread-safe.
 #pragma once
 
 #include <chrono>
@@ -43,6 +43,8 @@ using ProviderFilterChain = std::vector<std::shared_ptr<ProviderFilter>>;
 // returns a null filter and is left out of the chain.
 using ProviderFilterRegistry = ExtensionRegistry<ProviderFilter, const Url&>;
 ProviderFilterRegistry& ProviderFilters();
+// The built-in provider filters (rpc/filter/builtins.cc): token, tps, executes, timeout, accesslog.
+void RegisterBuiltinProviderFilters();
 
 // The chain for a provider URL: the built-in names in Dubbo's order, then the URL's
 // `service.filter` list (comma-separated names; "-name" removes one, "-default" all built-ins).

@@ -483,7 +483,6 @@ ServiceBase* ServerCore::Resolve(ObjectInput& in, ServerCall& call) {
 
 Status ServerCore::Start() {
   if (started_.exchange(true)) return Status(StatusCode::kAlreadyExists, "server already started");
-  SerializationRegistry::Global().RegisterBuiltins();
   io_ = std::make_unique<IoThreads>(options_.io_threads, "dubbo-server");
   if (options_.threads > 0) pool_ = std::make_unique<WorkerPool>(options_.threads, options_.queues);
   std::error_code ec;

@@ -8,7 +8,7 @@
 #include <thread>
 
 #include "registry/registry.h"
-#include "rpc/application.h"
+#include "app/application.h"
 #include "tests/support/process.h"
 #include "tests/support/rpc_fixtures.h"
 

@@ -22,9 +22,9 @@
 
 #include "cluster/filter.h"
 #include "cluster/filter/accesslog.h"
-#include "cluster/metrics/metrics.h"
+#include "metrics/metrics.h"
 #include "common/log.h"
-#include "rpc/application.h"
+#include "app/application.h"
 #include "rpc/io_threads.h"
 #include "rpc/provider_filter.h"
 #include "rpc/stub.h"
@@ -286,9 +286,11 @@ TEST_F(FilterTest, ConsumerTimeoutIsTakenPerMethod) {
 
 TEST_F(FilterTest, ProviderTimeoutLogsSlowCallsWithoutAborting) {
   auto observer = std::make_shared<AfterObserver>();
-  rpc::ProviderFilters().Register("test-after-observer", [observer](const Url&) -> Result<std::shared_ptr<rpc::ProviderFilter>> {
+  // Each test registers its own instance: replace the previous test's.
+  ASSERT_TRUE(rpc::ProviderFilters().Register(
+      "test-after-observer", [observer](const Url&) -> Result<std::shared_ptr<rpc::ProviderFilter>> {
     return std::shared_ptr<rpc::ProviderFilter>(observer);
-  });
+  }, Replace::kYes).ok());
   auto p = StartProvider({{"timeout", "100"}, {"service.filter", "test-after-observer"}});
   auto consumer = Consumer();
   auto stub = Direct(*consumer, p, {{"timeout", "3000"}});
@@ -363,9 +365,9 @@ TEST_F(FilterTest, ActivesFailsAWaiterAtItsTimeoutWithDubbosMessage) {
 // Rejections of `method` the provider-side metrics counted (all providers of this binary).
 int64_t ProviderRejections(const std::string& method) {
   int64_t n = 0;
-  for (const auto& [key, s] : cluster::MetricsRegistry::Global().Snapshot()) {
-    if (key.side == cluster::MetricsSide::kProvider && key.interface == kInterface && key.method == method) {
-      n += s.Count(cluster::CallKind::kLimit);
+  for (const auto& [key, s] : metrics::MetricsRegistry::Global().Snapshot()) {
+    if (key.side == metrics::MetricsSide::kProvider && key.interface == kInterface && key.method == method) {
+      n += s.Count(metrics::CallKind::kLimit);
     }
   }
   return n;
@@ -468,7 +470,7 @@ TEST_F(FilterTest, AccessLogAppendsDubboLinesOnBothSides) {
   EXPECT_EQ(stub.SayHello("world").value(), "Hello world");
   EXPECT_EQ(stub.Count().value(), 7);
   EXPECT_EQ(stub.Find("bob").value().age, 42);
-  cluster::FlushAccessLogs();
+  rpc::FlushAccessLogs();
 
   const std::string port = std::to_string(p.port);
   const std::string stamp = R"(^\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}\] )";
@@ -495,7 +497,7 @@ TEST_F(FilterTest, AccessLogAppendsDubboLinesOnBothSides) {
   SetLogLevel(LogLevel::kInfo);
   ::testing::internal::CaptureStderr();
   EXPECT_TRUE(to_log.SayHello("logged").ok());
-  cluster::FlushAccessLogs();
+  rpc::FlushAccessLogs();
   const std::string log = ::testing::internal::GetCapturedStderr();
   SetLogLevel(level);
   EXPECT_NE(log.find(" INFO ["), std::string::npos) << log;
@@ -510,11 +512,11 @@ TEST_F(FilterTest, AccessLogBufferIsBoundedAndCountsWhatItDrops) {
   ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
   const int reader = ::open(fifo.c_str(), O_RDONLY | O_NONBLOCK);
   ASSERT_GE(reader, 0);
-  auto writer = std::make_unique<cluster::AccessLogWriter>(
-      cluster::AccessLogWriter::Options{.max_entries = 3, .max_bytes = 1u << 20});
+  auto writer = std::make_unique<rpc::AccessLogWriter>(
+      rpc::AccessLogWriter::Options{.max_entries = 3, .max_bytes = 1u << 20});
   ASSERT_TRUE(writer->Open(fifo).ok());
   auto entry = [](std::string method) {
-    cluster::AccessLogEntry e;
+    rpc::AccessLogEntry e;
     e.time = std::chrono::system_clock::now();
     e.from = "a:1";
     e.to = "b:2";
@@ -732,13 +734,17 @@ class RequireStampFilter : public rpc::ProviderFilter {
 };
 
 TEST_F(FilterTest, UserFiltersRunOnBothSidesAndMayChangeAttachments) {
-  cluster::Filters().Register("test-stamp", [](const Url&) -> Result<std::shared_ptr<cluster::Filter>> {
+  // Each test registers its own instance: replace the previous test's.
+  ASSERT_TRUE(cluster::Filters().Register(
+      "test-stamp", [](const Url&) -> Result<std::shared_ptr<cluster::Filter>> {
     return std::shared_ptr<cluster::Filter>(std::make_shared<StampFilter>());
-  });
+  }, Replace::kYes).ok());
   auto require = std::make_shared<RequireStampFilter>();
-  rpc::ProviderFilters().Register("test-require-stamp", [require](const Url&) -> Result<std::shared_ptr<rpc::ProviderFilter>> {
+  // Each test registers its own instance: replace the previous test's.
+  ASSERT_TRUE(rpc::ProviderFilters().Register(
+      "test-require-stamp", [require](const Url&) -> Result<std::shared_ptr<rpc::ProviderFilter>> {
     return std::shared_ptr<rpc::ProviderFilter>(require);
-  });
+  }, Replace::kYes).ok());
   auto p = StartProvider({{"service.filter", "test-require-stamp"}});
   auto consumer = Consumer();
   auto stamped = Direct(*consumer, p, {{"reference.filter", "test-stamp"}});

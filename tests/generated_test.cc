@@ -18,7 +18,8 @@
 
 #include "all_types.dubbo.h"
 #include "common/url.h"
-#include "rpc/application.h"
+#include "app/application.h"
+#include "rpc/channel_invoker.h"
 #include "rpc/client.h"
 #include "rpc/frame.h"
 #include "rpc/invoker.h"

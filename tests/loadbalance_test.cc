@@ -24,7 +24,10 @@
 #include <string>
 #include <vector>
 
+#include "app/application.h"
 #include "cluster/cluster_invoker.h"
+#include "cluster/registry_directory.h"
+#include "rpc/channel_invoker.h"
 #include "cluster/loadbalance/consistent_hash.h"
 #include "cluster/loadbalance/least_active.h"
 #include "cluster/loadbalance/md5.h"
@@ -603,7 +606,7 @@ TEST(ArgumentTextTest, UnknownTextAppendsNothing) {
 // --- per-method balancers and parameters ---------------------------------------------------------
 
 TEST(MakeLoadBalanceTest, PlainBalancerWithoutMethodKeys) {
-  RegisterBuiltinClusters();
+  dubbo::RegisterBuiltins();
   auto lb = MakeLoadBalance(*Url::Parse("consumer://127.0.0.1/svc?loadbalance=roundrobin"));
   ASSERT_TRUE(lb.ok()) << lb.status();
   EXPECT_NE(dynamic_cast<RoundRobinLoadBalance*>(lb->get()), nullptr);
@@ -613,7 +616,7 @@ TEST(MakeLoadBalanceTest, PlainBalancerWithoutMethodKeys) {
 }
 
 TEST(MakeLoadBalanceTest, MethodLoadBalanceSendsMethodsToTheirOwn) {
-  RegisterBuiltinClusters();
+  dubbo::RegisterBuiltins();
   const Url consumer = *Url::Parse("consumer://127.0.0.1/svc?loadbalance=roundrobin&lookup.loadbalance=consistenthash");
   auto lb = MakeLoadBalance(consumer);
   ASSERT_TRUE(lb.ok()) << lb.status();
@@ -626,7 +629,7 @@ TEST(MakeLoadBalanceTest, MethodLoadBalanceSendsMethodsToTheirOwn) {
 }
 
 TEST(MakeLoadBalanceTest, RejectsMalformedParameters) {
-  RegisterBuiltinClusters();
+  dubbo::RegisterBuiltins();
   const std::pair<std::string, std::string> cases[] = {
       {"hash.nodes=abc", "hash.nodes=abc is not an integer"},
       {"get.hash.nodes=2", "get.hash.nodes=2 is out of range"},
@@ -666,7 +669,7 @@ TEST(ConsistentHashTest, MalformedProviderValuesFallBackToDefaults) {
 class ClusterLoadBalanceTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    RegisterBuiltinClusters();
+    dubbo::RegisterBuiltins();
     for (int i = 0; i < 3; ++i) {
       rpc::ServerOptions options;
       options.host = "127.0.0.1";

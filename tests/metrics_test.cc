@@ -6,10 +6,10 @@
 #include <atomic>
 #include <thread>
 
-#include "cluster/metrics/metrics.h"
-#include "cluster/metrics/metrics_filter.h"
-#include "cluster/metrics/prometheus.h"
-#include "rpc/application.h"
+#include "metrics/metrics.h"
+#include "metrics/metrics_filter.h"
+#include "metrics/prometheus.h"
+#include "app/application.h"
 #include "rpc/provider_filter.h"
 #include "tests/support/gate_service.h"
 
@@ -17,11 +17,11 @@ namespace dubbo::testing {
 namespace {
 
 using namespace std::chrono_literals;
-using cluster::CallKind;
-using cluster::MethodMetricsKey;
-using cluster::MethodMetricsSnapshot;
-using cluster::MetricsRegistry;
-using cluster::MetricsSide;
+using metrics::CallKind;
+using metrics::MethodMetricsKey;
+using metrics::MethodMetricsSnapshot;
+using metrics::MetricsRegistry;
+using metrics::MetricsSide;
 
 // Waits for `pred` (polling), up to `timeout`.
 template <typename Pred>
@@ -46,62 +46,61 @@ MethodMetricsSnapshot Cell(MetricsSide side, const std::string& application, con
 }
 
 TEST(MetricsKindTest, StatusCodesAndOutcomesMapToDubboCategories) {
-  EXPECT_EQ(cluster::KindOf(StatusCode::kOk), CallKind::kSucceeded);
-  EXPECT_EQ(cluster::KindOf(StatusCode::kBizException), CallKind::kBusinessFailed);
-  EXPECT_EQ(cluster::KindOf(StatusCode::kClientTimeout), CallKind::kTimeout);
-  EXPECT_EQ(cluster::KindOf(StatusCode::kServerTimeout), CallKind::kTimeout);
-  EXPECT_EQ(cluster::KindOf(StatusCode::kLimitExceeded), CallKind::kLimit);
-  EXPECT_EQ(cluster::KindOf(StatusCode::kThreadPoolExhausted), CallKind::kLimit);
-  EXPECT_EQ(cluster::KindOf(StatusCode::kForbidden), CallKind::kLimit);
-  EXPECT_EQ(cluster::KindOf(StatusCode::kChannelInactive), CallKind::kNetwork);
-  EXPECT_EQ(cluster::KindOf(StatusCode::kUnavailable), CallKind::kServiceUnavailable);
-  EXPECT_EQ(cluster::KindOf(StatusCode::kSerializationError), CallKind::kCodec);
-  EXPECT_EQ(cluster::KindOf(StatusCode::kBadRequest), CallKind::kCodec);
-  EXPECT_EQ(cluster::KindOf(StatusCode::kClientError), CallKind::kCodec);
-  EXPECT_EQ(cluster::KindOf(StatusCode::kServiceError), CallKind::kUnknown);
+  EXPECT_EQ(metrics::KindOf(StatusCode::kOk), CallKind::kSucceeded);
+  EXPECT_EQ(metrics::KindOf(StatusCode::kBizException), CallKind::kBusinessFailed);
+  EXPECT_EQ(metrics::KindOf(StatusCode::kClientTimeout), CallKind::kTimeout);
+  EXPECT_EQ(metrics::KindOf(StatusCode::kServerTimeout), CallKind::kTimeout);
+  EXPECT_EQ(metrics::KindOf(StatusCode::kLimitExceeded), CallKind::kLimit);
+  EXPECT_EQ(metrics::KindOf(StatusCode::kThreadPoolExhausted), CallKind::kLimit);
+  EXPECT_EQ(metrics::KindOf(StatusCode::kForbidden), CallKind::kLimit);
+  EXPECT_EQ(metrics::KindOf(StatusCode::kChannelInactive), CallKind::kNetwork);
+  EXPECT_EQ(metrics::KindOf(StatusCode::kUnavailable), CallKind::kServiceUnavailable);
+  EXPECT_EQ(metrics::KindOf(StatusCode::kSerializationError), CallKind::kCodec);
+  EXPECT_EQ(metrics::KindOf(StatusCode::kBadRequest), CallKind::kCodec);
+  EXPECT_EQ(metrics::KindOf(StatusCode::kClientError), CallKind::kCodec);
+  EXPECT_EQ(metrics::KindOf(StatusCode::kServiceError), CallKind::kUnknown);
 
   rpc::CallOutcome o;
   o.kind = rpc::CallOutcome::Kind::kNull;
-  EXPECT_EQ(cluster::KindOf(o), CallKind::kSucceeded);
+  EXPECT_EQ(metrics::KindOf(o), CallKind::kSucceeded);
   o.kind = rpc::CallOutcome::Kind::kException;
-  EXPECT_EQ(cluster::KindOf(o), CallKind::kBusinessFailed);
+  EXPECT_EQ(metrics::KindOf(o), CallKind::kBusinessFailed);
   o.kind = rpc::CallOutcome::Kind::kError;
   o.status = StatusCode::kLimitExceeded;
-  EXPECT_EQ(cluster::KindOf(o), CallKind::kLimit);
+  EXPECT_EQ(metrics::KindOf(o), CallKind::kLimit);
   o.status = StatusCode::kOk;  // an error outcome is never a success
-  EXPECT_EQ(cluster::KindOf(o), CallKind::kUnknown);
+  EXPECT_EQ(metrics::KindOf(o), CallKind::kUnknown);
 
   // A consumer's OK result is a business exception when its result flag says so (0 or 3), in
   // either serialization; a hessian int the fast path does not know is decoded (by the registered
-  // serialization, which an Application registers; this test runs without one).
-  SerializationRegistry::Global().RegisterBuiltins();
+  // serialization).
   rpc::RpcResult r;
   r.serialization = 2;
   r.body = std::string("\x93", 1);  // hessian int 3: exception with attachments
-  EXPECT_EQ(cluster::KindOf(r), CallKind::kBusinessFailed);
+  EXPECT_EQ(metrics::KindOf(r), CallKind::kBusinessFailed);
   r.body = std::string("\x91", 1);  // 1: value
-  EXPECT_EQ(cluster::KindOf(r), CallKind::kSucceeded);
+  EXPECT_EQ(metrics::KindOf(r), CallKind::kSucceeded);
   r.body = std::string("\xc8\x00", 2);  // two-byte hessian int 0
-  EXPECT_EQ(cluster::KindOf(r), CallKind::kBusinessFailed);
+  EXPECT_EQ(metrics::KindOf(r), CallKind::kBusinessFailed);
   r.serialization = 27;
   r.body = std::string("\x00", 1);  // msgpack fixint 0
-  EXPECT_EQ(cluster::KindOf(r), CallKind::kBusinessFailed);
+  EXPECT_EQ(metrics::KindOf(r), CallKind::kBusinessFailed);
   r.body = std::string("\x04", 1);
-  EXPECT_EQ(cluster::KindOf(r), CallKind::kSucceeded);
+  EXPECT_EQ(metrics::KindOf(r), CallKind::kSucceeded);
   r.status = Status(StatusCode::kServerTimeout, "late");
-  EXPECT_EQ(cluster::KindOf(r), CallKind::kTimeout);
+  EXPECT_EQ(metrics::KindOf(r), CallKind::kTimeout);
 }
 
 TEST(MetricsHistogramTest, BucketsQuantilesAndExtremes) {
-  EXPECT_EQ(cluster::LatencyBucket(0), 0u);
-  EXPECT_EQ(cluster::LatencyBucket(1), 0u);
-  EXPECT_EQ(cluster::LatencyBucket(2), 1u);
-  EXPECT_EQ(cluster::LatencyBucket(3), 2u);
-  EXPECT_EQ(cluster::LatencyBucket(1000), 9u);
-  EXPECT_EQ(cluster::LatencyBucket(10'000'000), 21u);
-  EXPECT_EQ(cluster::LatencyBucket(10'000'001), 22u);
+  EXPECT_EQ(metrics::LatencyBucket(0), 0u);
+  EXPECT_EQ(metrics::LatencyBucket(1), 0u);
+  EXPECT_EQ(metrics::LatencyBucket(2), 1u);
+  EXPECT_EQ(metrics::LatencyBucket(3), 2u);
+  EXPECT_EQ(metrics::LatencyBucket(1000), 9u);
+  EXPECT_EQ(metrics::LatencyBucket(10'000'000), 21u);
+  EXPECT_EQ(metrics::LatencyBucket(10'000'001), 22u);
 
-  cluster::MethodMetrics m;
+  metrics::MethodMetrics m;
   for (int i = 0; i < 98; ++i) {
     m.Started();
     m.Finished(CallKind::kSucceeded, 150);  // (100, 200]
@@ -116,9 +115,9 @@ TEST(MetricsHistogramTest, BucketsQuantilesAndExtremes) {
   EXPECT_EQ(s.Finished(), 100);
   EXPECT_EQ(s.Total(), 101);
   EXPECT_EQ(s.Failed(), 2);
-  EXPECT_EQ(s.buckets[cluster::LatencyBucket(150)], 98);
-  EXPECT_EQ(s.buckets[cluster::LatencyBucket(40'000)], 1);
-  EXPECT_EQ(s.buckets[cluster::kLatencyBuckets - 1], 1);
+  EXPECT_EQ(s.buckets[metrics::LatencyBucket(150)], 98);
+  EXPECT_EQ(s.buckets[metrics::LatencyBucket(40'000)], 1);
+  EXPECT_EQ(s.buckets[metrics::kLatencyBuckets - 1], 1);
   EXPECT_EQ(s.elapsed_sum_us, 98 * 150 + 40'000 + 20'000'000);
   EXPECT_EQ(s.elapsed_min_us, 150);
   EXPECT_EQ(s.elapsed_max_us, 20'000'000);
@@ -136,7 +135,7 @@ TEST(ServiceMetricsTest, ResolvesTheUrlsMethodsUpFrontAndOthersOnce) {
   MetricsRegistry registry;
   const Url url = Url::Parse("dubbo://127.0.0.1:20880/org.x.Svc?application=app&methods=a,b&version=0.0.0&group=g")
                       .value();
-  cluster::ServiceMetrics metrics(registry, MetricsSide::kProvider, url);
+  metrics::ServiceMetrics metrics(registry, MetricsSide::kProvider, url);
   auto snapshot = registry.Snapshot();
   ASSERT_EQ(snapshot.size(), 2u);  // listed methods exist (at zero) before any call
   EXPECT_EQ(snapshot[0].first.method, "a");
@@ -146,14 +145,14 @@ TEST(ServiceMetricsTest, ResolvesTheUrlsMethodsUpFrontAndOthersOnce) {
   EXPECT_EQ(snapshot[0].first.application, "app");
   EXPECT_EQ(snapshot[1].first.method, "b");
   EXPECT_EQ(&metrics.Method("a"), &metrics.Method("a"));
-  cluster::MethodMetrics& echo = metrics.Method("$echo");
+  metrics::MethodMetrics& echo = metrics.Method("$echo");
   EXPECT_EQ(&metrics.Method("$echo"), &echo);
   EXPECT_EQ(registry.Snapshot().size(), 3u);
   // Another filter of the same service (another provider of a reference) shares the cells.
-  cluster::ServiceMetrics again(registry, MetricsSide::kProvider, url);
+  metrics::ServiceMetrics again(registry, MetricsSide::kProvider, url);
   EXPECT_EQ(&again.Method("b"), &metrics.Method("b"));
   EXPECT_EQ(&again.Method("$echo"), &echo);
-  cluster::ServiceMetrics consumer(registry, MetricsSide::kConsumer, url);
+  metrics::ServiceMetrics consumer(registry, MetricsSide::kConsumer, url);
   EXPECT_NE(&consumer.Method("a"), &metrics.Method("a"));
 }
 
@@ -165,7 +164,7 @@ TEST(PrometheusTest, NamesLabelsEscapingAndCumulativeBuckets) {
   key.interface = "org.x.Svc";
   key.method = "get";
   key.version = "1.0";
-  cluster::MethodMetrics& m = registry.Get(key);
+  metrics::MethodMetrics& m = registry.Get(key);
   for (int64_t us : {3, 1500, 1500}) {
     m.Started();
     m.Finished(CallKind::kSucceeded, us);
@@ -173,7 +172,7 @@ TEST(PrometheusTest, NamesLabelsEscapingAndCumulativeBuckets) {
   m.Started();
   m.Finished(CallKind::kBusinessFailed, 7);
   m.Started();
-  const std::string text = cluster::PrometheusText(registry);
+  const std::string text = metrics::PrometheusText(registry);
   const std::string labels =
       "{application_name=\"a\\\"b\\\\c\\nd\",interface=\"org.x.Svc\",method=\"get\",group=\"\",version=\"1.0\"}";
   auto has = [&](const std::string& line) { return text.find("\n" + line + "\n") != std::string::npos; };
@@ -197,10 +196,10 @@ TEST(PrometheusTest, NamesLabelsEscapingAndCumulativeBuckets) {
   EXPECT_EQ(text.find("dubbo_provider_"), std::string::npos);  // no provider cells, no provider families
   // One HELP and one TYPE per family.
   EXPECT_EQ(text.find("# TYPE dubbo_consumer_requests_total "), text.rfind("# TYPE dubbo_consumer_requests_total "));
-  EXPECT_EQ(cluster::FormatMillis(0), "0");
-  EXPECT_EQ(cluster::FormatMillis(1), "0.001");
-  EXPECT_EQ(cluster::FormatMillis(120), "0.12");
-  EXPECT_EQ(cluster::FormatMillis(12'000), "12");
+  EXPECT_EQ(metrics::FormatMillis(0), "0");
+  EXPECT_EQ(metrics::FormatMillis(1), "0.001");
+  EXPECT_EQ(metrics::FormatMillis(120), "0.12");
+  EXPECT_EQ(metrics::FormatMillis(12'000), "12");
 }
 
 // Rejects every call of GateService.limited, as a limit would: registered by the test, run after
@@ -216,9 +215,11 @@ class RejectLimited final : public rpc::ProviderFilter {
 class MetricsEndToEndTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    rpc::ProviderFilters().Register("metrics-test-reject", [](const Url&) -> Result<std::shared_ptr<rpc::ProviderFilter>> {
+    // Each test registers its own instance: replace the previous test's.
+    ASSERT_TRUE(rpc::ProviderFilters().Register(
+        "metrics-test-reject", [](const Url&) -> Result<std::shared_ptr<rpc::ProviderFilter>> {
       return std::shared_ptr<rpc::ProviderFilter>(std::make_shared<RejectLimited>());
-    });
+    }, Replace::kYes).ok());
     const std::string suffix = ::testing::UnitTest::GetInstance()->current_test_info()->name();
     provider_name_ = "metrics-provider-" + suffix;
     consumer_name_ = "metrics-consumer-" + suffix;
@@ -307,10 +308,10 @@ TEST_F(MetricsEndToEndTest, CountersMatchWhatTheCallsDid) {
     EXPECT_GE(s.elapsed_sum_us, s.elapsed_max_us);
   }
   // Both timeouts took at least 100 ms: no bucket below 100 ms holds one.
-  for (size_t i = 0; i < cluster::LatencyBucket(100'000); ++i) EXPECT_EQ(c_hold.buckets[i], 0) << i;
+  for (size_t i = 0; i < metrics::LatencyBucket(100'000); ++i) EXPECT_EQ(c_hold.buckets[i], 0) << i;
 
   // And the exposition says the same.
-  const std::string text = cluster::PrometheusText(MetricsRegistry::Global());
+  const std::string text = metrics::PrometheusText(MetricsRegistry::Global());
   const std::string labels = "{application_name=\"" + consumer_name_ +
                              "\",interface=\"org.apache.dubbo.demo.GateService\",method=\"hold\",group=\"\",version=\"\"}";
   EXPECT_NE(text.find("\ndubbo_consumer_requests_timeout_total" + labels + " 2\n"), std::string::npos) << text;

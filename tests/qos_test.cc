@@ -19,11 +19,11 @@
 #include <sstream>
 #include <thread>
 
-#include "cluster/metrics/metrics.h"
+#include "metrics/metrics.h"
 #include "qos/qos_server.h"
 #include "qos/request.h"
 #include "registry/registry.h"
-#include "rpc/application.h"
+#include "app/application.h"
 #include "tests/support/gate_service.h"
 #include "tests/support/process.h"
 
@@ -339,7 +339,7 @@ TEST_F(QosTest, InvokeMakesARealGenericCall) {
   EXPECT_TRUE(r.ends_with(" ms.")) << r;
   // It went through the provider's real path: the provider counted a generic call.
   EXPECT_TRUE(Eventually([&] {
-    for (const auto& [key, s] : cluster::MetricsRegistry::Global().Snapshot())
+    for (const auto& [key, s] : metrics::MetricsRegistry::Global().Snapshot())
       if (key.application == provider_name_ && key.method == "$invoke" && s.Finished() == 1) return true;
     return false;
   }));

@@ -37,7 +37,7 @@
 #include "common/url.h"
 #include "registry/registry.h"
 #include "registry/zookeeper_registry.h"
-#include "rpc/application.h"
+#include "app/application.h"
 #include "rpc/io_threads.h"
 #include "rpc/result.h"
 #include "rpc/service.h"

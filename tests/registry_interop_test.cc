@@ -35,7 +35,7 @@
 
 #include "common/url.h"
 #include "registry/registry.h"
-#include "rpc/application.h"
+#include "app/application.h"
 #include "rpc/result.h"
 #include "rpc/service.h"
 #include "tests/support/process.h"

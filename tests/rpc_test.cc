@@ -551,7 +551,6 @@ TEST_F(RpcTest, ClientReconnectsAfterTheServerRestarts) {
 }
 
 TEST(FrameTest, VersionRuleAndDescriptors) {
-  SerializationRegistry::Global().RegisterBuiltins();
   EXPECT_EQ(rpc::DubboVersionNumber("2.0.2"), 2000200);
   EXPECT_EQ(rpc::DubboVersionNumber("2.6.3"), 2060300);
   EXPECT_EQ(rpc::DubboVersionNumber("2.5.3.6"), 2050306);

@@ -19,9 +19,11 @@
 
 #include "cluster/cluster_invoker.h"
 #include "cluster/directory.h"
+#include "cluster/registry_directory.h"
 #include "cluster/provider_invoker.h"
 #include "fault_provider.dubbo.h"
-#include "rpc/application.h"
+#include "app/application.h"
+#include "rpc/channel_invoker.h"
 #include "rpc/client.h"
 #include "rpc/invoker.h"
 #include "tests/support/process.h"

@@ -29,9 +29,12 @@
 
 #include "bench/rpc/bench_common.h"
 #include "bench/rpc/user_service.h"
+#include "app/application.h"
 #include "cluster/cluster_invoker.h"
 #include "cluster/directory.h"
+#include "cluster/registry_directory.h"
 #include "cluster/provider_invoker.h"
+#include "rpc/channel_invoker.h"
 #include "rpc/client.h"
 #include "rpc/result.h"
 #include "rpc/server.h"
@@ -161,7 +164,7 @@ int main(int argc, char** argv) {
   const size_t payload = static_cast<size_t>(std::max(0L, flags.Int("payload", 64)));
   const int repeat = static_cast<int>(std::max(1L, flags.Int("repeat", 1)));
 
-  cluster::RegisterBuiltinClusters();
+  RegisterBuiltins();
   rpc::ServerOptions options;
   options.host = "127.0.0.1";
   options.port = 0;

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "bench/rpc/bench_common.h"
+#include "app/application.h"
 #include "cluster/cluster_invoker.h"
 #include "cluster/loadbalance/load_balance.h"
 #include "cluster/provider_invoker.h"
@@ -170,7 +171,7 @@ int main(int argc, char** argv) {
       start = end + 1;
     }
   }
-  RegisterBuiltinClusters();
+  dubbo::RegisterBuiltins();
 
   auto settled = [](size_t, int64_t now) { return "timestamp=" + std::to_string(now - 3'600'000) + "&weight=100"; };
   const std::vector<Row> rows = {

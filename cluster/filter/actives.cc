@@ -40,14 +40,14 @@ struct ActiveLimitFilter::Waiter {
 };
 
 Result<std::shared_ptr<Filter>> ActiveLimitFilter::Create(const Url& url) {
-  DUBBO_ASSIGN_OR_RETURN(auto limits, IntMethodTable(url, "actives", 0));
+  DUBBO_ASSIGN_OR_RETURN(auto limits, rpc::IntMethodTable(url, "actives", 0));
   bool any = limits.fallback() > 0;
   limits.ForEach([&](const std::string&, int64_t v) { any = any || v > 0; });
   if (!any) return std::shared_ptr<Filter>();
   return std::shared_ptr<Filter>(new ActiveLimitFilter(url, std::move(limits)));
 }
 
-ActiveLimitFilter::ActiveLimitFilter(const Url& url, MethodTable<int64_t> limits)
+ActiveLimitFilter::ActiveLimitFilter(const Url& url, rpc::MethodTable<int64_t> limits)
     : address_(url.Address()), slots_(url, std::move(limits)) {}
 
 ActiveLimitFilter::Slots& ActiveLimitFilter::SlotsOf(std::string_view method) { return slots_.Of(method); }

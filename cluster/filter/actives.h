@@ -22,7 +22,7 @@
 #include <unordered_map>
 
 #include "cluster/filter.h"
-#include "cluster/filter/method_table.h"
+#include "rpc/filter/method_table.h"
 
 namespace dubbo::rpc {
 class IoThreads;
@@ -52,7 +52,7 @@ class ActiveLimitFilter final : public Filter, public std::enable_shared_from_th
     std::deque<std::shared_ptr<Waiter>> queue;
   };
 
-  ActiveLimitFilter(const Url& url, MethodTable<int64_t> limits);
+  ActiveLimitFilter(const Url& url, rpc::MethodTable<int64_t> limits);
   Slots& SlotsOf(std::string_view method);
   void Run(rpc::Invoker& next, Slots& slots, std::shared_ptr<const rpc::Invocation> inv, rpc::ResponseCallback done);
   // Frees a slot of `slots`: to the oldest live waiter (returned, to be started) or to the pool.
@@ -65,7 +65,7 @@ class ActiveLimitFilter final : public Filter, public std::enable_shared_from_th
   rpc::RpcResult Rejection(const rpc::Invocation& inv, Slots& slots, std::chrono::steady_clock::duration elapsed);
 
   const std::string address_;
-  MethodStates<Slots> slots_;
+  rpc::MethodStates<Slots> slots_;
   std::mutex timers_mu_;
   std::shared_ptr<rpc::IoThreads> timers_;  // once a call had to wait
 };

@@ -153,13 +153,12 @@ Result<std::shared_ptr<const Mock>> ParseMock(std::string_view name, std::string
 }  // namespace
 
 Result<std::shared_ptr<Filter>> MockFilter::Create(const Url& url) {
-  SerializationRegistry::Global().RegisterBuiltins();
   DUBBO_ASSIGN_OR_RETURN(const Serialization* s,
                          SerializationRegistry::Global().Get(url.Get("serialization", "hessian2")));
   DUBBO_ASSIGN_OR_RETURN(auto fallback, ParseMock("mock", url.Get("mock"), *s));
   bool any = fallback->mode != Mock::Mode::kOff;
-  MethodTable<std::shared_ptr<const Mock>> mocks(std::move(fallback));
-  for (const auto& [method, value] : MethodParameters(url, "mock")) {
+  rpc::MethodTable<std::shared_ptr<const Mock>> mocks(std::move(fallback));
+  for (const auto& [method, value] : rpc::MethodParameters(url, "mock")) {
     DUBBO_ASSIGN_OR_RETURN(auto m, ParseMock(method + ".mock", value, *s));
     any = any || m->mode != Mock::Mode::kOff;
     mocks.Set(method, std::move(m));

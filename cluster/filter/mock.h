@@ -30,7 +30,7 @@
 #include <string>
 
 #include "cluster/filter.h"
-#include "cluster/filter/method_table.h"
+#include "rpc/filter/method_table.h"
 
 namespace dubbo::cluster {
 
@@ -44,10 +44,10 @@ class MockFilter final : public Filter, public std::enable_shared_from_this<Mock
   struct Mock;
 
  private:
-  MockFilter(MethodTable<std::shared_ptr<const Mock>> mocks, std::string url)
+  MockFilter(rpc::MethodTable<std::shared_ptr<const Mock>> mocks, std::string url)
       : mocks_(std::move(mocks)), url_(std::move(url)) {}
 
-  const MethodTable<std::shared_ptr<const Mock>> mocks_;
+  const rpc::MethodTable<std::shared_ptr<const Mock>> mocks_;
   const std::string url_;  // for the log lines
 };
 

@@ -10,7 +10,7 @@ namespace dubbo::cluster {
 namespace {
 template <typename T>
 void Add(const char* name) {
-  LoadBalances().Register(name, []() -> Result<std::shared_ptr<LoadBalance>> {
+  LoadBalances().RegisterBuiltin(name, []() -> Result<std::shared_ptr<LoadBalance>> {
     return std::shared_ptr<LoadBalance>(std::make_shared<T>());
   });
 }

@@ -11,11 +11,12 @@
 #include <string_view>
 #include <vector>
 
-#include "cluster/directory.h"
 #include "common/extension.h"
 #include "rpc/invoker.h"
 
 namespace dubbo::cluster {
+
+using rpc::InvokerList;
 
 class LoadBalance {
  public:

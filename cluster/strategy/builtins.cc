@@ -10,13 +10,13 @@
 namespace dubbo::cluster {
 
 void RegisterBuiltinStrategies() {
-  Clusters().Register("failover", MakeCluster<FailoverCluster>);
-  Clusters().Register("failfast", MakeCluster<FailfastCluster>);
-  Clusters().Register("failsafe", MakeCluster<FailsafeCluster>);
-  Clusters().Register("failback", MakeCluster<FailbackCluster>);
-  Clusters().Register("forking", MakeCluster<ForkingCluster>);
-  Clusters().Register("broadcast", MakeCluster<BroadcastCluster>);
-  Clusters().Register("available", MakeCluster<AvailableCluster>);
+  Clusters().RegisterBuiltin("failover", MakeCluster<FailoverCluster>);
+  Clusters().RegisterBuiltin("failfast", MakeCluster<FailfastCluster>);
+  Clusters().RegisterBuiltin("failsafe", MakeCluster<FailsafeCluster>);
+  Clusters().RegisterBuiltin("failback", MakeCluster<FailbackCluster>);
+  Clusters().RegisterBuiltin("forking", MakeCluster<ForkingCluster>);
+  Clusters().RegisterBuiltin("broadcast", MakeCluster<BroadcastCluster>);
+  Clusters().RegisterBuiltin("available", MakeCluster<AvailableCluster>);
 }
 
 }  // namespace dubbo::cluster

@@ -9,7 +9,7 @@
 
 #include "examples/common/example_main.h"
 #include "greeter.dubbo.h"
-#include "rpc/application.h"
+#include "app/application.h"
 
 namespace demo = org::apache::dubbo::demo;
 

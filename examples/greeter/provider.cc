@@ -1,12 +1,13 @@
 // greeter-provider: serves org.apache.dubbo.demo.DemoService. Prints "ready" once the service is
 // exported and registered; stops cleanly on SIGTERM or SIGINT.
 //   greeter-provider [--registry URL] [--port N]
+#include <asio/steady_timer.hpp>
 #include <iostream>
 #include <memory>
 
 #include "examples/common/example_main.h"
 #include "greeter.dubbo.h"
-#include "rpc/application.h"
+#include "app/application.h"
 #include "rpc/io_threads.h"
 
 namespace demo = org::apache::dubbo::demo;

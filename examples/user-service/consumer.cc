@@ -4,7 +4,7 @@
 #include <iostream>
 
 #include "examples/common/example_main.h"
-#include "rpc/application.h"
+#include "app/application.h"
 #include "user_data.h"
 
 namespace bench = org::apache::dubbo::benchmark::service;

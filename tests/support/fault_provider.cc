@@ -15,7 +15,7 @@
 #include <string>
 
 #include "fault_provider.dubbo.h"
-#include "rpc/application.h"
+#include "app/application.h"
 #include "rpc/io_threads.h"
 
 namespace fault = org::apache::dubbo::cpp::fault;

@@ -16,10 +16,12 @@
 
 #include "cluster/cluster_invoker.h"
 #include "cluster/directory.h"
+#include "cluster/registry_directory.h"
 #include "codec/java_types.h"
 #include "codec/json.h"
 #include "registry/registry.h"
-#include "rpc/application.h"
+#include "app/application.h"
+#include "rpc/channel_invoker.h"
 #include "rpc/client.h"
 #include "rpc/generic_json.h"
 #include "rpc/result.h"

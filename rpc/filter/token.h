@@ -10,7 +10,7 @@
 
 #include "rpc/provider_filter.h"
 
-namespace dubbo::cluster {
+namespace dubbo::rpc {
 
 class TokenFilter final : public rpc::ProviderFilter {
  public:
@@ -28,4 +28,4 @@ class TokenFilter final : public rpc::ProviderFilter {
   const std::string host_;
 };
 
-}  // namespace dubbo::cluster
+}  // namespace dubbo::rpc

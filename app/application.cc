@@ -1,4 +1,4 @@
-#include "rpc/application.h"
+#include "app/application.h"
 
 #include <ifaddrs.h>
 #include <netinet/in.h>
@@ -14,11 +14,13 @@
 
 #include "cluster/cluster_invoker.h"
 #include "cluster/directory.h"
+#include "cluster/registry_directory.h"
 #include "cluster/provider_invoker.h"
 #include "common/log.h"
 #include "qos/backend.h"
 #include "qos/qos_server.h"
 #include "registry/registry.h"
+#include "rpc/channel_invoker.h"
 #include "rpc/client.h"
 #include "rpc/server.h"
 
@@ -441,12 +443,6 @@ std::vector<Url> Application::ProviderUrls() const {
   std::vector<Url> urls;
   for (const auto& e : exported_) urls.push_back(e.url);
   return urls;
-}
-
-void RegisterBuiltins() {
-  SerializationRegistry::Global().RegisterBuiltins();
-  registry::RegisterBuiltinRegistries();
-  cluster::RegisterBuiltinClusters();
 }
 
 }  // namespace dubbo

@@ -1,8 +1,8 @@
-#include "cluster/filter/tps.h"
+#include "rpc/filter/tps.h"
 
-#include "cluster/filter/method_table.h"
+#include "rpc/filter/method_table.h"
 
-namespace dubbo::cluster {
+namespace dubbo::rpc {
 
 Result<std::shared_ptr<rpc::ProviderFilter>> TpsLimitFilter::Create(const Url& url) {
   const std::string tps = url.Get("tps");
@@ -45,4 +45,4 @@ Status TpsLimitFilter::Before(const rpc::RequestInfo& request) {
                                                 " because exceed max service tps.");
 }
 
-}  // namespace dubbo::cluster
+}  // namespace dubbo::rpc

@@ -10,9 +10,9 @@
 #include <utility>
 #include <vector>
 
-#include "cluster/metrics/metrics.h"
+#include "metrics/metrics.h"
 
-namespace dubbo::cluster {
+namespace dubbo::metrics {
 
 // What an HTTP response carrying PrometheusText() says it is.
 inline constexpr std::string_view kPrometheusContentType = "text/plain; version=0.0.4; charset=utf-8";
@@ -25,4 +25,4 @@ std::string EscapeLabelValue(std::string_view value);
 // Microseconds as milliseconds with up to three decimals, trailing zeros dropped ("0.05", "12").
 std::string FormatMillis(int64_t us);
 
-}  // namespace dubbo::cluster
+}  // namespace dubbo::metrics

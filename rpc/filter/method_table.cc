@@ -1,9 +1,9 @@
-#include "cluster/filter/method_table.h"
+#include "rpc/filter/method_table.h"
 
 #include <algorithm>
 #include <charconv>
 
-namespace dubbo::cluster {
+namespace dubbo::rpc {
 
 namespace {
 
@@ -64,4 +64,4 @@ Result<MethodTable<int64_t>> IntMethodTable(const Url& url, std::string_view key
   return table;
 }
 
-}  // namespace dubbo::cluster
+}  // namespace dubbo::rpc

@@ -1,9 +1,9 @@
-#include "cluster/metrics/prometheus.h"
+#include "metrics/prometheus.h"
 
 #include <cmath>
 #include <functional>
 
-namespace dubbo::cluster {
+namespace dubbo::metrics {
 
 namespace {
 
@@ -128,4 +128,4 @@ std::string PrometheusText(const std::vector<Cell>& cells) {
   return out;
 }
 
-}  // namespace dubbo::cluster
+}  // namespace dubbo::metrics

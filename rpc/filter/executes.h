@@ -13,10 +13,10 @@
 #include <string_view>
 #include <unordered_map>
 
-#include "cluster/filter/method_table.h"
+#include "rpc/filter/method_table.h"
 #include "rpc/provider_filter.h"
 
-namespace dubbo::cluster {
+namespace dubbo::rpc {
 
 class ExecuteLimitFilter final : public rpc::ProviderFilter {
  public:
@@ -39,4 +39,4 @@ class ExecuteLimitFilter final : public rpc::ProviderFilter {
   MethodStates<Counter> counters_;
 };
 
-}  // namespace dubbo::cluster
+}  // namespace dubbo::rpc

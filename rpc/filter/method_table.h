@@ -18,7 +18,7 @@
 #include "common/result.h"
 #include "common/url.h"
 
-namespace dubbo::cluster {
+namespace dubbo::rpc {
 
 template <typename T>
 class MethodTable {
@@ -103,4 +103,4 @@ Result<int64_t> ParseIntParameter(std::string_view name, std::string_view value)
 // each parsed once; errors name the parameter.
 Result<MethodTable<int64_t>> IntMethodTable(const Url& url, std::string_view key, int64_t fallback);
 
-}  // namespace dubbo::cluster
+}  // namespace dubbo::rpc

@@ -1,6 +1,6 @@
-#include "cluster/filter/executes.h"
+#include "rpc/filter/executes.h"
 
-namespace dubbo::cluster {
+namespace dubbo::rpc {
 
 Result<std::shared_ptr<rpc::ProviderFilter>> ExecuteLimitFilter::Create(const Url& url) {
   DUBBO_ASSIGN_OR_RETURN(auto limits, IntMethodTable(url, "executes", 0));
@@ -37,4 +37,4 @@ void ExecuteLimitFilter::After(const rpc::RequestInfo& request, const rpc::CallO
   if (c.max > 0) c.active.fetch_sub(1, std::memory_order_acq_rel);
 }
 
-}  // namespace dubbo::cluster
+}  // namespace dubbo::rpc

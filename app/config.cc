@@ -3,7 +3,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "rpc/application.h"
+#include "app/application.h"
 
 namespace dubbo {
 

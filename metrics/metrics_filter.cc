@@ -1,10 +1,10 @@
-#include "cluster/metrics/metrics_filter.h"
+#include "metrics/metrics_filter.h"
 
 #include <chrono>
 #include <cstring>
 #include <mutex>
 
-namespace dubbo::cluster {
+namespace dubbo::metrics {
 
 namespace {
 
@@ -82,4 +82,4 @@ void ProviderMetricsFilter::After(const rpc::RequestInfo& request, const rpc::Ca
   metrics_.Method(request.method).Finished(KindOf(outcome), Micros(outcome.elapsed));
 }
 
-}  // namespace dubbo::cluster
+}  // namespace dubbo::metrics

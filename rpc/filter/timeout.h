@@ -6,10 +6,10 @@
 
 #include <memory>
 
-#include "cluster/filter/method_table.h"
+#include "rpc/filter/method_table.h"
 #include "rpc/provider_filter.h"
 
-namespace dubbo::cluster {
+namespace dubbo::rpc {
 
 class TimeoutFilter final : public rpc::ProviderFilter {
  public:
@@ -30,4 +30,4 @@ class TimeoutFilter final : public rpc::ProviderFilter {
 // prints them, for log lines. A malformed descriptor is returned as it is.
 std::string JavaTypeNames(std::string_view descriptor);
 
-}  // namespace dubbo::cluster
+}  // namespace dubbo::rpc

@@ -16,11 +16,11 @@
 #include <vector>
 
 #include "cluster/filter.h"
-#include "cluster/metrics/metrics.h"
+#include "metrics/metrics.h"
 #include "common/url.h"
 #include "rpc/provider_filter.h"
 
-namespace dubbo::cluster {
+namespace dubbo::metrics {
 
 // The cells of one service's methods on one side.
 class ServiceMetrics {
@@ -38,7 +38,7 @@ class ServiceMetrics {
   std::vector<std::pair<std::string, MethodMetrics*>> added_;
 };
 
-class ConsumerMetricsFilter final : public Filter {
+class ConsumerMetricsFilter final : public cluster::Filter {
  public:
   explicit ConsumerMetricsFilter(const Url& url, MetricsRegistry& registry = MetricsRegistry::Global())
       : metrics_(registry, MetricsSide::kConsumer, url) {}
@@ -59,4 +59,7 @@ class ProviderMetricsFilter final : public rpc::ProviderFilter {
   ServiceMetrics metrics_;
 };
 
-}  // namespace dubbo::cluster
+// Registers both filters as "metrics" (metrics/builtins.cc); dubbo::RegisterBuiltins calls it.
+void RegisterMetricsFilters();
+
+}  // namespace dubbo::metrics

@@ -1,6 +1,6 @@
-#include "cluster/filter/token.h"
+#include "rpc/filter/token.h"
 
-namespace dubbo::cluster {
+namespace dubbo::rpc {
 
 Result<std::shared_ptr<rpc::ProviderFilter>> TokenFilter::Create(const Url& url) {
   const std::string token = url.Get("token");
@@ -18,4 +18,4 @@ Status TokenFilter::Before(const rpc::RequestInfo& request) {
                                             " to provider " + host_);
 }
 
-}  // namespace dubbo::cluster
+}  // namespace dubbo::rpc

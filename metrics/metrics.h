@@ -1,6 +1,6 @@
 // Metrics: what every call did, per side (provider / consumer) x service x method, in one
 // process-wide registry (MetricsRegistry::Global()) that the "metrics" filters of both sides feed
-// and that QoS (`count`, `metrics`) and the Prometheus exposition (cluster/metrics/prometheus.h)
+// and that QoS (`count`, `metrics`) and the Prometheus exposition (metrics/prometheus.h)
 // read. Counted per method: calls in flight, finished calls by outcome (Dubbo 3.2's request
 // metrics: succeeded, business exception, timeout, limit, network, service unavailable, codec,
 // unknown) and a latency histogram with fixed 1-2-5 buckets from 1 µs to 10 s.
@@ -28,7 +28,7 @@
 #include "rpc/message.h"
 #include "rpc/provider_filter.h"
 
-namespace dubbo::cluster {
+namespace dubbo::metrics {
 
 enum class MetricsSide : uint8_t { kProvider, kConsumer };
 // "provider" / "consumer", as Dubbo's metric names spell the side.
@@ -125,4 +125,4 @@ class MetricsRegistry {
   std::map<MethodMetricsKey, std::unique_ptr<MethodMetrics>, std::less<>> cells_;
 };
 
-}  // namespace dubbo::cluster
+}  // namespace dubbo::metrics

@@ -1,10 +1,10 @@
-#include "cluster/metrics/metrics.h"
+#include "metrics/metrics.h"
 
 #include <algorithm>
 
 #include "codec/serialization.h"
 
-namespace dubbo::cluster {
+namespace dubbo::metrics {
 
 namespace {
 
@@ -156,4 +156,4 @@ std::vector<std::pair<MethodMetricsKey, MethodMetricsSnapshot>> MetricsRegistry:
   return out;
 }
 
-}  // namespace dubbo::cluster
+}  // namespace dubbo::metrics

@@ -172,8 +172,11 @@ class Application {
   bool stopped_ = false;
 };
 
-// Registers every built-in plugin: serializations, registries, load balancers, cluster
-// strategies and filters. Idempotent; Application::Create calls it.
+// Registers every built-in plugin — registries, provider filters, load balancers, cluster
+// strategies, consumer filters, metrics filters — once per process (std::call_once); later calls
+// return at once. Application::Create calls it; call it yourself before using the cluster layer
+// without an Application. A plugin registered under a built-in's name before this keeps the name
+// (app/builtins.cc). Thread-safe.
 void RegisterBuiltins();
 
 }  // namespace dubbo

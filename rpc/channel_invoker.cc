@@ -1,4 +1,4 @@
-#include "rpc/invoker.h"
+#include "rpc/channel_invoker.h"
 
 namespace dubbo::rpc {
 

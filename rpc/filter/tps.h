@@ -14,7 +14,7 @@
 
 #include "rpc/provider_filter.h"
 
-namespace dubbo::cluster {
+namespace dubbo::rpc {
 
 class TpsLimitFilter final : public rpc::ProviderFilter {
  public:
@@ -34,4 +34,4 @@ class TpsLimitFilter final : public rpc::ProviderFilter {
   std::chrono::steady_clock::time_point window_start_;
 };
 
-}  // namespace dubbo::cluster
+}  // namespace dubbo::rpc

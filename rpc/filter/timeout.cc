@@ -1,11 +1,11 @@
-#include "cluster/filter/timeout.h"
+#include "rpc/filter/timeout.h"
 
 #include <chrono>
 
 #include "common/log.h"
 #include "rpc/frame.h"
 
-namespace dubbo::cluster {
+namespace dubbo::rpc {
 
 std::string JavaTypeNames(std::string_view descriptor) {
   auto parts = rpc::SplitDescriptor(descriptor);
@@ -53,4 +53,4 @@ void TimeoutFilter::After(const rpc::RequestInfo& request, const rpc::CallOutcom
                << elapsed << " ms.";
 }
 
-}  // namespace dubbo::cluster
+}  // namespace dubbo::rpc
