@@ -67,6 +67,10 @@ struct BackendTraits {
   std::string cache_path;  // the cache file (registry/cache_file.h); empty: none
 };
 
+// Owned by its engine. Write, Delete, Intact and RemoveOwn run on callers' threads and the
+// worker, one at a time (the engine serializes them); ReadPath, Unwatch, Service and OnReadable on
+// the worker only; Lookup, ListServices, Unreachable and Session on any thread, concurrently with
+// everything else. The engine never calls a backend while holding its own lock.
 class RegistryBackend {
  public:
   using Clock = std::chrono::steady_clock;
