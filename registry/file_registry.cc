@@ -2,503 +2,101 @@
 
 #include <dirent.h>
 #include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
-#include <sys/eventfd.h>
 #include <sys/inotify.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cerrno>
-#include <charconv>
 #include <chrono>
-#include <condition_variable>
-#include <cstdio>
-#include <filesystem>
-#include <functional>
 #include <map>
-#include <mutex>
-#include <optional>
 #include <set>
-#include <system_error>
-#include <thread>
 #include <unordered_map>
 #include <utility>
 #include <vector>
 
 #include "common/log.h"
+#include "registry/file_entries.h"
 #include "registry/internal.h"
+#include "registry/registry_backend.h"
+#include "registry/registry_engine.h"
 
 namespace dubbo::registry {
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
 constexpr int64_t kDefaultNotifyDelayMs = 10;
 constexpr int64_t kDefaultLivenessIntervalMs = 250;
-// An entry is one URL and an owner line; anything this large is not ours.
-constexpr off_t kMaxEntryBytes = 1 << 20;
-// Temporary files are renamed within microseconds; one this old was left by a crash.
-constexpr auto kStaleTempAge = std::chrono::seconds(60);
-constexpr std::string_view kTempPrefix = ".tmp.";
 
+using internal::DirCache;
+using internal::EntryAlive;
+using internal::EntryContent;
 using internal::ErrnoText;
 using internal::IoError;
-using internal::DefaultSubscribeCategories;
-
-// ---------------------------------------------------------------------------------------------
-// Process identity. An owner is (pid, start time, boot id): the start time (field 22 of
-// /proc/<pid>/stat, clock ticks since boot) tells a reused pid from the owner, the boot id an
-// entry left in a persistent directory by a previous boot.
-
-struct ProcStat {
-  char state = 0;
-  uint64_t start = 0;
-};
-
-std::optional<ProcStat> ReadProcStat(pid_t pid) {
-  char path[48];
-  std::snprintf(path, sizeof path, "/proc/%d/stat", static_cast<int>(pid));
-  const int fd = ::open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return std::nullopt;
-  char buf[1024];
-  const ssize_t n = ::read(fd, buf, sizeof buf);
-  ::close(fd);
-  if (n <= 0) return std::nullopt;
-  std::string_view s(buf, static_cast<size_t>(n));
-  // The command name (field 2) may hold spaces and parentheses: fields resume after the last ')'.
-  const auto paren = s.rfind(')');
-  if (paren == std::string_view::npos) return std::nullopt;
-  s.remove_prefix(paren + 1);
-  ProcStat st;
-  int field = 2;
-  while (!s.empty()) {
-    while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
-    const auto end = std::min(s.find(' '), s.size());
-    const std::string_view token = s.substr(0, end);
-    s.remove_prefix(end);
-    if (token.empty()) break;
-    ++field;
-    if (field == 3) st.state = token.front();
-    if (field == 22) {
-      const auto [p, ec] = std::from_chars(token.data(), token.data() + token.size(), st.start);
-      if (ec != std::errc()) return std::nullopt;
-      return st;
-    }
-  }
-  return std::nullopt;
-}
-
-const std::string& BootId() {
-  static const std::string id = [] {
-    std::string out;
-    if (FILE* f = std::fopen("/proc/sys/kernel/random/boot_id", "re")) {
-      char buf[64] = {};
-      if (std::fgets(buf, sizeof buf, f) != nullptr) out = buf;
-      std::fclose(f);
-    }
-    while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) out.pop_back();
-    return out;
-  }();
-  return id;
-}
-
-using Owner = internal::EntryOwner;
-using Entry = internal::Entry;
-using internal::ParseEntry;
-
-// The calling process as an owner line; read each time so a fork()ed child writes its own.
-std::string SelfOwnerLine() {
-  const pid_t pid = ::getpid();
-  const auto st = ReadProcStat(pid);
-  std::string line = "owner pid=" + std::to_string(pid) + " start=" + std::to_string(st ? st->start : 0);
-  if (!BootId().empty()) line += " boot=" + BootId();
-  return line;
-}
-
-// Answers "is this owner alive?" once per pid for one scan pass.
-class LivenessProbe {
- public:
-  bool Alive(const Owner& o) {
-    if (!o.boot.empty() && !BootId().empty() && o.boot != BootId()) return false;
-    auto it = memo_.find(o.pid);
-    if (it == memo_.end()) it = memo_.emplace(o.pid, Probe(o.pid)).first;
-    const Info& info = it->second;
-    if (!info.exists) return false;
-    return !info.start_known || o.start == 0 || info.start == o.start;
-  }
-
- private:
-  struct Info {
-    bool exists = false;
-    bool start_known = false;
-    uint64_t start = 0;
-  };
-  static Info Probe(pid_t pid) {
-    if (const auto st = ReadProcStat(pid)) {
-      // A zombie (killed, not yet reaped) has closed its sockets: it serves nothing.
-      return Info{st->state != 'Z' && st->state != 'X', true, st->start};
-    }
-    // /proc mounted with hidepid hides other users' processes; kill(pid, 0) still tells
-    // whether the pid exists (EPERM = exists, owned by someone else).
-    if (::kill(pid, 0) == 0 || errno == EPERM) return Info{true, false, 0};
-    return Info{};
-  }
-  std::unordered_map<pid_t, Info> memo_;
-};
-
-// ---------------------------------------------------------------------------------------------
-// Entry files (format and parser: registry/internal.h).
-
-std::string EntryContent(const Url& url, bool ephemeral) {
-  std::string content = url.ToFullString() + "\n";
-  if (ephemeral) content += SelfOwnerLine() + "\n";
-  return content;
-}
-
-bool EntryAlive(const Entry& e, LivenessProbe* probe) {
-  if (e.owners.empty()) return true;
-  for (const auto& o : e.owners)
-    if (probe->Alive(o)) return true;
-  return false;
-}
-
-// Reads an entry through `dirfd`; `st` gets the stat of the file actually read.
-Result<Entry> ReadEntry(int dirfd, const char* name, struct stat* st) {
-  const int fd = ::openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-  if (fd < 0 && errno == ENOENT) return Status(StatusCode::kNotFound, "removed");
-  if (fd < 0 && errno == ELOOP) return Status(StatusCode::kDecodeError, "a symbolic link (not followed)");
-  if (fd < 0) return Status(StatusCode::kIoError, "cannot open: " + ErrnoText(errno));
-  std::string text;
-  Status status;
-  if (::fstat(fd, st) != 0) {
-    status = Status(StatusCode::kIoError, "cannot stat: " + ErrnoText(errno));
-  } else if (!S_ISREG(st->st_mode)) {
-    status = Status(StatusCode::kDecodeError, "not a regular file");
-  } else if (st->st_size > kMaxEntryBytes) {
-    status = Status(StatusCode::kDecodeError, "larger than " + std::to_string(kMaxEntryBytes) + " bytes");
-  } else {
-    text.resize(static_cast<size_t>(st->st_size) + 1);
-    size_t got = 0;
-    while (got < text.size()) {
-      const ssize_t n = ::read(fd, text.data() + got, text.size() - got);
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) {
-        status = Status(StatusCode::kIoError, "cannot read: " + ErrnoText(errno));
-        break;
-      }
-      if (n == 0) break;
-      got += static_cast<size_t>(n);
-    }
-    text.resize(got);
-  }
-  ::close(fd);
-  if (!status.ok()) return status;
-  return ParseEntry(text);
-}
-
-bool SameFile(const struct stat& a, const struct stat& b) { return a.st_ino == b.st_ino && a.st_dev == b.st_dev; }
-
-bool SameVersion(const struct stat& a, const struct stat& b) {
-  return SameFile(a, b) && a.st_size == b.st_size && a.st_mtim.tv_sec == b.st_mtim.tv_sec &&
-         a.st_mtim.tv_nsec == b.st_mtim.tv_nsec;
-}
-
-// What a scan remembers about one file, so unchanged files are not re-read every pass and a
-// corrupt one is reported once per version, not once per pass.
-struct CachedFile {
-  struct stat st {};
-  std::optional<Entry> entry;  // nullopt: corrupt or unreadable (already warned)
-  bool unlink_warned = false;
-};
-using DirCache = std::unordered_map<std::string, CachedFile>;
-
-// A stale temporary file (its writer died between create and rename) is removed.
-void RemoveStaleTemp(int dirfd, const std::string& dir, const char* name) {
-  struct stat st;
-  if (::fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0) return;
-  const auto age = std::chrono::system_clock::now() -
-                   std::chrono::system_clock::time_point(std::chrono::seconds(st.st_mtim.tv_sec));
-  if (age > kStaleTempAge && ::unlinkat(dirfd, name, 0) == 0) {
-    LogInfo() << "file registry: removed stale temporary file " << dir << "/" << name;
-  }
-}
-
-// Appends the live entries of `dir` to `out`. Entries whose owner is gone are unlinked (if
-// the file is still the one read: a live re-registration may have replaced it since); corrupt
-// ones are skipped with a warning. A missing directory has no entries.
-void ScanDir(const std::string& dir, DirCache* cache, LivenessProbe* probe, std::vector<Url>* out) {
-  DIR* d = ::opendir(dir.c_str());
-  if (d == nullptr) {
-    if (errno != ENOENT && errno != ENOTDIR) {
-      LogWarning() << "file registry: cannot list " << dir << ": " << ErrnoText(errno);
-    }
-    cache->clear();
-    return;
-  }
-  const int dirfd = ::dirfd(d);
-  DirCache next;
-  while (const struct dirent* de = ::readdir(d)) {
-    const char* name = de->d_name;
-    if (name[0] == '.') {
-      if (std::string_view(name).substr(0, kTempPrefix.size()) == kTempPrefix) RemoveStaleTemp(dirfd, dir, name);
-      continue;
-    }
-    if (de->d_type == DT_DIR) continue;
-    struct stat st;
-    if (::fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0) continue;  // removed meanwhile
-    if (S_ISDIR(st.st_mode)) continue;
-    CachedFile file;
-    if (auto it = cache->find(name); it != cache->end() && SameVersion(it->second.st, st)) {
-      file = std::move(it->second);
-    } else {
-      auto entry = ReadEntry(dirfd, name, &file.st);
-      if (entry.ok()) {
-        file.entry = std::move(*entry);
-      } else if (entry.status().code() == StatusCode::kNotFound) {
-        continue;  // unregistered between listing and reading
-      } else {
-        if (file.st.st_ino == 0) file.st = st;
-        LogWarning() << "file registry: skipping entry " << dir << "/" << name << ": "
-                     << entry.status().message();
-      }
-    }
-    if (file.entry && !EntryAlive(*file.entry, probe)) {
-      struct stat now;
-      if (::fstatat(dirfd, name, &now, AT_SYMLINK_NOFOLLOW) == 0 && SameFile(now, file.st)) {
-        if (::unlinkat(dirfd, name, 0) == 0 || errno == ENOENT) {
-          LogInfo() << "file registry: removed " << dir << "/" << name << " (owner process gone): "
-                    << file.entry->url.ToString();
-          continue;
-        }
-        if (!file.unlink_warned) {
-          LogWarning() << "file registry: cannot remove dead entry " << dir << "/" << name << ": "
-                       << ErrnoText(errno);
-          file.unlink_warned = true;
-        }
-      }
-    } else if (file.entry) {
-      out->push_back(file.entry->url);
-    }
-    next.emplace(name, std::move(file));
-  }
-  ::closedir(d);
-  *cache = std::move(next);
-}
-
-// Names of the subdirectories of `dir` (hidden ones left out).
-std::vector<std::string> SubdirNames(const std::string& dir) {
-  std::vector<std::string> names;
-  DIR* d = ::opendir(dir.c_str());
-  if (d == nullptr) return names;
-  const int dirfd = ::dirfd(d);
-  while (const struct dirent* de = ::readdir(d)) {
-    if (de->d_name[0] == '.') continue;
-    bool is_dir = de->d_type == DT_DIR;
-    if (de->d_type == DT_UNKNOWN) {
-      struct stat st;
-      is_dir = ::fstatat(dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
-    }
-    if (is_dir) names.emplace_back(de->d_name);
-  }
-  ::closedir(d);
-  std::sort(names.begin(), names.end());
-  return names;
-}
-
-Status MakeDirs(const std::string& path) {
-  std::error_code ec;
-  // Mode 0777 less the umask, as mkdir(1): an administrator shares a directory among users
-  // through its group and umask.
-  std::filesystem::create_directories(path, ec);
-  if (ec) return Status(StatusCode::kIoError, "cannot create directory " + path + ": " + ec.message());
-  return Status::Ok();
-}
-
-// Writes `content` to dir/name atomically: a temporary file in the same directory renamed over
-// the name, so readers see the old file or the new one, never half of one. `st` gets the new
-// file's identity.
-Status WriteEntryFile(const std::string& dir, const std::string& name, const std::string& content,
-                      struct stat* st) {
-  return internal::WriteFileAtomically(dir + "/" + std::string(kTempPrefix), dir + "/" + name, content,
-                                       0666, st);
-}
-
-std::string Fnv1a128Hex(std::string_view s) {
-  // FNV-1a, 128-bit: stable across builds and platforms, which the file names must be.
-  using u128 = unsigned __int128;
-  u128 h = (static_cast<u128>(0x6c62272e07bb0142ULL) << 64) | 0x62b821756295c58dULL;
-  const u128 prime = (static_cast<u128>(0x0000000001000000ULL) << 64) | 0x000000000000013bULL;
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= prime;
-  }
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out(32, '0');
-  for (int i = 31; i >= 0; --i) {
-    out[static_cast<size_t>(i)] = kHex[static_cast<unsigned>(h & 0xf)];
-    h >>= 4;
-  }
-  return out;
-}
-
-std::string SanitizeForName(std::string_view s, size_t max, bool keep_dots) {
-  std::string out;
-  for (char c : s.substr(0, max)) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                    (keep_dots && c == '.');
-    out.push_back(ok ? c : '_');
-  }
-  return out;
-}
-
-// Where a registered URL lives.
-struct Location {
-  std::string dir;
-  std::string name;
-  std::string path() const { return dir + "/" + name; }
-};
-
+using internal::LivenessProbe;
+using internal::MakeDirs;
+using internal::ReadEntry;
+using internal::ScanDir;
+using internal::SubdirNames;
+using internal::WriteEntryFile;
 using internal::Matched;
 using internal::Query;
+using Written = RegistryBackend::Written;
+using PathKind = RegistryBackend::PathKind;
 
-Result<Query> MakeQuery(const Url& consumer, const std::vector<std::string>& default_categories) {
-  return internal::MakeQuery(consumer, default_categories, internal::IsSafeName, "a directory", "a directory");
-}
+std::string Identity(const struct stat& st) { return std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino); }
 
-// What a query matched, ordered and de-duplicated; `keys` (if not null) gets the full strings.
-std::vector<Url> SortMatched(std::vector<Matched> matched, std::vector<std::string>* keys) {
-  internal::SortMatched(&matched);
-  std::vector<Url> urls;
-  urls.reserve(matched.size());
-  for (auto& m : matched) {
-    if (keys != nullptr) keys->push_back(std::move(m.key));
-    urls.push_back(std::move(m.url));
-  }
-  return urls;
-}
+std::string ParentDir(const std::string& path) { return path.substr(0, path.rfind('/')); }
 
-// ---------------------------------------------------------------------------------------------
-
-struct Registration {
-  Url url;
-  Location location;
-  std::string content;
-  bool ephemeral = true;
-  bool written = false;  // the file exists as we wrote it (st is its identity)
-  struct stat st {};
-};
-
-struct Subscription {
-  uint64_t id = 0;
-  Query query;
-  NotifyListener listener;
-  // Guarded by FileRegistryCore::mu_:
-  std::optional<Clock::time_point> due;  // a scan and (if changed) notification is pending
-  bool delivered = false;                // the initial notification has been delivered
-  std::vector<std::string> last;         // full strings of the last notification
-};
-
-// The registry's state, shared by the Registry object and its background thread so that the
-// object can be destroyed from a listener (the thread then finishes on its own).
-class FileRegistryCore {
+// Dubbo's ZooKeeper layout as directories: answers the engine's questions with files, inotify
+// watches and liveness scans. The watch tables and read caches belong to the engine's worker
+// thread; Lookup and ListServices (callers' threads) read with caches of their own.
+class FileBackend final : public RegistryBackend {
  public:
-  FileRegistryCore(Url url, std::string base, milliseconds notify_delay, milliseconds liveness_interval,
-                   int inotify_fd, int wake_fd)
-      : url_(std::move(url)),
-        base_(std::move(base)),
-        notify_delay_(notify_delay),
-        liveness_interval_(liveness_interval),
-        inotify_fd_(inotify_fd),
-        wake_fd_(wake_fd) {}
-  ~FileRegistryCore() {
+  FileBackend(BackendTraits traits, int inotify_fd) : traits_(std::move(traits)), inotify_fd_(inotify_fd) {}
+  ~FileBackend() override {
+    for (auto it = watches_.begin(); it != watches_.end();) DropWatch(it++);
     if (inotify_fd_ >= 0) ::close(inotify_fd_);
-    ::close(wake_fd_);
   }
-  FileRegistryCore(const FileRegistryCore&) = delete;
-  FileRegistryCore& operator=(const FileRegistryCore&) = delete;
 
-  const Url& url() const { return url_; }
+  const BackendTraits& traits() const override { return traits_; }
+  void Start(BackendEvents* events) override { events_ = events; }
 
-  Status Register(const Url& url);
-  Status Unregister(const Url& url);
-  Result<uint64_t> Subscribe(const Url& consumer, NotifyListener listener);
-  Status Unsubscribe(uint64_t id);
-  Result<std::vector<Url>> Lookup(const Url& consumer);
-  Result<std::vector<std::string>> ListServices();
-  // Closes (idempotent) without joining the thread: the Registry object does that.
-  void Shutdown();
-  // The background thread's body: returns once closed.
-  void Run();
+  Result<std::string> EntryPath(const Url& url) const override;
+  Result<Written> Write(const std::string& path, const Url& url, bool ephemeral) override;
+  Status Delete(const std::string& path, const Url& url) override;
+  bool Intact(const std::string& path, const Url& url, const Written& written) override;
+  void RemoveOwn(const std::string& path, const Written& written) override;
+  Result<Read> ReadPath(const std::string& path, PathKind kind, bool create) override;
+  void Unwatch(const std::string& path) override;
+  Result<std::vector<Url>> Lookup(const Query& query) override;
+  Result<std::vector<std::string>> ListServices() override;
+  int PollFd() const override { return inotify_fd_; }
+  void OnReadable() override;
 
  private:
   struct Watch {
-    int wd = -1;  // -1: not watched (yet), the periodic scan covers it
-    std::set<uint64_t> subs;
+    int wd = -1;                  // -1: not watched (yet), the periodic scan covers it
+    std::set<std::string> paths;  // the engine's paths a change here concerns
   };
 
-  bool OnThread() const { return thread_id_.load() == std::this_thread::get_id(); }
-  void Wake();
-  Status Closed() const {
-    return Status(StatusCode::kCancelled, "file registry " + url_.ToString() + " is closed");
-  }
-  Result<Location> Locate(const Url& url) const;
-  std::string InterfaceDir(const std::string& interface) const { return base_ + "/" + UrlEncode(interface); }
-  // The category directories `q` reads (category index, path); for "*" every service present.
-  // `watch` also gets the directories whose changes add services.
-  std::vector<std::pair<size_t, std::string>> DirsOf(const Query& q, std::vector<std::string>* watch) const;
-  std::vector<Url> Gather(const Query& q, const std::vector<std::pair<size_t, std::string>>& dirs,
-                          const std::function<const std::vector<Url>&(const std::string&)>& scan,
-                          std::vector<std::string>* keys) const;
-
-  // Background thread only.
-  void Deliver(const std::shared_ptr<Subscription>& sub, LivenessProbe* probe,
-               std::map<std::string, std::vector<Url>>* memo);
-  void UpdateWatches(uint64_t sub, const std::vector<std::string>& dirs);
+  const std::string& base() const { return traits_.root; }
+  void AddWatch(const std::string& dir, const std::string& path);
   void DropWatch(std::map<std::string, Watch>::iterator it);
-  void DropUnsubscribedWatches();
-  void ReadEvents();
-  void SelfHeal();
 
-  const Url url_;
-  const std::string base_;  // <dir>/<root>
-  const milliseconds notify_delay_;
-  const milliseconds liveness_interval_;
+  const BackendTraits traits_;
   const int inotify_fd_;  // -1 when inotify is unavailable: periodic scans only
-  const int wake_fd_;
-  std::atomic<std::thread::id> thread_id_{};
+  BackendEvents* events_ = nullptr;
 
-  // Serializes the file operations on this object's registrations (Register, Unregister, the
-  // periodic re-creation, Close), so a re-creation never resurrects an entry just unregistered.
-  // Taken before mu_, never while a listener runs.
-  std::mutex write_mu_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool closed_ = false;
-  std::map<std::string, Registration> registered_;  // by entry path
-  std::map<uint64_t, std::shared_ptr<Subscription>> subs_;
-  bool subs_changed_ = false;
-  uint64_t next_id_ = 0;
-  uint64_t running_ = 0;  // subscription whose listener is running (0: none)
-
-  // Background thread only.
   std::map<std::string, Watch> watches_;          // by directory
   std::unordered_map<int, std::string> watched_;  // wd -> directory
   std::map<std::string, DirCache> caches_;        // by directory, for watched directories
-  std::set<std::string> heal_failing_;            // entry paths whose re-creation failed (warned)
   bool watch_limit_warned_ = false;
 };
 
-void FileRegistryCore::Wake() {
-  const uint64_t one = 1;
-  [[maybe_unused]] const ssize_t n = ::write(wake_fd_, &one, sizeof one);
-}
-
-Result<Location> FileRegistryCore::Locate(const Url& url) const {
+Result<std::string> FileBackend::EntryPath(const Url& url) const {
   const std::string interface = url.Get("interface", url.path());
   if (interface.empty() || interface == "*") {
     return Status(StatusCode::kInvalidArgument,
@@ -512,52 +110,23 @@ Result<Location> FileRegistryCore::Locate(const Url& url) const {
   if (!internal::IsSafeName(category)) {
     return Status(StatusCode::kInvalidArgument, "category \"" + category + "\" cannot name a directory");
   }
-  return Location{base_ + "/" + encoded + "/" + category, FileRegistryEntryName(url)};
+  return base() + "/" + encoded + "/" + category + "/" + FileRegistryEntryName(url);
 }
 
-Status FileRegistryCore::Register(const Url& url) {
-  if (url.protocol().empty()) {
-    return Status(StatusCode::kInvalidArgument, "cannot register a URL without protocol: " + url.ToString());
-  }
-  DUBBO_ASSIGN_OR_RETURN(Location loc, Locate(url));
-  Registration reg;
-  reg.url = url;
-  reg.location = loc;
-  reg.ephemeral = internal::GetJavaBool(url, "dynamic", true);
-  reg.content = EntryContent(url, reg.ephemeral);
-
-  std::lock_guard<std::mutex> write_lock(write_mu_);
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (closed_) return Closed();
-  }
-  Status status = MakeDirs(loc.dir);
-  if (status.ok()) status = WriteEntryFile(loc.dir, loc.name, reg.content, &reg.st);
-  reg.written = status.ok();
-  {
-    // Kept even on failure: the periodic pass retries until the file is written.
-    std::lock_guard<std::mutex> lock(mu_);
-    registered_[loc.path()] = std::move(reg);
-  }
-  Wake();
-  if (!status.ok()) return status.WithContext("registering " + url.ToString() + " (will retry)");
-  return Status::Ok();
+Result<Written> FileBackend::Write(const std::string& path, const Url& url, bool ephemeral) {
+  const std::string dir = ParentDir(path);
+  struct stat st {};
+  DUBBO_RETURN_IF_ERROR(MakeDirs(dir));
+  DUBBO_RETURN_IF_ERROR(WriteEntryFile(dir, path.substr(dir.size() + 1), EntryContent(url, ephemeral), &st));
+  return Written{1, Identity(st)};
 }
 
-Status FileRegistryCore::Unregister(const Url& url) {
-  DUBBO_ASSIGN_OR_RETURN(Location loc, Locate(url));
-  std::lock_guard<std::mutex> write_lock(write_mu_);
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (closed_) return Closed();
-    registered_.erase(loc.path());
-  }
-  const std::string path = loc.path();
+Status FileBackend::Delete(const std::string& path, const Url& url) {
   if (::unlink(path.c_str()) == 0) return Status::Ok();
-  if (errno != ENOENT) return IoError("cannot remove", path, errno).WithContext("unregistering " + url.ToString());
+  if (errno != ENOENT) return IoError("cannot remove", path, errno);
   // Not under its hashed name: an entry written by hand (any name holding this URL) counts too.
   const std::string full = url.ToFullString();
-  DIR* d = ::opendir(loc.dir.c_str());
+  DIR* d = ::opendir(ParentDir(path).c_str());
   if (d == nullptr) return Status::Ok();
   const int dirfd = ::dirfd(d);
   while (const struct dirent* de = ::readdir(d)) {
@@ -570,222 +139,48 @@ Status FileRegistryCore::Unregister(const Url& url) {
   return Status::Ok();
 }
 
-std::vector<std::pair<size_t, std::string>> FileRegistryCore::DirsOf(const Query& q,
-                                                                      std::vector<std::string>* watch) const {
-  std::vector<std::pair<size_t, std::string>> dirs;
-  std::vector<std::string> interface_dirs;
-  if (q.interface == "*") {
-    if (watch != nullptr) watch->push_back(base_);
-    for (const auto& name : SubdirNames(base_)) {
-      interface_dirs.push_back(base_ + "/" + name);
-      if (watch != nullptr) watch->push_back(interface_dirs.back());
-    }
-  } else {
-    interface_dirs.push_back(InterfaceDir(q.interface));
-  }
-  for (size_t c = 0; c < q.categories.size(); ++c) {
-    for (const auto& idir : interface_dirs) {
-      dirs.emplace_back(c, idir + "/" + q.categories[c]);
-      if (watch != nullptr) watch->push_back(dirs.back().second);
-    }
-  }
-  return dirs;
-}
-
-std::vector<Url> FileRegistryCore::Gather(const Query& q, const std::vector<std::pair<size_t, std::string>>& dirs,
-                                          const std::function<const std::vector<Url>&(const std::string&)>& scan,
-                                          std::vector<std::string>* keys) const {
-  std::vector<Matched> matched;
-  for (const auto& [category, dir] : dirs) {
-    for (const Url& u : scan(dir)) {
-      if (IsMatch(q.consumer, u)) matched.push_back({category, u.ToFullString(), u});
-    }
-  }
-  return SortMatched(std::move(matched), keys);
-}
-
-Result<uint64_t> FileRegistryCore::Subscribe(const Url& consumer, NotifyListener listener) {
-  if (!listener) return Status(StatusCode::kInvalidArgument, "subscribing without a listener");
-  DUBBO_ASSIGN_OR_RETURN(Query query, MakeQuery(consumer, DefaultSubscribeCategories()));
-  auto sub = std::make_shared<Subscription>();
-  sub->query = std::move(query);
-  sub->listener = std::move(listener);
-  sub->due = Clock::now();
-  uint64_t id;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (closed_) return Closed();
-    id = sub->id = ++next_id_;
-    subs_.emplace(id, sub);
-    subs_changed_ = true;
-  }
-  Wake();
-  if (OnThread()) return id;  // delivered once the running listener returns
-  std::unique_lock<std::mutex> lock(mu_);
-  cv_.wait(lock, [&] { return sub->delivered || closed_ || subs_.count(id) == 0; });
-  return id;
-}
-
-Status FileRegistryCore::Unsubscribe(uint64_t id) {
-  {
-    std::unique_lock<std::mutex> lock(mu_);
-    if (subs_.erase(id) == 0) {
-      if (closed_) return Status::Ok();
-      return Status(StatusCode::kNotFound, "no subscription " + std::to_string(id) + " in " + url_.ToString());
-    }
-    subs_changed_ = true;
-    // After Unsubscribe returns the listener is neither running nor called again — unless the
-    // listener itself unsubscribes, which cannot wait for its own return.
-    if (!OnThread()) cv_.wait(lock, [&] { return running_ != id; });
-  }
-  Wake();
-  return Status::Ok();
-}
-
-Result<std::vector<Url>> FileRegistryCore::Lookup(const Url& consumer) {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (closed_) return Closed();
-  }
-  DUBBO_ASSIGN_OR_RETURN(Query query, MakeQuery(consumer, {std::string(internal::kProvidersCategory)}));
+bool FileBackend::Intact(const std::string& path, const Url& url, const Written& written) {
+  struct stat st;
+  if (::lstat(path.c_str(), &st) != 0) return false;
+  if (Identity(st) == written.identity) return true;
+  // Replaced: fine as long as it is a live entry for the same URL (the same URL registered by
+  // another process, or this one rewritten in place).
   LivenessProbe probe;
-  std::map<std::string, std::vector<Url>> found;
-  auto scan = [&](const std::string& dir) -> const std::vector<Url>& {
-    auto [it, inserted] = found.try_emplace(dir);
-    if (inserted) {
-      DirCache cache;
-      ScanDir(dir, &cache, &probe, &it->second);
-    }
-    return it->second;
-  };
-  return Gather(query, DirsOf(query, nullptr), scan, nullptr);
+  struct stat read_st;
+  auto entry = ReadEntry(AT_FDCWD, path.c_str(), &read_st);
+  return entry.ok() && entry->url.ToFullString() == url.ToFullString() && EntryAlive(*entry, &probe);
 }
 
-Result<std::vector<std::string>> FileRegistryCore::ListServices() {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (closed_) return Closed();
-  }
-  LivenessProbe probe;
-  std::vector<std::string> services;
-  for (const auto& name : SubdirNames(base_)) {
-    bool any = false;
-    for (const auto& category : SubdirNames(base_ + "/" + name)) {
-      DirCache cache;
-      std::vector<Url> urls;
-      ScanDir(base_ + "/" + name + "/" + category, &cache, &probe, &urls);
-      if ((any = !urls.empty())) break;
-    }
-    if (!any) continue;
-    auto decoded = UrlDecode(name);
-    if (!decoded.ok()) {
-      LogWarning() << "file registry: skipping directory " << base_ << "/" << name << ": "
-                   << decoded.status().message();
-      continue;
-    }
-    services.push_back(std::move(*decoded));
-  }
-  std::sort(services.begin(), services.end());
-  return services;
-}
-
-void FileRegistryCore::Shutdown() {
-  std::lock_guard<std::mutex> write_lock(write_mu_);
-  std::map<std::string, Registration> registered;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (closed_) return;
-    closed_ = true;
-    registered.swap(registered_);
-    subs_.clear();
-  }
-  cv_.notify_all();
-  Wake();
-  // Persistent (dynamic=false) entries stay, as Java's AbstractRegistry.destroy leaves them.
-  for (const auto& [path, reg] : registered) {
-    if (!reg.ephemeral || !reg.written) continue;
-    struct stat st;
-    // Only the file we wrote: another process may have registered the same URL since.
-    if (::lstat(path.c_str(), &st) != 0 || !SameFile(st, reg.st)) continue;
-    if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
-      LogWarning() << "file registry: cannot remove " << path << " on close: " << ErrnoText(errno);
-    }
+void FileBackend::RemoveOwn(const std::string& path, const Written& written) {
+  struct stat st;
+  // Only the file we wrote: another process may have registered the same URL since.
+  if (::lstat(path.c_str(), &st) != 0 || Identity(st) != written.identity) return;
+  if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
+    LogWarning() << "file registry: cannot remove " << path << " on close: " << ErrnoText(errno);
   }
 }
 
-void FileRegistryCore::SelfHeal() {
-  // Re-creates this object's entries that are missing (a reader's garbage collection raced with
-  // a re-registration, someone cleaned the directory) or were never written (Register failed).
-  std::lock_guard<std::mutex> write_lock(write_mu_);
-  std::vector<std::pair<std::string, Registration>> registered;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (closed_) return;
-    registered.assign(registered_.begin(), registered_.end());
+void FileBackend::AddWatch(const std::string& dir, const std::string& path) {
+  Watch& w = watches_[dir];
+  w.paths.insert(path);
+  if (w.wd >= 0 || inotify_fd_ < 0) return;
+  const int wd = ::inotify_add_watch(inotify_fd_, dir.c_str(),
+                                     IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | IN_CLOSE_WRITE |
+                                         IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR | IN_EXCL_UNLINK);
+  if (wd < 0) {
+    if ((errno == ENOSPC || errno == ENOMEM) && !watch_limit_warned_) {
+      watch_limit_warned_ = true;
+      LogWarning() << "file registry: cannot watch " << dir << " (" << ErrnoText(errno)
+                   << "; raise fs.inotify.max_user_watches); changes are seen by the periodic scan";
+    }
+    return;  // e.g. not created yet: retried on the next read
   }
-  LivenessProbe probe;
-  for (auto& [path, reg] : registered) {
-    struct stat st;
-    if (::lstat(path.c_str(), &st) == 0) {
-      if (reg.written && SameFile(st, reg.st)) continue;
-      // Replaced: fine as long as it is a live entry for the same URL (the same URL registered
-      // by another process, or this one rewritten in place).
-      struct stat read_st;
-      auto entry = ReadEntry(AT_FDCWD, path.c_str(), &read_st);
-      if (entry.ok() && entry->url.ToFullString() == reg.url.ToFullString() && EntryAlive(*entry, &probe)) {
-        continue;
-      }
-    }
-    Status status = MakeDirs(reg.location.dir);
-    if (status.ok()) status = WriteEntryFile(reg.location.dir, reg.location.name, reg.content, &reg.st);
-    if (!status.ok()) {
-      // Once per failing entry: the retry runs every liveness.interval.
-      if (heal_failing_.insert(path).second) {
-        LogWarning() << "file registry: cannot write " << reg.url.ToString() << " (retrying): " << status.message();
-      }
-      continue;
-    }
-    heal_failing_.erase(path);
-    LogInfo() << "file registry: " << (reg.written ? "re-created " : "registered ") << path;
-    std::lock_guard<std::mutex> lock(mu_);
-    if (auto it = registered_.find(path); it != registered_.end()) {
-      it->second.written = true;
-      it->second.st = reg.st;
-    }
-  }
+  if (auto it = watched_.find(wd); it != watched_.end() && it->second != dir) return;  // same inode
+  w.wd = wd;
+  watched_[wd] = dir;
 }
 
-void FileRegistryCore::UpdateWatches(uint64_t sub, const std::vector<std::string>& dirs) {
-  for (const auto& dir : dirs) {
-    Watch& w = watches_[dir];
-    w.subs.insert(sub);
-    if (w.wd >= 0 || inotify_fd_ < 0) continue;
-    const int wd = ::inotify_add_watch(inotify_fd_, dir.c_str(),
-                                       IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | IN_CLOSE_WRITE |
-                                           IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR | IN_EXCL_UNLINK);
-    if (wd < 0) {
-      if ((errno == ENOSPC || errno == ENOMEM) && !watch_limit_warned_) {
-        watch_limit_warned_ = true;
-        LogWarning() << "file registry: cannot watch " << dir << " (" << ErrnoText(errno)
-                     << "; raise fs.inotify.max_user_watches); changes are seen by the periodic scan";
-      }
-      continue;  // e.g. not created yet: retried on the next scan
-    }
-    if (auto it = watched_.find(wd); it != watched_.end() && it->second != dir) continue;  // same inode
-    w.wd = wd;
-    watched_[wd] = dir;
-  }
-  for (auto it = watches_.begin(); it != watches_.end();) {
-    auto next = std::next(it);
-    if (it->second.subs.count(sub) != 0 && std::find(dirs.begin(), dirs.end(), it->first) == dirs.end()) {
-      it->second.subs.erase(sub);
-      if (it->second.subs.empty()) DropWatch(it);
-    }
-    it = next;
-  }
-}
-
-void FileRegistryCore::DropWatch(std::map<std::string, Watch>::iterator it) {
+void FileBackend::DropWatch(std::map<std::string, Watch>::iterator it) {
   if (it->second.wd >= 0) {
     ::inotify_rm_watch(inotify_fd_, it->second.wd);
     watched_.erase(it->second.wd);
@@ -794,24 +189,39 @@ void FileRegistryCore::DropWatch(std::map<std::string, Watch>::iterator it) {
   watches_.erase(it);
 }
 
-void FileRegistryCore::DropUnsubscribedWatches() {
-  std::set<uint64_t> live;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    for (const auto& [id, s] : subs_) live.insert(id);
-  }
+void FileBackend::Unwatch(const std::string& path) {
   for (auto it = watches_.begin(); it != watches_.end();) {
     auto next = std::next(it);
-    for (auto s = it->second.subs.begin(); s != it->second.subs.end();) {
-      s = live.count(*s) != 0 ? std::next(s) : it->second.subs.erase(s);
-    }
-    if (it->second.subs.empty()) DropWatch(it);
+    if (it->second.paths.erase(path) != 0 && it->second.paths.empty()) DropWatch(it);
     it = next;
   }
 }
 
-void FileRegistryCore::ReadEvents() {
-  std::set<uint64_t> changed;
+Result<RegistryBackend::Read> FileBackend::ReadPath(const std::string& path, PathKind kind, bool create) {
+  Read read;
+  // Watch before reading, so a change between the two is not missed.
+  if (kind == PathKind::kRoot) {
+    AddWatch(path, path);
+    read.names = SubdirNames(path);
+    return read;
+  }
+  if (create) {
+    // Subscribing creates the service's category directories, as ZooKeeper's does, so they can
+    // be watched before any provider exists.
+    if (auto w = watches_.find(path); w == watches_.end() || w->second.wd < 0) {
+      if (Status s = MakeDirs(path); !s.ok()) LogWarning() << "file registry: " << s.message();
+    }
+  } else {
+    AddWatch(ParentDir(path), path);  // a service of a "*" subscription: its categories appear
+  }
+  AddWatch(path, path);
+  LivenessProbe probe;
+  ScanDir(path, &caches_[path], &probe, &read.urls);
+  return read;
+}
+
+void FileBackend::OnReadable() {
+  std::set<std::string> changed;
   bool overflow = false;
   alignas(struct inotify_event) char buf[16384];
   while (true) {
@@ -829,9 +239,9 @@ void FileRegistryCore::ReadEvents() {
       const std::string dir = dir_it->second;
       auto w = watches_.find(dir);
       if (w == watches_.end()) continue;
-      changed.insert(w->second.subs.begin(), w->second.subs.end());
+      changed.insert(w->second.paths.begin(), w->second.paths.end());
       if ((ev->mask & IN_IGNORED) != 0) {
-        // The directory is gone: the next scan re-creates (or re-finds) it and watches again.
+        // The directory is gone: the next read re-creates (or re-finds) it and watches again.
         watched_.erase(dir_it);
         w->second.wd = -1;
         caches_.erase(dir);
@@ -842,168 +252,67 @@ void FileRegistryCore::ReadEvents() {
       }
     }
   }
-  if (changed.empty() && !overflow) return;
-  const auto due = Clock::now() + notify_delay_;
-  std::lock_guard<std::mutex> lock(mu_);
-  for (auto& [id, s] : subs_) {
-    if (!overflow && changed.count(id) == 0) continue;
-    // The first change of a burst sets the deadline; later ones ride along, so a steady stream
-    // of changes still notifies every notify.delay.
-    if (!s->due || *s->due > due) s->due = due;
+  if (overflow) {
+    events_->OnEverythingChanged();
+    return;
   }
+  for (const auto& path : changed) events_->OnChanged(path);
 }
 
-void FileRegistryCore::Deliver(const std::shared_ptr<Subscription>& sub, LivenessProbe* probe,
-                               std::map<std::string, std::vector<Url>>* memo) {
-  {
-    // A listener earlier in this pass may have closed the registry: touch nothing after Close.
-    std::lock_guard<std::mutex> lock(mu_);
-    if (closed_ || subs_.count(sub->id) == 0) return;
+Result<std::vector<Url>> FileBackend::Lookup(const Query& q) {
+  std::vector<std::pair<size_t, std::string>> dirs;  // (category index, directory)
+  std::vector<std::string> interface_dirs;
+  if (q.interface == "*") {
+    for (const auto& name : SubdirNames(base())) interface_dirs.push_back(base() + "/" + name);
+  } else {
+    interface_dirs.push_back(base() + "/" + UrlEncode(q.interface));
   }
-  const Query& q = sub->query;
-  if (q.interface != "*") {
-    // Subscribing creates the service's category directories, as ZooKeeper's does, so they
-    // can be watched before any provider exists.
-    for (const auto& c : q.categories) {
-      const std::string dir = InterfaceDir(q.interface) + "/" + c;
-      if (auto w = watches_.find(dir); w != watches_.end() && w->second.wd >= 0) continue;
-      if (Status s = MakeDirs(dir); !s.ok()) LogWarning() << "file registry: " << s.message();
+  for (size_t c = 0; c < q.categories.size(); ++c) {
+    for (const auto& idir : interface_dirs) dirs.emplace_back(c, idir + "/" + q.categories[c]);
+  }
+  LivenessProbe probe;
+  std::map<std::string, std::vector<Url>> found;
+  std::vector<Matched> matched;
+  for (const auto& [category, dir] : dirs) {
+    auto [it, inserted] = found.try_emplace(dir);
+    if (inserted) {
+      DirCache cache;
+      ScanDir(dir, &cache, &probe, &it->second);
+    }
+    for (const Url& u : it->second) {
+      if (IsMatch(q.consumer, u)) matched.push_back({category, u.ToFullString(), u});
     }
   }
-  std::vector<std::string> watch;
-  const auto dirs = DirsOf(q, &watch);
-  // Watch before reading, so a change between the two is not missed.
-  UpdateWatches(sub->id, watch);
-  auto scan = [&](const std::string& dir) -> const std::vector<Url>& {
-    auto [it, inserted] = memo->try_emplace(dir);
-    if (inserted) ScanDir(dir, &caches_[dir], probe, &it->second);
-    return it->second;
-  };
-  std::vector<std::string> keys;
-  std::vector<Url> urls = Gather(q, dirs, scan, &keys);
-
-  NotifyListener listener;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (closed_ || subs_.count(sub->id) == 0) return;
-    if (sub->delivered && keys == sub->last) return;  // nothing the listener would see changed
-    sub->last = std::move(keys);
-    running_ = sub->id;
-    listener = sub->listener;
-  }
-  try {
-    listener(urls);
-  } catch (const std::exception& e) {
-    LogWarning() << "file registry: listener of " << q.consumer.ToString() << " threw: " << e.what();
-  } catch (...) {
-    LogWarning() << "file registry: listener of " << q.consumer.ToString() << " threw";
-  }
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    running_ = 0;
-    sub->delivered = true;
-  }
-  cv_.notify_all();
+  internal::SortMatched(&matched);
+  std::vector<Url> urls;
+  urls.reserve(matched.size());
+  for (auto& m : matched) urls.push_back(std::move(m.url));
+  return urls;
 }
 
-void FileRegistryCore::Run() {
-  thread_id_.store(std::this_thread::get_id());
-  std::optional<Clock::time_point> next_tick;
-  while (true) {
-    std::vector<std::shared_ptr<Subscription>> due;
-    bool tick = false;
-    bool subs_changed = false;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      if (closed_) break;
-      const auto now = Clock::now();
-      // Periodic passes only while there is something to keep alive or to watch.
-      if (subs_.empty() && registered_.empty()) {
-        next_tick.reset();
-      } else if (!next_tick) {
-        next_tick = now + liveness_interval_;
-      } else if (now >= *next_tick) {
-        tick = true;
-        next_tick = now + liveness_interval_;
-      }
-      subs_changed = std::exchange(subs_changed_, false);
-      for (auto& [id, s] : subs_) {
-        if (tick || (s->due && *s->due <= now)) {
-          s->due.reset();
-          due.push_back(s);
-        }
-      }
+Result<std::vector<std::string>> FileBackend::ListServices() {
+  LivenessProbe probe;
+  std::vector<std::string> services;
+  for (const auto& name : SubdirNames(base())) {
+    bool any = false;
+    for (const auto& category : SubdirNames(base() + "/" + name)) {
+      DirCache cache;
+      std::vector<Url> urls;
+      ScanDir(base() + "/" + name + "/" + category, &cache, &probe, &urls);
+      if ((any = !urls.empty())) break;
     }
-    if (subs_changed) DropUnsubscribedWatches();
-    if (tick) SelfHeal();
-    if (!due.empty()) {
-      LivenessProbe probe;
-      std::map<std::string, std::vector<Url>> memo;
-      for (const auto& s : due) Deliver(s, &probe, &memo);
+    if (!any) continue;
+    auto decoded = UrlDecode(name);
+    if (!decoded.ok()) {
+      LogWarning() << "file registry: skipping directory " << base() << "/" << name << ": "
+                   << decoded.status().message();
+      continue;
     }
-
-    int timeout_ms = -1;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      if (closed_) break;
-      std::optional<Clock::time_point> wake = next_tick;
-      for (const auto& [id, s] : subs_) {
-        if (s->due && (!wake || *s->due < *wake)) wake = s->due;
-      }
-      if (subs_changed_) wake = Clock::now();
-      if (wake) {
-        const auto left = std::chrono::ceil<milliseconds>(*wake - Clock::now()).count();
-        timeout_ms = static_cast<int>(std::clamp<int64_t>(left, 0, 60'000));
-      }
-    }
-    struct pollfd fds[2] = {{wake_fd_, POLLIN, 0}, {inotify_fd_, POLLIN, 0}};
-    const int n = ::poll(fds, inotify_fd_ >= 0 ? 2 : 1, timeout_ms);
-    if (n <= 0) continue;
-    if ((fds[0].revents & POLLIN) != 0) {
-      uint64_t value;
-      [[maybe_unused]] const ssize_t r = ::read(wake_fd_, &value, sizeof value);
-    }
-    if (inotify_fd_ >= 0 && (fds[1].revents & POLLIN) != 0) ReadEvents();
+    services.push_back(std::move(*decoded));
   }
-  for (auto it = watches_.begin(); it != watches_.end();) DropWatch(it++);
+  std::sort(services.begin(), services.end());
+  return services;
 }
-
-// The Registry the factory hands out: owns the background thread, forwards to the core.
-class FileRegistry final : public Registry {
- public:
-  explicit FileRegistry(std::shared_ptr<FileRegistryCore> core) : core_(std::move(core)) {
-    thread_ = std::thread([core = core_] { core->Run(); });
-  }
-  ~FileRegistry() override { Close(); }
-
-  Status Register(const Url& url) override { return core_->Register(url); }
-  Status Unregister(const Url& url) override { return core_->Unregister(url); }
-  Result<uint64_t> Subscribe(const Url& consumer_url, NotifyListener listener) override {
-    return core_->Subscribe(consumer_url, std::move(listener));
-  }
-  Status Unsubscribe(uint64_t subscription) override { return core_->Unsubscribe(subscription); }
-  Result<std::vector<Url>> Lookup(const Url& consumer_url) override { return core_->Lookup(consumer_url); }
-  Result<std::vector<std::string>> ListServices() override { return core_->ListServices(); }
-  const Url& url() const override { return core_->url(); }
-
-  void Close() override {
-    core_->Shutdown();
-    std::lock_guard<std::mutex> lock(thread_mu_);
-    if (!thread_.joinable()) return;
-    // Closed (or destroyed) from a listener: the thread cannot join itself; it exits when the
-    // listener returns, keeping the core alive until then.
-    if (thread_.get_id() == std::this_thread::get_id()) {
-      thread_.detach();
-    } else {
-      thread_.join();
-    }
-  }
-
- private:
-  std::shared_ptr<FileRegistryCore> core_;
-  std::mutex thread_mu_;
-  std::thread thread_;
-};
 
 Result<milliseconds> DurationParam(const Url& url, std::string_view key, int64_t fallback, int64_t min,
                                    int64_t max) {
@@ -1037,17 +346,6 @@ Result<std::string> RegistryDir(const Url& url) {
 
 std::string FileRegistryDefaultDir() { return "/tmp/dubbo-cpp-registry-" + std::to_string(::getuid()); }
 
-std::string FileRegistryEntryName(const Url& url) {
-  std::string name = SanitizeForName(url.protocol(), 32, false);
-  name += '-';
-  name += SanitizeForName(url.host(), 100, true);
-  name += '-';
-  name += std::to_string(url.port());
-  name += '-';
-  name += Fnv1a128Hex(url.ToFullString());
-  return name;
-}
-
 Result<std::shared_ptr<Registry>> OpenFileRegistry(const Url& url) {
   auto fail = [&url](const Status& s) { return s.WithContext("file registry " + url.ToString()); };
   auto dir = RegistryDir(url);
@@ -1077,24 +375,25 @@ Result<std::shared_ptr<Registry>> OpenFileRegistry(const Url& url) {
   if (Status s = MakeDirs(base); !s.ok()) return fail(s);
   if (::access(base.c_str(), W_OK | X_OK) != 0) return fail(IoError("cannot write to", base, errno));
 
-  const int wake_fd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-  if (wake_fd < 0) return fail(Status(StatusCode::kInternal, "eventfd: " + ErrnoText(errno)));
   auto use_inotify = url.GetBool("inotify", true);
-  if (!use_inotify.ok()) {
-    ::close(wake_fd);
-    return fail(use_inotify.status());
-  }
+  if (!use_inotify.ok()) return fail(use_inotify.status());
   const int inotify_fd = *use_inotify ? ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC) : -1;
   if (*use_inotify && inotify_fd < 0) {
     LogWarning() << "file registry " << url.ToString() << ": inotify unavailable (" << ErrnoText(errno)
                  << "); changes are seen by the periodic scan only";
   }
-  auto core = std::make_shared<FileRegistryCore>(url, std::move(base), *delay, *interval, inotify_fd, wake_fd);
-  try {
-    return std::shared_ptr<Registry>(std::make_shared<FileRegistry>(std::move(core)));
-  } catch (const std::system_error& e) {
-    return fail(Status(StatusCode::kInternal, std::string("cannot start the registry thread: ") + e.what()));
-  }
+  BackendTraits t;
+  t.kind = "file registry";
+  t.log_prefix = "file registry: ";
+  t.root = std::move(base);
+  t.name_what = "a directory";
+  t.category_what = "a directory";
+  t.is_name = internal::IsSafeName;
+  t.notify_delay = *delay;
+  // Owners die without telling anyone: every pass looks for dead entries and lost own ones.
+  t.retry_period = *interval;
+  t.check_interval = *interval;
+  return OpenRegistryEngine(url, std::make_unique<FileBackend>(std::move(t), inotify_fd));
 }
 
 }  // namespace dubbo::registry

@@ -11,7 +11,9 @@
 #pragma once
 
 #include <functional>
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,6 +26,12 @@ namespace dubbo::registry {
 // Receives the whole current list for one subscription: providers (dubbo://...), configurators
 // (override://...) and routers. An empty list means no provider (unless empty protection is on).
 using NotifyListener = std::function<void(const std::vector<Url>& urls)>;
+
+// A registry's session with its server (ZooKeeper's clientid_t: id and 16-byte password).
+struct RegistrySession {
+  int64_t id = 0;
+  std::string password;
+};
 
 class Registry {
  public:
@@ -46,6 +54,11 @@ class Registry {
   virtual Result<std::vector<std::string>> ListServices() = 0;
 
   virtual const Url& url() const = 0;
+
+  // The current session, for tests and diagnostics: nullopt for a registry without sessions
+  // (file://) or while not connected.
+  virtual std::optional<RegistrySession> Session() const { return std::nullopt; }
+
   // Unregisters everything registered through this object and stops notifying.
   virtual void Close() = 0;
 };

@@ -16,9 +16,10 @@
 // and Subscribe notifies from the local cache file (Dubbo's format) and returns at once; the
 // live list replaces it when ZooKeeper answers. Details: docs/registry.md, "ZooKeeper".
 //
-// Thread-safe like every Registry. Listeners run on one thread of the registry's own, never on
-// the ZooKeeper client's threads. Subscribe() returns once the listener has received the initial
-// list (except when called from a listener).
+// A thin backend (zookeeper_session.h keeps the session) over the registry engine
+// (registry_engine.h), which does the bookkeeping. Thread-safe like every Registry. Listeners
+// run on one thread of the registry's own, never on the ZooKeeper client's threads. Subscribe()
+// returns once the listener has received the initial list (except when called from a listener).
 #pragma once
 
 #include <cstdint>
@@ -47,10 +48,7 @@ std::string ZookeeperCacheFilePath(const Url& url);
 
 // The session of a registry OpenZookeeperRegistry returned, for tests and diagnostics: id and
 // password (ZooKeeper's clientid_t). nullopt for another kind of registry, or while not connected.
-struct ZookeeperSession {
-  int64_t id = 0;
-  std::string password;  // 16 bytes
-};
+using ZookeeperSession = RegistrySession;
 std::optional<ZookeeperSession> ZookeeperRegistrySession(const Registry& registry);
 
 }  // namespace dubbo::registry

@@ -1182,6 +1182,48 @@ TEST_F(ZookeeperRegistryTest, DigestAuthWithCreatorOnlyAcl) {
   EXPECT_TRUE(n.AwaitLacks(p, 5s));
 }
 
+// A new session is a new handle: the credentials go with it before anything is re-created, or
+// the creator-only parents answer NoAuth to the re-registration.
+TEST_F(ZookeeperRegistryTest, SessionExpiryWithDigestAuthRecreatesNodesUnderTheSameAcl) {
+  auto registry = Open("&session=4000", "alice:secret@");
+  ASSERT_TRUE(registry);
+  const Url p = Provider(kDemo, 20880);
+  ASSERT_TRUE(registry->Register(p).ok());
+  Notifications n;
+  ASSERT_TRUE(registry->Subscribe(Consumer(kDemo), n.Listener()).ok());
+  ASSERT_EQ(Strings(n.latest()), Strings({p}));
+  const auto before = ZookeeperRegistrySession(*registry);
+  ASSERT_TRUE(before.has_value());
+  clientid_t id{};
+  id.client_id = before->id;
+  std::memcpy(id.passwd, before->password.data(), sizeof id.passwd);
+  {
+    std::string error;
+    auto twin = testing::ZkTestClient::Connect(server_->address(), &error, &id);
+    ASSERT_NE(twin, nullptr) << error;
+  }
+  auto alice = Client();
+  ASSERT_TRUE(alice);
+  ASSERT_EQ(alice->AddAuth("digest", "alice:secret"), ZOK);
+  EXPECT_TRUE(Eventually(
+      [&] {
+        const auto s = ZookeeperRegistrySession(*registry);
+        struct Stat st {};
+        return s && s->id != before->id && alice->Exists(NodePath(p), &st) && st.ephemeralOwner == s->id;
+      },
+      15s))
+      << "registration not re-created on the new session";
+  struct ACL_vector acl {};
+  struct Stat st {};
+  ASSERT_EQ(zoo_get_acl(alice->get(), NodePath(p).c_str(), &acl, &st), ZOK);
+  ASSERT_EQ(acl.count, 1);
+  EXPECT_STREQ(acl.data[0].id.scheme, "digest");
+  deallocate_ACL_vector(&acl);
+  // The subscription reads the creator-only nodes on the new session too.
+  ASSERT_TRUE(registry->Unregister(p).ok());
+  EXPECT_TRUE(n.AwaitLacks(p, 5s));
+}
+
 TEST_F(ZookeeperRegistryTest, SessionExpiryRestoresRegistrationsAndWatches) {
   auto registry = Open("&session=4000");
   ASSERT_TRUE(registry);
