@@ -1,5 +1,8 @@
 // Dubbo request/response bodies and whole frames (DubboCodec / ExchangeCodec in Java), written
-// and read through a runtime-selected serialization. docs/protocol.md has the layouts.
+// and read through a runtime-selected serialization. docs/protocol.md has the layouts: request
+// body (#request-body), response body (#response-body), error statuses (#status-codes), events
+// (#events-heartbeat-and-read-only), payload limit (#payload-limit), and captured hex dumps of
+// each kind of frame (#captured-frames).
 // Thread-safe. Each thread keeps the encoded parts of the requests it sent last (prelude and
 // framework attachments, a few methods' worth) and appends them verbatim when they repeat.
 #pragma once

@@ -1,4 +1,4 @@
-// The Dubbo 2 frame: a 16-byte header and a body (docs/protocol.md).
+// The Dubbo 2 frame: a 16-byte header and a body (docs/protocol.md#frame-header).
 //
 //   0-1  magic 0xdabb
 //   2    flags: 0x80 request, 0x40 two-way, 0x20 event; low 5 bits the serialization id
@@ -7,8 +7,8 @@
 //   12-15 body length, signed 32-bit
 //
 // Also the protocol-level rules that are not byte layouts: Dubbo's version-number parsing (which
-// decides whether a response may carry attachments) and the JVM parameter descriptor. Pure
-// functions; thread-safe.
+// decides whether a response may carry attachments, docs/protocol.md#the-dubbo-version-rule) and
+// the JVM parameter descriptor (docs/protocol.md#request-body). Pure functions; thread-safe.
 #pragma once
 
 #include <cstdint>
@@ -69,7 +69,8 @@ Result<std::vector<std::string_view>> SplitDescriptor(std::string_view descripto
 // "Ljava/lang/String;", "int[]" or "[I" -> "[I", "java.lang.String[]" -> "[Ljava/lang/String;".
 std::string DescriptorOf(std::string_view java_type);
 
-// Response body flags (DubboCodec.RESPONSE_*), written as a Hessian int.
+// Response body flags (DubboCodec.RESPONSE_*), written as an int of the serialization
+// (docs/protocol.md#response-body).
 enum class ResultFlag : int32_t {
   kException = 0,
   kValue = 1,
