@@ -30,7 +30,7 @@
 #include <CLI/CLI.hpp>
 
 #include "greeter.dubbo.h"
-#include "rpc/application.h"
+#include "app/application.h"
 #include "rpc/dubbo_codec.h"
 #include "rpc/frame.h"
 
@@ -138,7 +138,6 @@ int main(int argc, char** argv) {
     std::cerr << "greeter-capture: " << app.status() << "\n";
     return 1;
   }
-  dubbo::SerializationRegistry::Global().RegisterBuiltins();
 
   LegacyCalls(port);
 
