@@ -1,10 +1,9 @@
 #include "app/application.h"
 
+#include <arpa/inet.h>
 #include <ifaddrs.h>
 #include <netinet/in.h>
 #include <unistd.h>
-
-#include <arpa/inet.h>
 
 #include <chrono>
 #include <cstdio>
@@ -14,8 +13,8 @@
 
 #include "cluster/cluster_invoker.h"
 #include "cluster/directory.h"
-#include "cluster/registry_directory.h"
 #include "cluster/provider_invoker.h"
+#include "cluster/registry_directory.h"
 #include "common/log.h"
 #include "qos/backend.h"
 #include "qos/qos_server.h"
@@ -34,7 +33,8 @@ constexpr std::string_view kRelease = "dubbo-cpp-0.1.0";
 // $DUBBO_IP_TO_REGISTRY (as Java honours it), else the first non-loopback IPv4, else loopback.
 std::string RegisteredHost(const std::string& bind) {
   if (!bind.empty() && bind != "0.0.0.0" && bind != "::") return bind;
-  if (const char* env = std::getenv("DUBBO_IP_TO_REGISTRY"); env != nullptr && *env != '\0') return env;
+  if (const char* env = std::getenv("DUBBO_IP_TO_REGISTRY"); env != nullptr && *env != '\0')
+    return env;
   std::string found = "127.0.0.1";
   ifaddrs* addrs = nullptr;
   if (getifaddrs(&addrs) == 0) {
@@ -116,8 +116,8 @@ class Application::QosView final : public qos::Backend {
     for (const auto& e : app_->exported_) {
       const std::string version = Param(e.params, "version");
       const std::string group = Param(e.params, "group");
-      out.push_back({ServiceKey(group, e.definition->interface_name(), version), e.definition->interface_name(),
-                     group, version, e.online});
+      out.push_back({ServiceKey(group, e.definition->interface_name(), version),
+                     e.definition->interface_name(), group, version, e.online});
     }
     return out;
   }
@@ -128,8 +128,9 @@ class Application::QosView final : public qos::Backend {
     if (app_ == nullptr) return out;
     std::lock_guard<std::mutex> app_lock(app_->mu_);
     for (const auto& r : app_->references_) {
-      out.push_back({r.consumer.ServiceKey(), r.consumer.Get("interface", r.consumer.path()), r.consumer.Get("group"),
-                     r.consumer.Get("version"), r.directory->List()->size()});
+      out.push_back({r.consumer.ServiceKey(), r.consumer.Get("interface", r.consumer.path()),
+                     r.consumer.Get("group"), r.consumer.Get("version"),
+                     r.directory->List()->size()});
     }
     return out;
   }
@@ -146,17 +147,20 @@ class Application::QosView final : public qos::Backend {
     std::shared_lock<std::shared_mutex> lock(mu_);
     if (app_ == nullptr) return Status(StatusCode::kCancelled, "application stopped");
     std::lock_guard<std::mutex> app_lock(app_->mu_);
-    if (!app_->started_ || app_->stopped_) return Status(StatusCode::kCancelled, "application not running");
+    if (!app_->started_ || app_->stopped_)
+      return Status(StatusCode::kCancelled, "application not running");
     for (auto& e : app_->exported_) {
-      const std::string key =
-          ServiceKey(Param(e.params, "group"), e.definition->interface_name(), Param(e.params, "version"));
-      if (e.online == online || std::find(service_keys.begin(), service_keys.end(), key) == service_keys.end()) {
+      const std::string key = ServiceKey(Param(e.params, "group"), e.definition->interface_name(),
+                                         Param(e.params, "version"));
+      if (e.online == online ||
+          std::find(service_keys.begin(), service_keys.end(), key) == service_keys.end()) {
         continue;
       }
       if (online) {
         DUBBO_RETURN_IF_ERROR(app_->RegisterProvider(e.url));
       } else if (app_->registry_ && e.url.Get("register", "true") != "false") {
-        DUBBO_RETURN_IF_ERROR(app_->registry_->Unregister(e.url).WithContext("unregistering " + e.url.ToString()));
+        DUBBO_RETURN_IF_ERROR(
+            app_->registry_->Unregister(e.url).WithContext("unregistering " + e.url.ToString()));
       }
       e.online = online;
       LogInfo() << "qos: " << key << (online ? " online" : " offline");
@@ -169,11 +173,12 @@ class Application::QosView final : public qos::Backend {
     if (app_ == nullptr) return false;
     std::lock_guard<std::mutex> app_lock(app_->mu_);
     if (!app_->started_ || app_->stopped_) return false;
-    return app_->exported_.empty() ||
-           std::any_of(app_->exported_.begin(), app_->exported_.end(), [](const Exported& e) { return e.online; });
+    return app_->exported_.empty() || std::any_of(app_->exported_.begin(), app_->exported_.end(),
+                                                  [](const Exported& e) { return e.online; });
   }
 
-  Result<qos::GenericTarget> GenericInvoker(const std::string& service_key, bool provided) override {
+  Result<qos::GenericTarget> GenericInvoker(const std::string& service_key,
+                                            bool provided) override {
     std::shared_lock<std::shared_mutex> lock(mu_);
     if (app_ == nullptr) return Status(StatusCode::kCancelled, "application stopped");
     std::lock_guard<std::mutex> app_lock(app_->mu_);
@@ -182,14 +187,17 @@ class Application::QosView final : public qos::Backend {
         const std::string version = Param(e.params, "version");
         const std::string group = Param(e.params, "group");
         if (ServiceKey(group, e.definition->interface_name(), version) != service_key) continue;
-        if (!app_->server_ || app_->stopped_) return Status(StatusCode::kUnavailable, service_key + " is not served yet");
+        if (!app_->server_ || app_->stopped_)
+          return Status(StatusCode::kUnavailable, service_key + " is not served yet");
         // Over this process's own port: the call takes the real provider path (filters, metrics).
         Url url = e.url;
         const std::string& bind = app_->server_->options().host;
         url.set_host(bind == "0.0.0.0" || bind == "::" || bind.empty() ? "127.0.0.1" : bind);
         url.set_port(app_->server_->port());
-        DUBBO_ASSIGN_OR_RETURN(auto invoker, rpc::ChannelInvoker::Create(std::move(url), *app_->client_));
-        return qos::GenericTarget{std::move(invoker), e.definition->interface_name(), version, group};
+        DUBBO_ASSIGN_OR_RETURN(auto invoker,
+                               rpc::ChannelInvoker::Create(std::move(url), *app_->client_));
+        return qos::GenericTarget{std::move(invoker), e.definition->interface_name(), version,
+                                  group};
       }
     } else {
       for (const auto& r : app_->references_) {
@@ -199,7 +207,8 @@ class Application::QosView final : public qos::Backend {
         std::string group = r.consumer.Get("group");
         if (version == "*") version.clear();
         if (group == "*" || group.find(',') != std::string::npos) group.clear();
-        return qos::GenericTarget{r.invoker, r.consumer.Get("interface", r.consumer.path()), version, group};
+        return qos::GenericTarget{r.invoker, r.consumer.Get("interface", r.consumer.path()),
+                                  version, group};
       }
     }
     return Status(StatusCode::kNotFound, "No such service " + service_key);
@@ -225,7 +234,8 @@ Result<std::unique_ptr<Application>> Application::Create(ApplicationConfig confi
   options.connections = static_cast<size_t>(std::max<int64_t>(1, IntParam(c, "connections", 1)));
   options.connection.payload = static_cast<uint32_t>(IntParam(c, "payload", rpc::kDefaultPayload));
   options.connection.heartbeat = std::chrono::milliseconds(IntParam(c, "heartbeat", 60000));
-  options.connection.idle_timeout = std::chrono::milliseconds(IntParam(c, "heartbeat.timeout", 180000));
+  options.connection.idle_timeout =
+      std::chrono::milliseconds(IntParam(c, "heartbeat.timeout", 180000));
   app->client_ = std::make_shared<rpc::Client>(options);
   return app;
 }
@@ -274,10 +284,12 @@ Url Application::ConsumerUrl(const std::string& interface, const Parameters& par
 
 Status Application::Export(std::shared_ptr<const rpc::ServiceDefinition> definition,
                            std::shared_ptr<rpc::ServiceBase> impl, Parameters params) {
-  if (!definition || !impl) return Status(StatusCode::kInvalidArgument, "Export needs a definition and an implementation");
+  if (!definition || !impl)
+    return Status(StatusCode::kInvalidArgument, "Export needs a definition and an implementation");
   std::lock_guard<std::mutex> lock(mu_);
   if (stopped_) return Status(StatusCode::kCancelled, "application stopped");
-  Exported e{definition, impl, Layer(config_.provider, config_.services, definition->interface_name(), params),
+  Exported e{definition, impl,
+             Layer(config_.provider, config_.services, definition->interface_name(), params),
              nullptr, Url()};
   if (const std::string token = Param(e.params, "token"); token == "true" || token == "default") {
     e.params["token"] = RandomToken();
@@ -350,7 +362,8 @@ Status Application::Start() {
   return Status::Ok();
 }
 
-Result<std::shared_ptr<rpc::Invoker>> Application::Refer(const std::string& interface, Parameters params) {
+Result<std::shared_ptr<rpc::Invoker>> Application::Refer(const std::string& interface,
+                                                         Parameters params) {
   std::lock_guard<std::mutex> lock(mu_);
   if (stopped_) return Status(StatusCode::kCancelled, "application stopped");
   const Parameters p = Layer(config_.consumer, config_.references, interface, params);
@@ -367,8 +380,9 @@ Result<std::shared_ptr<rpc::Invoker>> Application::Refer(const std::string& inte
       DUBBO_ASSIGN_OR_RETURN(Url provider, Url::Parse(one));
       if (provider.path().empty()) provider.set_path(interface);
       provider.Set("interface", interface);
-      DUBBO_ASSIGN_OR_RETURN(auto channel,
-                             rpc::ChannelInvoker::Create(cluster::MergeProviderUrl(provider, consumer), *client_));
+      DUBBO_ASSIGN_OR_RETURN(
+          auto channel,
+          rpc::ChannelInvoker::Create(cluster::MergeProviderUrl(provider, consumer), *client_));
       DUBBO_ASSIGN_OR_RETURN(auto invoker, cluster::MakeProviderInvoker(std::move(channel)));
       invokers.push_back(std::move(invoker));
     }
@@ -378,7 +392,8 @@ Result<std::shared_ptr<rpc::Invoker>> Application::Refer(const std::string& inte
       return Status(StatusCode::kInvalidArgument,
                     "no registry configured and no url= given for " + interface);
     }
-    DUBBO_ASSIGN_OR_RETURN(directory, cluster::RegistryDirectory::Create(consumer, registry_, client_));
+    DUBBO_ASSIGN_OR_RETURN(directory,
+                           cluster::RegistryDirectory::Create(consumer, registry_, client_));
     if (consumer.Get("register", "true") != "false") {
       Url registered = consumer;
       registered.Set("category", "consumers");
@@ -391,9 +406,9 @@ Result<std::shared_ptr<rpc::Invoker>> Application::Refer(const std::string& inte
   }
   if (Param(p, "check") != "false" && directory->List()->empty()) {
     directory->Destroy();
-    return Status(StatusCode::kUnavailable, "No provider available for the service " + consumer.ServiceKey() +
-                                                " from " + directory->Source() +
-                                                " (check=true; set check=false to refer anyway)");
+    return Status(StatusCode::kUnavailable,
+                  "No provider available for the service " + consumer.ServiceKey() + " from " +
+                      directory->Source() + " (check=true; set check=false to refer anyway)");
   }
   DUBBO_ASSIGN_OR_RETURN(auto invoker, cluster::JoinCluster(directory));
   references_.push_back({consumer, directory, invoker});

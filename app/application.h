@@ -92,9 +92,14 @@ class Application {
   // defaults.
   template <typename Impl>
   Status Export(std::shared_ptr<Impl> impl, Parameters params = {}) {
-    if constexpr (requires { Impl::kDefaultVersion; Impl::kDefaultGroup; }) {
-      if (!params.count("version") && !Impl::kDefaultVersion.empty()) params["version"] = std::string(Impl::kDefaultVersion);
-      if (!params.count("group") && !Impl::kDefaultGroup.empty()) params["group"] = std::string(Impl::kDefaultGroup);
+    if constexpr (requires {
+                    Impl::kDefaultVersion;
+                    Impl::kDefaultGroup;
+                  }) {
+      if (!params.count("version") && !Impl::kDefaultVersion.empty())
+        params["version"] = std::string(Impl::kDefaultVersion);
+      if (!params.count("group") && !Impl::kDefaultGroup.empty())
+        params["group"] = std::string(Impl::kDefaultGroup);
     }
     return Export(Impl::Definition(), std::move(impl), std::move(params));
   }
@@ -106,9 +111,14 @@ class Application {
   // @version and @group are the defaults.
   template <typename Stub>
   Result<Stub> Refer(Parameters params = {}) {
-    if constexpr (requires { Stub::kDefaultVersion; Stub::kDefaultGroup; }) {
-      if (!params.count("version") && !Stub::kDefaultVersion.empty()) params["version"] = std::string(Stub::kDefaultVersion);
-      if (!params.count("group") && !Stub::kDefaultGroup.empty()) params["group"] = std::string(Stub::kDefaultGroup);
+    if constexpr (requires {
+                    Stub::kDefaultVersion;
+                    Stub::kDefaultGroup;
+                  }) {
+      if (!params.count("version") && !Stub::kDefaultVersion.empty())
+        params["version"] = std::string(Stub::kDefaultVersion);
+      if (!params.count("group") && !Stub::kDefaultGroup.empty())
+        params["group"] = std::string(Stub::kDefaultGroup);
     }
     const std::string version = Param(params, "version");
     const std::string group = Param(params, "group");

@@ -25,10 +25,18 @@ Result<std::string> Unescape(std::string_view s, const std::string& path, size_t
     }
     const char c = s[++i];
     switch (c) {
-      case 't': out.push_back('\t'); break;
-      case 'n': out.push_back('\n'); break;
-      case 'r': out.push_back('\r'); break;
-      case 'f': out.push_back('\f'); break;
+      case 't':
+        out.push_back('\t');
+        break;
+      case 'n':
+        out.push_back('\n');
+        break;
+      case 'r':
+        out.push_back('\r');
+        break;
+      case 'f':
+        out.push_back('\f');
+        break;
       case 'u': {
         if (i + 4 >= s.size()) {
           return ConfigError(path, line, "incomplete \\u escape");
@@ -50,7 +58,8 @@ Result<std::string> Unescape(std::string_view s, const std::string& path, size_t
         i += 4;
         break;
       }
-      default: out.push_back(c);
+      default:
+        out.push_back(c);
     }
   }
   return out;
@@ -73,7 +82,8 @@ bool SplitInterfaceKey(std::string_view rest, std::string* interface, std::strin
   return false;
 }
 
-Result<bool> BoolValue(const std::string& key, const std::string& value, const std::string& path, size_t line) {
+Result<bool> BoolValue(const std::string& key, const std::string& value, const std::string& path,
+                       size_t line) {
   if (value == "true") return true;
   if (value == "false") return false;
   return ConfigError(path, line, key + "=" + value + ": expected true or false");
@@ -90,7 +100,8 @@ Result<ApplicationConfig> ApplicationConfig::Load(const std::string& path) {
   return Parse(text.str(), path);
 }
 
-Result<ApplicationConfig> ApplicationConfig::Parse(std::string_view text, std::string_view source_name) {
+Result<ApplicationConfig> ApplicationConfig::Parse(std::string_view text,
+                                                   std::string_view source_name) {
   const std::string path(source_name);
   // std::getline's lines: split at '\n', no empty line after a final '\n'.
   auto getline = [&text](std::string* line) {
@@ -134,7 +145,8 @@ Result<ApplicationConfig> ApplicationConfig::Parse(std::string_view text, std::s
     if (v < raw.size() && (raw[v] == '=' || raw[v] == ':')) ++v;
     while (v < raw.size() && IsSpace(raw[v])) ++v;
     DUBBO_ASSIGN_OR_RETURN(std::string key, Unescape(key_text, path, first_line));
-    DUBBO_ASSIGN_OR_RETURN(std::string value, Unescape(std::string_view(raw).substr(v), path, first_line));
+    DUBBO_ASSIGN_OR_RETURN(std::string value,
+                           Unescape(std::string_view(raw).substr(v), path, first_line));
 
     auto strip = [&](std::string_view prefix, std::string* rest) {
       if (key.rfind(prefix, 0) != 0 || key.size() == prefix.size()) return false;
@@ -146,13 +158,15 @@ Result<ApplicationConfig> ApplicationConfig::Parse(std::string_view text, std::s
       config.name = value;
     } else if (key == "dubbo.application.qos-enable" || key == "dubbo.application.qos.enable") {
       DUBBO_ASSIGN_OR_RETURN(config.qos_enable, BoolValue(key, value, path, first_line));
-    } else if (key == "dubbo.application.qos-accept-foreign-ip" || key == "dubbo.application.qos.accept.foreign.ip") {
+    } else if (key == "dubbo.application.qos-accept-foreign-ip" ||
+               key == "dubbo.application.qos.accept.foreign.ip") {
       DUBBO_ASSIGN_OR_RETURN(config.qos_accept_foreign_ip, BoolValue(key, value, path, first_line));
     } else if (key == "dubbo.application.qos-port" || key == "dubbo.application.qos.port") {
       char* end = nullptr;
       const long port = std::strtol(value.c_str(), &end, 10);
       if (value.empty() || *end != '\0' || port < 0 || port > 65535) {
-        return ConfigError(path, first_line, key + "=" + value + ": expected a port number 0..65535");
+        return ConfigError(path, first_line,
+                           key + "=" + value + ": expected a port number 0..65535");
       }
       config.qos_port = static_cast<uint16_t>(port);
     } else if (key == "dubbo.registry.address") {
@@ -161,7 +175,8 @@ Result<ApplicationConfig> ApplicationConfig::Parse(std::string_view text, std::s
       registry_params[rest] = value;
     } else if (strip("dubbo.protocol.", &rest)) {
       if (rest == "name" && value != "dubbo") {
-        return ConfigError(path, first_line, "only the dubbo protocol is supported, not \"" + value + "\"");
+        return ConfigError(path, first_line,
+                           "only the dubbo protocol is supported, not \"" + value + "\"");
       }
       if (rest != "name") config.protocol[rest] = value;
     } else if (strip("dubbo.provider.", &rest)) {
@@ -170,12 +185,14 @@ Result<ApplicationConfig> ApplicationConfig::Parse(std::string_view text, std::s
       config.consumer[rest] = value;
     } else if (strip("dubbo.service.", &rest)) {
       if (!SplitInterfaceKey(rest, &interface, &param)) {
-        return ConfigError(path, first_line, "expected dubbo.service.<interface>.<parameter> in \"" + key + "\"");
+        return ConfigError(path, first_line,
+                           "expected dubbo.service.<interface>.<parameter> in \"" + key + "\"");
       }
       config.services[interface][param] = value;
     } else if (strip("dubbo.reference.", &rest)) {
       if (!SplitInterfaceKey(rest, &interface, &param)) {
-        return ConfigError(path, first_line, "expected dubbo.reference.<interface>.<parameter> in \"" + key + "\"");
+        return ConfigError(path, first_line,
+                           "expected dubbo.reference.<interface>.<parameter> in \"" + key + "\"");
       }
       config.references[interface][param] = value;
     } else {
@@ -190,7 +207,8 @@ Result<ApplicationConfig> ApplicationConfig::Parse(std::string_view text, std::s
       config.registry = url.ToFullString();
     }
   } else if (!registry_params.empty()) {
-    return Status(StatusCode::kInvalidArgument, path + ": dubbo.registry.* given without dubbo.registry.address");
+    return Status(StatusCode::kInvalidArgument,
+                  path + ": dubbo.registry.* given without dubbo.registry.address");
   }
   return config;
 }

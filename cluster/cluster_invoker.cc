@@ -33,8 +33,8 @@ const std::vector<std::string>& ClusterLevelFilterNames() {
 Result<std::shared_ptr<rpc::Invoker>> JoinCluster(std::shared_ptr<Directory> directory) {
   const Url url = directory->consumer_url();
   DUBBO_ASSIGN_OR_RETURN(auto lb, MakeLoadBalance(url));  // `loadbalance`, `<method>.loadbalance`
-  DUBBO_ASSIGN_OR_RETURN(auto cluster, Clusters().Create(url.Get("cluster", "failover"), std::move(directory),
-                                                         std::move(lb)));
+  DUBBO_ASSIGN_OR_RETURN(auto cluster, Clusters().Create(url.Get("cluster", "failover"),
+                                                         std::move(directory), std::move(lb)));
   return WrapWithFilters(std::move(cluster), ClusterLevelFilterNames(), url, "cluster.filter");
 }
 
@@ -53,7 +53,8 @@ Status ClusterInvoker::Configure() {
   return OutlierOptions::Parse(url()).status();
 }
 
-void ClusterInvoker::Invoke(std::shared_ptr<const rpc::Invocation> inv, rpc::ResponseCallback done) {
+void ClusterInvoker::Invoke(std::shared_ptr<const rpc::Invocation> inv,
+                            rpc::ResponseCallback done) {
   budget_->RecordCall();
   auto invokers = directory_->List();
   if (invokers->empty()) {
@@ -67,10 +68,12 @@ void ClusterInvoker::Invoke(std::shared_ptr<const rpc::Invocation> inv, rpc::Res
 
 bool ClusterInvoker::IsAvailable() const {
   const auto invokers = directory_->List();
-  return std::any_of(invokers->begin(), invokers->end(), [](const auto& i) { return i->IsAvailable(); });
+  return std::any_of(invokers->begin(), invokers->end(),
+                     [](const auto& i) { return i->IsAvailable(); });
 }
 
-std::shared_ptr<rpc::Invoker> ClusterInvoker::Select(const rpc::Invocation& inv, const InvokerList& invokers,
+std::shared_ptr<rpc::Invoker> ClusterInvoker::Select(const rpc::Invocation& inv,
+                                                     const InvokerList& invokers,
                                                      const std::vector<rpc::Invoker*>& tried) {
   if (invokers.empty()) return nullptr;
   const bool sticky = invokers.front()->url().GetMethod(inv.method, "sticky") == "true";
@@ -78,8 +81,8 @@ std::shared_ptr<rpc::Invoker> ClusterInvoker::Select(const rpc::Invocation& inv,
   if (sticky) {
     std::lock_guard<std::mutex> lock(sticky_mu_);
     auto s = sticky_.lock();
-    if (s && std::find(invokers.begin(), invokers.end(), s) != invokers.end() && !Tried(tried, s.get()) &&
-        (!check || s->IsAvailable()) && Admitted(*s)) {
+    if (s && std::find(invokers.begin(), invokers.end(), s) != invokers.end() &&
+        !Tried(tried, s.get()) && (!check || s->IsAvailable()) && Admitted(*s)) {
       return s;
     }
   }
@@ -105,14 +108,17 @@ std::shared_ptr<rpc::Invoker> ClusterInvoker::Select(const rpc::Invocation& inv,
   return pick;
 }
 
-std::shared_ptr<rpc::Invoker> ClusterInvoker::Reselect(const rpc::Invocation& inv, const InvokerList& invokers,
+std::shared_ptr<rpc::Invoker> ClusterInvoker::Reselect(const rpc::Invocation& inv,
+                                                       const InvokerList& invokers,
                                                        const std::vector<rpc::Invoker*>& tried,
                                                        const rpc::Invoker* skip) {
   const bool check = check_available_;
   InvokerList candidates;
   auto consider = [&](const std::shared_ptr<rpc::Invoker>& i) {
-    if (i.get() == skip || (check && !i->IsAvailable()) || Tried(tried, i.get()) || !Admitted(*i)) return;
-    if (std::find(candidates.begin(), candidates.end(), i) == candidates.end()) candidates.push_back(i);
+    if (i.get() == skip || (check && !i->IsAvailable()) || Tried(tried, i.get()) || !Admitted(*i))
+      return;
+    if (std::find(candidates.begin(), candidates.end(), i) == candidates.end())
+      candidates.push_back(i);
   };
   if (kReselectCount >= invokers.size()) {
     for (const auto& i : invokers) consider(i);
@@ -128,26 +134,28 @@ std::shared_ptr<rpc::Invoker> ClusterInvoker::Reselect(const rpc::Invocation& in
 }
 
 Status ClusterInvoker::NoProvider(const rpc::Invocation& inv) const {
-  return Status(StatusCode::kUnavailable,
-                "No provider available for the service " + ServiceKey(inv.group, inv.interface, inv.version) +
-                    " from " + directory_->Source() +
-                    ", please check status of providers (disabled, not registered or in blacklist)");
+  return Status(
+      StatusCode::kUnavailable,
+      "No provider available for the service " + ServiceKey(inv.group, inv.interface, inv.version) +
+          " from " + directory_->Source() +
+          ", please check status of providers (disabled, not registered or in blacklist)");
 }
 
 Status ClusterInvoker::Failed(const rpc::Invocation& inv, const std::vector<rpc::Invoker*>& tried,
-                              size_t listed, const Status& last, std::string_view why_stopped) const {
+                              size_t listed, const Status& last,
+                              std::string_view why_stopped) const {
   std::string providers;
   size_t distinct = 0;
   for (size_t k = 0; k < tried.size(); ++k) {
     providers += (providers.empty() ? "" : ", ") + tried[k]->url().Address();
-    distinct += std::find(tried.begin(), tried.begin() + static_cast<std::ptrdiff_t>(k), tried[k]) ==
-                tried.begin() + static_cast<std::ptrdiff_t>(k);
+    distinct += std::find(tried.begin(), tried.begin() + static_cast<std::ptrdiff_t>(k),
+                          tried[k]) == tried.begin() + static_cast<std::ptrdiff_t>(k);
   }
   std::string message = "Failed to invoke the method " + inv.method + " in the service " +
                         ServiceKey(inv.group, inv.interface, inv.version) + ". Tried " +
-                        std::to_string(tried.size()) + " times of the providers [" + providers + "] (" +
-                        std::to_string(distinct) + "/" + std::to_string(listed) + ") from " +
-                        directory_->Source() + ". Last error is: " + last.message();
+                        std::to_string(tried.size()) + " times of the providers [" + providers +
+                        "] (" + std::to_string(distinct) + "/" + std::to_string(listed) +
+                        ") from " + directory_->Source() + ". Last error is: " + last.message();
   if (!why_stopped.empty()) message += " (" + std::string(why_stopped) + ")";
   return Status(last.code(), std::move(message)).WithException(last.exception());
 }
@@ -163,18 +171,24 @@ Status ClusterInvoker::Failed(const rpc::Invocation& inv, const InvokerList& tri
 std::string ClusterInvoker::NotResendable(const rpc::Invocation& inv, const Status& failure) const {
   if (policies_.MayResend(inv, failure)) return {};
   return "not retried: " + inv.method +
-         " is not idempotent and the request may have reached the provider; mark it @idempotent in the IDL "
-         "or set " + inv.method + ".idempotent=true if running it twice is harmless";
+         " is not idempotent and the request may have reached the provider; mark it @idempotent in "
+         "the IDL "
+         "or set " +
+         inv.method + ".idempotent=true if running it twice is harmless";
 }
 
-void ClusterInvoker::ReturnFailure(const Attempt& a, rpc::RpcResult failed, rpc::ResponseCallback done) const {
+void ClusterInvoker::ReturnFailure(const Attempt& a, rpc::RpcResult failed,
+                                   rpc::ResponseCallback done) const {
   failed.status = Failed(a, failed.status);
   done(std::move(failed));
 }
 
-void ClusterInvoker::ReturnEmpty(const Attempt& a, rpc::RpcResult failed, rpc::ResponseCallback done) const {
-  const Serialization* s = SerializationRegistry::Global().Find(a.invoker->url().Get("serialization", "hessian2"));
-  if (s == nullptr) s = SerializationRegistry::Global().Find(static_cast<uint8_t>(SerializationId::kHessian2));
+void ClusterInvoker::ReturnEmpty(const Attempt& a, rpc::RpcResult failed,
+                                 rpc::ResponseCallback done) const {
+  const Serialization* s =
+      SerializationRegistry::Global().Find(a.invoker->url().Get("serialization", "hessian2"));
+  if (s == nullptr)
+    s = SerializationRegistry::Global().Find(static_cast<uint8_t>(SerializationId::kHessian2));
   rpc::RpcResult empty = rpc::NullResult(*s);
   empty.remote = std::move(failed.remote);
   done(std::move(empty));

@@ -41,7 +41,8 @@ class ClusterInvoker : public rpc::Invoker {
 
  protected:
   // Runs the strategy over a non-empty snapshot of providers.
-  virtual void DoInvoke(std::shared_ptr<const rpc::Invocation> inv, std::shared_ptr<const InvokerList> invokers,
+  virtual void DoInvoke(std::shared_ptr<const rpc::Invocation> inv,
+                        std::shared_ptr<const InvokerList> invokers,
                         rpc::ResponseCallback done) = 0;
 
   // Picks a provider, avoiding `tried` when possible; null only when `invokers` is empty.
@@ -55,8 +56,8 @@ class ClusterInvoker : public rpc::Invoker {
   Status Failed(const rpc::Invocation& inv, const std::vector<rpc::Invoker*>& tried, size_t listed,
                 const Status& last, std::string_view why_stopped = {}) const;
   // The same for a list of tried invokers kept alive by the strategy.
-  Status Failed(const rpc::Invocation& inv, const InvokerList& tried, size_t listed, const Status& last,
-                std::string_view why_stopped = {}) const;
+  Status Failed(const rpc::Invocation& inv, const InvokerList& tried, size_t listed,
+                const Status& last, std::string_view why_stopped = {}) const;
   // Why a failed attempt of `inv` may not be re-sent (empty when it may): a non-idempotent
   // method whose request may have reached the provider.
   std::string NotResendable(const rpc::Invocation& inv, const Status& failure) const;
@@ -68,14 +69,15 @@ class ClusterInvoker : public rpc::Invoker {
     size_t listed = 0;  // providers listed when it was chosen
   };
   // Sends the attempt. A success goes to `done`; a failure to on_failure(*self, attempt, result,
-  // done), a member of the strategy that answers as the strategy does. Keeps `self` alive until then.
+  // done), a member of the strategy that answers as the strategy does. Keeps `self` alive until
+  // then.
   template <typename Self, typename OnFailure>
   static void InvokeOnce(std::shared_ptr<Self> self, Attempt attempt, rpc::ResponseCallback done,
                          OnFailure on_failure) {
     rpc::Invoker& target = *attempt.invoker;
     std::shared_ptr<const rpc::Invocation> inv = attempt.inv;
-    target.Invoke(std::move(inv), [self = std::move(self), attempt = std::move(attempt), done = std::move(done),
-                                   on_failure](rpc::RpcResult r) mutable {
+    target.Invoke(std::move(inv), [self = std::move(self), attempt = std::move(attempt),
+                                   done = std::move(done), on_failure](rpc::RpcResult r) mutable {
       if (r.status.ok()) {
         done(std::move(r));
         return;
@@ -101,7 +103,8 @@ class ClusterInvoker : public rpc::Invoker {
 
  private:
   std::shared_ptr<rpc::Invoker> Reselect(const rpc::Invocation& inv, const InvokerList& invokers,
-                                         const std::vector<rpc::Invoker*>& tried, const rpc::Invoker* skip);
+                                         const std::vector<rpc::Invoker*>& tried,
+                                         const rpc::Invoker* skip);
   MethodPolicies policies_;
   std::unique_ptr<RetryBudget> budget_ = std::make_unique<RetryBudget>();
   bool check_available_ = true;

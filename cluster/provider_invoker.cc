@@ -12,15 +12,17 @@ namespace dubbo::cluster {
 namespace {
 
 int64_t SteadyMillis() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
       .count();
 }
 
 Result<int64_t> NonNegative(const Url& url, std::string_view key, int64_t fallback) {
   DUBBO_ASSIGN_OR_RETURN(const int64_t v, url.GetInt(key, fallback));
   if (v < 0) {
-    return Status(StatusCode::kInvalidArgument,
-                  "parameter " + std::string(key) + "=" + url.Get(key) + " must not be negative in " + url.ToString());
+    return Status(StatusCode::kInvalidArgument, "parameter " + std::string(key) + "=" +
+                                                    url.Get(key) + " must not be negative in " +
+                                                    url.ToString());
   }
   return v;
 }
@@ -32,8 +34,10 @@ Result<OutlierOptions> OutlierOptions::Parse(const Url& url) {
   DUBBO_ASSIGN_OR_RETURN(const int64_t failures,
                          NonNegative(url, "outlier.consecutive.failures", o.consecutive_failures));
   o.consecutive_failures = static_cast<int32_t>(std::min<int64_t>(failures, INT32_MAX));
-  DUBBO_ASSIGN_OR_RETURN(o.base_ejection_ms, NonNegative(url, "outlier.ejection.base", o.base_ejection_ms));
-  DUBBO_ASSIGN_OR_RETURN(o.max_ejection_ms, NonNegative(url, "outlier.ejection.max", o.max_ejection_ms));
+  DUBBO_ASSIGN_OR_RETURN(o.base_ejection_ms,
+                         NonNegative(url, "outlier.ejection.base", o.base_ejection_ms));
+  DUBBO_ASSIGN_OR_RETURN(o.max_ejection_ms,
+                         NonNegative(url, "outlier.ejection.max", o.max_ejection_ms));
   DUBBO_ASSIGN_OR_RETURN(o.recovery_ms, NonNegative(url, "outlier.recovery", o.recovery_ms));
   return o;
 }
@@ -54,8 +58,8 @@ bool IsProviderFault(StatusCode code) {
   }
 }
 
-ProviderInvoker::ProviderInvoker(std::shared_ptr<rpc::Invoker> channel, std::shared_ptr<rpc::Invoker> chain,
-                                 OutlierOptions outlier)
+ProviderInvoker::ProviderInvoker(std::shared_ptr<rpc::Invoker> channel,
+                                 std::shared_ptr<rpc::Invoker> chain, OutlierOptions outlier)
     : channel_(std::move(channel)), chain_(std::move(chain)), outlier_(outlier) {}
 
 bool ProviderInvoker::IsAvailable() const { return !ejected() && chain_->IsAvailable(); }
@@ -65,19 +69,22 @@ bool ProviderInvoker::ejected() const {
   return until != 0 && SteadyMillis() < until;
 }
 
-void ProviderInvoker::Invoke(std::shared_ptr<const rpc::Invocation> inv, rpc::ResponseCallback done) {
+void ProviderInvoker::Invoke(std::shared_ptr<const rpc::Invocation> inv,
+                             rpc::ResponseCallback done) {
   MethodStats& m = Stats(inv->method);
   m.active.fetch_add(1, std::memory_order_relaxed);
   totals_.active.fetch_add(1, std::memory_order_relaxed);
   const auto start = std::chrono::steady_clock::now();
   // The directory may drop this provider while the call is in flight: keep it alive.
-  chain_->Invoke(std::move(inv), [self = shared_from_this(), &m, start, done = std::move(done)](rpc::RpcResult r) {
-    self->Record(m, std::chrono::steady_clock::now() - start, r.status);
-    done(std::move(r));
-  });
+  chain_->Invoke(std::move(inv),
+                 [self = shared_from_this(), &m, start, done = std::move(done)](rpc::RpcResult r) {
+                   self->Record(m, std::chrono::steady_clock::now() - start, r.status);
+                   done(std::move(r));
+                 });
 }
 
-void ProviderInvoker::Record(MethodStats& m, std::chrono::steady_clock::duration elapsed, const Status& status) {
+void ProviderInvoker::Record(MethodStats& m, std::chrono::steady_clock::duration elapsed,
+                             const Status& status) {
   const bool ok = status.ok();
   const int64_t us = std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count();
   for (MethodStats* s : {&m, &totals_}) {
@@ -104,7 +111,9 @@ void ProviderInvoker::Record(MethodStats& m, std::chrono::steady_clock::duration
 
 void ProviderInvoker::OnFault(const Status& status) {
   if (outlier_.consecutive_failures <= 0) return;
-  if (consecutive_failures_.fetch_add(1, std::memory_order_relaxed) + 1 < outlier_.consecutive_failures) return;
+  if (consecutive_failures_.fetch_add(1, std::memory_order_relaxed) + 1 <
+      outlier_.consecutive_failures)
+    return;
   ReleaseSlot();
   if (holds_slot_.load(std::memory_order_acquire)) return;  // ejected already
   auto group = group_.load();
@@ -175,10 +184,11 @@ const std::vector<std::string>& ProviderLevelFilterNames() {
   return kNames;
 }
 
-Result<std::shared_ptr<ProviderInvoker>> MakeProviderInvoker(std::shared_ptr<rpc::Invoker> channel) {
+Result<std::shared_ptr<ProviderInvoker>> MakeProviderInvoker(
+    std::shared_ptr<rpc::Invoker> channel) {
   DUBBO_ASSIGN_OR_RETURN(auto outlier, OutlierOptions::Parse(channel->url()));
-  DUBBO_ASSIGN_OR_RETURN(auto chain, WrapWithFilters(channel, ProviderLevelFilterNames(), channel->url(),
-                                                     "reference.filter"));
+  DUBBO_ASSIGN_OR_RETURN(auto chain, WrapWithFilters(channel, ProviderLevelFilterNames(),
+                                                     channel->url(), "reference.filter"));
   return std::make_shared<ProviderInvoker>(std::move(channel), std::move(chain), outlier);
 }
 

@@ -66,7 +66,8 @@ struct OutlierGroup {
 // bad arguments and client-side decoding failures do not.
 bool IsProviderFault(StatusCode code);
 
-class ProviderInvoker final : public rpc::Invoker, public std::enable_shared_from_this<ProviderInvoker> {
+class ProviderInvoker final : public rpc::Invoker,
+                              public std::enable_shared_from_this<ProviderInvoker> {
  public:
   // `channel` is the provider's ChannelInvoker (its URL is the merged provider URL); `chain` is
   // `channel` wrapped in the provider filters (or `channel` itself).
@@ -137,7 +138,8 @@ MethodStats* StatsOf(rpc::Invoker& invoker, std::string_view method);
 
 // `invoker` as a ProviderInvoker, or null; cheaper than dynamic_cast (ProviderInvoker is final).
 inline ProviderInvoker* AsProvider(rpc::Invoker& invoker) {
-  return typeid(invoker) == typeid(ProviderInvoker) ? static_cast<ProviderInvoker*>(&invoker) : nullptr;
+  return typeid(invoker) == typeid(ProviderInvoker) ? static_cast<ProviderInvoker*>(&invoker)
+                                                    : nullptr;
 }
 
 }  // namespace dubbo::cluster

@@ -12,15 +12,15 @@ namespace dubbo::cluster {
 namespace {
 
 // Provider settings that mean nothing to a consumer (thread pools and the like).
-constexpr std::string_view kProviderOnly[] = {"threadname", "threadpool", "threads", "queues",
-                                              "alive", "corethreads", "iothreads", "accepts",
-                                              "dispatcher", "executes", "transporter"};
+constexpr std::string_view kProviderOnly[] = {"threadname", "threadpool",  "threads",    "queues",
+                                              "alive",      "corethreads", "iothreads",  "accepts",
+                                              "dispatcher", "executes",    "transporter"};
 // The provider's value wins for these even when the consumer has one.
 constexpr std::string_view kProviderWins[] = {"release", "dubbo", "methods", "timestamp", "tag"};
 // Keys of an override:// URL that select what it applies to rather than what it sets.
-constexpr std::string_view kConditionKeys[] = {"category", "check", "dynamic", "enabled", "group",
-                                               "version", "application", "side", "interface",
-                                               "configVersion", "compatible_config"};
+constexpr std::string_view kConditionKeys[] = {
+    "category", "check",     "dynamic",       "enabled",          "group", "version", "application",
+    "side",     "interface", "configVersion", "compatible_config"};
 
 bool Contains(std::span<const std::string_view> keys, std::string_view k) {
   return std::find(keys.begin(), keys.end(), k) != keys.end();
@@ -57,7 +57,8 @@ bool ApplyConfigurators(const std::vector<Url>& configurators, Url* provider) {
   for (const Url& c : configurators) {
     if (c.protocol() == "empty") continue;
     const bool any_host = c.host().empty() || c.host() == "0.0.0.0" || c.host() == "*";
-    if (!any_host && (c.host() != provider->host() || (c.port() != 0 && c.port() != provider->port()))) {
+    if (!any_host &&
+        (c.host() != provider->host() || (c.port() != 0 && c.port() != provider->port()))) {
       continue;
     }
     const std::string app = c.Get("application");
@@ -73,21 +74,25 @@ bool ApplyConfigurators(const std::vector<Url>& configurators, Url* provider) {
 
 RegistryDirectory::RegistryDirectory(Url consumer_url, std::shared_ptr<registry::Registry> registry,
                                      std::shared_ptr<rpc::Client> client)
-    : consumer_url_(std::move(consumer_url)), registry_(std::move(registry)), client_(std::move(client)) {
+    : consumer_url_(std::move(consumer_url)),
+      registry_(std::move(registry)),
+      client_(std::move(client)) {
   InitOutliers(consumer_url_);
 }
 
 RegistryDirectory::~RegistryDirectory() { Destroy(); }
 
 Result<std::shared_ptr<RegistryDirectory>> RegistryDirectory::Create(
-    Url consumer_url, std::shared_ptr<registry::Registry> registry, std::shared_ptr<rpc::Client> client) {
+    Url consumer_url, std::shared_ptr<registry::Registry> registry,
+    std::shared_ptr<rpc::Client> client) {
   std::shared_ptr<RegistryDirectory> dir(
       new RegistryDirectory(std::move(consumer_url), std::move(registry), std::move(client)));
   std::weak_ptr<RegistryDirectory> weak = dir;
-  DUBBO_ASSIGN_OR_RETURN(dir->subscription_,
-                         dir->registry_->Subscribe(dir->consumer_url_, [weak](const std::vector<Url>& urls) {
-                           if (auto d = weak.lock()) d->Notify(urls);
-                         }));
+  DUBBO_ASSIGN_OR_RETURN(
+      dir->subscription_,
+      dir->registry_->Subscribe(dir->consumer_url_, [weak](const std::vector<Url>& urls) {
+        if (auto d = weak.lock()) d->Notify(urls);
+      }));
   return dir;
 }
 
@@ -107,7 +112,8 @@ void RegistryDirectory::Notify(const std::vector<Url>& urls) {
     Url merged = MergeProviderUrl(u, consumer_url_);
     if (!ApplyConfigurators(configurators, &merged)) continue;
     std::string key = merged.ToFullString();
-    if (std::any_of(next.begin(), next.end(), [&](const auto& e) { return e.first == key; })) continue;
+    if (std::any_of(next.begin(), next.end(), [&](const auto& e) { return e.first == key; }))
+      continue;
     std::shared_ptr<rpc::Invoker> invoker;
     {
       std::lock_guard<std::mutex> lock(mu_);
@@ -139,7 +145,8 @@ void RegistryDirectory::Notify(const std::vector<Url>& urls) {
     InvokerList dropped;
     for (const auto& entry : by_url_) {
       const auto& inv = entry.second;  // not a structured binding: clang 14 cannot capture one
-      const bool kept = std::any_of(next.begin(), next.end(), [&](const auto& e) { return e.second == inv; });
+      const bool kept =
+          std::any_of(next.begin(), next.end(), [&](const auto& e) { return e.second == inv; });
       if (!kept) {
         gone.push_back(inv->url().Address());
         dropped.push_back(inv);

@@ -16,14 +16,15 @@
 
 namespace dubbo::cluster {
 
-class RegistryDirectory final : public Directory, public std::enable_shared_from_this<RegistryDirectory> {
+class RegistryDirectory final : public Directory,
+                                public std::enable_shared_from_this<RegistryDirectory> {
  public:
   // Subscribes `consumer_url` (its interface, version, group) on `registry`; provider invokers
   // (ProviderInvokers, in their filter chains) connect through `client`. Empty protection when the
   // consumer URL says `enable-empty-protection=true`.
-  static Result<std::shared_ptr<RegistryDirectory>> Create(Url consumer_url,
-                                                           std::shared_ptr<registry::Registry> registry,
-                                                           std::shared_ptr<rpc::Client> client);
+  static Result<std::shared_ptr<RegistryDirectory>> Create(
+      Url consumer_url, std::shared_ptr<registry::Registry> registry,
+      std::shared_ptr<rpc::Client> client);
   ~RegistryDirectory() override;
 
   std::shared_ptr<const InvokerList> List() const override;

@@ -64,13 +64,16 @@ Status BigInteger::ToMagnitude(int32_t* signum, std::vector<int32_t>* mag) const
     negative = text[0] == '-';
     text.remove_prefix(1);
   }
-  if (text.empty() || !std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-    return Status(StatusCode::kInvalidArgument, "BigInteger is not a decimal integer: \"" + value + "\"");
+  if (text.empty() ||
+      !std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    return Status(StatusCode::kInvalidArgument,
+                  "BigInteger is not a decimal integer: \"" + value + "\"");
   }
   Limbs limbs;
   for (char c : text) MulAdd(&limbs, 10, static_cast<uint32_t>(c - '0'));
   mag->clear();
-  for (auto it = limbs.rbegin(); it != limbs.rend(); ++it) mag->push_back(static_cast<int32_t>(*it));
+  for (auto it = limbs.rbegin(); it != limbs.rend(); ++it)
+    mag->push_back(static_cast<int32_t>(*it));
   *signum = limbs.empty() ? 0 : (negative ? -1 : 1);
   return Status::Ok();
 }

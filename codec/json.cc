@@ -363,14 +363,30 @@ void AppendJsonString(std::string* out, std::string_view s) {
     const auto avail = static_cast<size_t>(end - p);
     if (b < 0x80) {
       switch (b) {
-        case '"': out->append("\\\""); break;
-        case '\\': out->append("\\\\"); break;
-        case '\b': out->append("\\b"); break;
-        case '\f': out->append("\\f"); break;
-        case '\n': out->append("\\n"); break;
-        case '\r': out->append("\\r"); break;
-        case '\t': out->append("\\t"); break;
-        default: AppendEscapedUnit(out, b); break;
+        case '"':
+          out->append("\\\"");
+          break;
+        case '\\':
+          out->append("\\\\");
+          break;
+        case '\b':
+          out->append("\\b");
+          break;
+        case '\f':
+          out->append("\\f");
+          break;
+        case '\n':
+          out->append("\\n");
+          break;
+        case '\r':
+          out->append("\\r");
+          break;
+        case '\t':
+          out->append("\\t");
+          break;
+        default:
+          AppendEscapedUnit(out, b);
+          break;
       }
       ++p;
       continue;
@@ -469,7 +485,8 @@ class Parser {
     SkipWs();
     if (AtEnd()) return FailExpected("a value");
     switch (Peek()) {
-      case '{': return ParseObject(out, depth);
+      case '{':
+        return ParseObject(out, depth);
       case '[': {
         const size_t at = pos_;
         if (!BeginContainer(at, depth)) return false;
@@ -589,14 +606,30 @@ class Parser {
       const size_t esc = pos_++;  // backslash
       if (AtEnd()) return Fail(start, "unterminated string");
       switch (text_[pos_++]) {
-        case '"': out->push_back('"'); break;
-        case '\\': out->push_back('\\'); break;
-        case '/': out->push_back('/'); break;
-        case 'b': out->push_back('\b'); break;
-        case 'f': out->push_back('\f'); break;
-        case 'n': out->push_back('\n'); break;
-        case 'r': out->push_back('\r'); break;
-        case 't': out->push_back('\t'); break;
+        case '"':
+          out->push_back('"');
+          break;
+        case '\\':
+          out->push_back('\\');
+          break;
+        case '/':
+          out->push_back('/');
+          break;
+        case 'b':
+          out->push_back('\b');
+          break;
+        case 'f':
+          out->push_back('\f');
+          break;
+        case 'n':
+          out->push_back('\n');
+          break;
+        case 'r':
+          out->push_back('\r');
+          break;
+        case 't':
+          out->push_back('\t');
+          break;
         case 'u': {
           uint32_t unit = 0;
           if (!ParseHex4(esc, &unit)) return false;
@@ -614,7 +647,8 @@ class Parser {
           AppendUtf8(out, unit);
           break;
         }
-        default: return Fail(esc, "invalid escape");
+        default:
+          return Fail(esc, "invalid escape");
       }
     }
   }
@@ -854,7 +888,8 @@ class Parser {
         *out = Value::FromObject(std::move(obj));
         return true;
       }
-      case HintKind::kNone: break;
+      case HintKind::kNone:
+        break;
     }
     return Fail(payload_at, "internal error: no kind for hint");
   }
@@ -1033,11 +1068,21 @@ class Emitter {
 
   void Emit(const Value& v, int level) {
     switch (v.kind()) {
-      case Value::Kind::kNull: out_->append("null"); return;
-      case Value::Kind::kBool: out_->append(v.as_bool() ? "true" : "false"); return;
-      case Value::Kind::kInt: out_->append(std::to_string(v.as_int())); return;
-      case Value::Kind::kLong: ScalarHint("long", std::to_string(v.as_long())); return;
-      case Value::Kind::kDouble: EmitDouble(v.as_double()); return;
+      case Value::Kind::kNull:
+        out_->append("null");
+        return;
+      case Value::Kind::kBool:
+        out_->append(v.as_bool() ? "true" : "false");
+        return;
+      case Value::Kind::kInt:
+        out_->append(std::to_string(v.as_int()));
+        return;
+      case Value::Kind::kLong:
+        ScalarHint("long", std::to_string(v.as_long()));
+        return;
+      case Value::Kind::kDouble:
+        EmitDouble(v.as_double());
+        return;
       case Value::Kind::kDate: {
         const int64_t ms = v.as_date().millis;
         std::string text = FormatJsonDate(ms);
@@ -1045,7 +1090,9 @@ class Emitter {
         ScalarHint("date", text);
         return;
       }
-      case Value::Kind::kString: AppendJsonString(out_, v.as_string()); return;
+      case Value::Kind::kString:
+        AppendJsonString(out_, v.as_string());
+        return;
       case Value::Kind::kBinary: {
         std::string b64 = "\"";
         AppendBase64(&b64, v.as_binary());
@@ -1058,9 +1105,15 @@ class Emitter {
         out_->append(std::to_string(v.as_ref().index));
         out_->push_back('}');
         return;
-      case Value::Kind::kList: EmitList(v.as_list(), level); return;
-      case Value::Kind::kMap: EmitMap(v.as_map(), level); return;
-      case Value::Kind::kObject: EmitObject(v.as_object(), level); return;
+      case Value::Kind::kList:
+        EmitList(v.as_list(), level);
+        return;
+      case Value::Kind::kMap:
+        EmitMap(v.as_map(), level);
+        return;
+      case Value::Kind::kObject:
+        EmitObject(v.as_object(), level);
+        return;
     }
   }
 

@@ -71,11 +71,14 @@ struct EnumDesc {
 };
 
 template <typename T>
-concept DescribedStruct = requires { DubboDescribe(static_cast<const T*>(nullptr)); };
+concept DescribedStruct = requires {
+  DubboDescribe(static_cast<const T*>(nullptr));
+};
 
 template <typename T>
-concept DescribedEnum =
-    std::is_enum_v<T> && requires { DubboDescribeEnum(static_cast<const T*>(nullptr)); };
+concept DescribedEnum = std::is_enum_v<T> && requires {
+  DubboDescribeEnum(static_cast<const T*>(nullptr));
+};
 
 template <DescribedStruct T>
 constexpr auto DescribeStruct() {
@@ -145,15 +148,15 @@ constexpr bool VisitField(T& obj, size_t i, F&& f) {
 // --- macro plumbing: DUBBO_FOR_EACH applies M(ctx, x) to up to 64 arguments ---------------------
 #define DUBBO_PP_NARG(...) DUBBO_PP_NARG_(__VA_ARGS__, DUBBO_PP_RSEQ_N())
 #define DUBBO_PP_NARG_(...) DUBBO_PP_ARG_N(__VA_ARGS__)
-#define DUBBO_PP_ARG_N(_1, _2, _3, _4, _5, _6, _7, _8, _9, _10, _11, _12, _13, _14, _15, _16, _17,   \
-                       _18, _19, _20, _21, _22, _23, _24, _25, _26, _27, _28, _29, _30, _31, _32,    \
-                       _33, _34, _35, _36, _37, _38, _39, _40, _41, _42, _43, _44, _45, _46, _47,    \
-                       _48, _49, _50, _51, _52, _53, _54, _55, _56, _57, _58, _59, _60, _61, _62,    \
-                       _63, _64, N, ...)                                                             \
+#define DUBBO_PP_ARG_N(_1, _2, _3, _4, _5, _6, _7, _8, _9, _10, _11, _12, _13, _14, _15, _16, _17, \
+                       _18, _19, _20, _21, _22, _23, _24, _25, _26, _27, _28, _29, _30, _31, _32,  \
+                       _33, _34, _35, _36, _37, _38, _39, _40, _41, _42, _43, _44, _45, _46, _47,  \
+                       _48, _49, _50, _51, _52, _53, _54, _55, _56, _57, _58, _59, _60, _61, _62,  \
+                       _63, _64, N, ...)                                                           \
   N
-#define DUBBO_PP_RSEQ_N()                                                                            \
-  64, 63, 62, 61, 60, 59, 58, 57, 56, 55, 54, 53, 52, 51, 50, 49, 48, 47, 46, 45, 44, 43, 42, 41,   \
-      40, 39, 38, 37, 36, 35, 34, 33, 32, 31, 30, 29, 28, 27, 26, 25, 24, 23, 22, 21, 20, 19, 18,   \
+#define DUBBO_PP_RSEQ_N()                                                                         \
+  64, 63, 62, 61, 60, 59, 58, 57, 56, 55, 54, 53, 52, 51, 50, 49, 48, 47, 46, 45, 44, 43, 42, 41, \
+      40, 39, 38, 37, 36, 35, 34, 33, 32, 31, 30, 29, 28, 27, 26, 25, 24, 23, 22, 21, 20, 19, 18, \
       17, 16, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0
 #define DUBBO_PP_CAT(a, b) DUBBO_PP_CAT_(a, b)
 #define DUBBO_PP_CAT_(a, b) a##b
@@ -231,15 +234,14 @@ constexpr bool VisitField(T& obj, size_t i, F&& f) {
   std::pair<Type, std::string_view> { Type::name, #name }
 
 // Describes struct `Type` as Java class `java_class` with the listed fields in Java order.
-#define DUBBO_STRUCT(Type, java_class, ...)                                           \
-  [[maybe_unused]] constexpr auto DubboDescribe(const Type*) {                        \
-    return ::dubbo::MakeStruct<Type>(java_class,                                      \
-                                     DUBBO_FOR_EACH(DUBBO_FIELD_, Type, __VA_ARGS__)); \
+#define DUBBO_STRUCT(Type, java_class, ...)                                                        \
+  [[maybe_unused]] constexpr auto DubboDescribe(const Type*) {                                     \
+    return ::dubbo::MakeStruct<Type>(java_class, DUBBO_FOR_EACH(DUBBO_FIELD_, Type, __VA_ARGS__)); \
   }
 
 // Describes enum `Type` as Java enum `java_class` whose constants are named as the enumerators.
-#define DUBBO_ENUM(Type, java_class, ...)                                                         \
-  [[maybe_unused]] constexpr auto DubboDescribeEnum(const Type*) {                                \
-    return ::dubbo::EnumDesc<Type, DUBBO_PP_NARG(__VA_ARGS__)>{                                   \
-        java_class, {{DUBBO_FOR_EACH(DUBBO_ENUM_CONST_, Type, __VA_ARGS__)}}};                    \
+#define DUBBO_ENUM(Type, java_class, ...)                                      \
+  [[maybe_unused]] constexpr auto DubboDescribeEnum(const Type*) {             \
+    return ::dubbo::EnumDesc<Type, DUBBO_PP_NARG(__VA_ARGS__)>{                \
+        java_class, {{DUBBO_FOR_EACH(DUBBO_ENUM_CONST_, Type, __VA_ARGS__)}}}; \
   }

@@ -28,9 +28,8 @@ Status SerializationRegistry::Register(std::unique_ptr<Serialization> s, Replace
   const Serialization* same_id = by_id_[id].load(std::memory_order_relaxed);
   const Serialization* same_name = FindLocked(s->name());
   if ((same_id != nullptr || same_name != nullptr) && replace == Replace::kNo) {
-    return Status(StatusCode::kAlreadyExists,
-                  "serialization " + std::string(s->name()) + " (id " + std::to_string(id) +
-                      ") is already registered");
+    return Status(StatusCode::kAlreadyExists, "serialization " + std::string(s->name()) + " (id " +
+                                                  std::to_string(id) + ") is already registered");
   }
   std::erase_if(by_name_, [&](const Serialization* e) { return e == same_id || e == same_name; });
   if (same_name != nullptr && same_name != same_id) {

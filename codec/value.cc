@@ -63,15 +63,24 @@ template <bool kUnordered>
 bool Equal(const Value& a, const Value& b) {
   if (a.kind() != b.kind()) return false;
   switch (a.kind()) {
-    case Value::Kind::kNull: return true;
-    case Value::Kind::kBool: return a.as_bool() == b.as_bool();
-    case Value::Kind::kInt: return a.as_int() == b.as_int();
-    case Value::Kind::kLong: return a.as_long() == b.as_long();
-    case Value::Kind::kDouble: return DoubleEqual(a.as_double(), b.as_double());
-    case Value::Kind::kDate: return a.as_date() == b.as_date();
-    case Value::Kind::kString: return a.as_string() == b.as_string();
-    case Value::Kind::kBinary: return a.as_binary() == b.as_binary();
-    case Value::Kind::kRef: return a.as_ref() == b.as_ref();
+    case Value::Kind::kNull:
+      return true;
+    case Value::Kind::kBool:
+      return a.as_bool() == b.as_bool();
+    case Value::Kind::kInt:
+      return a.as_int() == b.as_int();
+    case Value::Kind::kLong:
+      return a.as_long() == b.as_long();
+    case Value::Kind::kDouble:
+      return DoubleEqual(a.as_double(), b.as_double());
+    case Value::Kind::kDate:
+      return a.as_date() == b.as_date();
+    case Value::Kind::kString:
+      return a.as_string() == b.as_string();
+    case Value::Kind::kBinary:
+      return a.as_binary() == b.as_binary();
+    case Value::Kind::kRef:
+      return a.as_ref() == b.as_ref();
     case Value::Kind::kList: {
       const List& x = a.as_list();
       const List& y = b.as_list();
@@ -80,7 +89,8 @@ bool Equal(const Value& a, const Value& b) {
         if (!Equal<kUnordered>(x.items[i], y.items[i])) return false;
       return true;
     }
-    case Value::Kind::kMap: return MapEntriesEqual<kUnordered>(a.as_map(), b.as_map());
+    case Value::Kind::kMap:
+      return MapEntriesEqual<kUnordered>(a.as_map(), b.as_map());
     case Value::Kind::kObject: {
       const Object& x = a.as_object();
       const Object& y = b.as_object();
@@ -104,18 +114,30 @@ bool EquivalentUnordered(const Value& a, const Value& b) { return Equal<true>(a,
 
 std::string_view KindName(Value::Kind kind) {
   switch (kind) {
-    case Value::Kind::kNull: return "null";
-    case Value::Kind::kBool: return "bool";
-    case Value::Kind::kInt: return "int";
-    case Value::Kind::kLong: return "long";
-    case Value::Kind::kDouble: return "double";
-    case Value::Kind::kDate: return "date";
-    case Value::Kind::kString: return "string";
-    case Value::Kind::kBinary: return "binary";
-    case Value::Kind::kList: return "list";
-    case Value::Kind::kMap: return "map";
-    case Value::Kind::kObject: return "object";
-    case Value::Kind::kRef: return "ref";
+    case Value::Kind::kNull:
+      return "null";
+    case Value::Kind::kBool:
+      return "bool";
+    case Value::Kind::kInt:
+      return "int";
+    case Value::Kind::kLong:
+      return "long";
+    case Value::Kind::kDouble:
+      return "double";
+    case Value::Kind::kDate:
+      return "date";
+    case Value::Kind::kString:
+      return "string";
+    case Value::Kind::kBinary:
+      return "binary";
+    case Value::Kind::kList:
+      return "list";
+    case Value::Kind::kMap:
+      return "map";
+    case Value::Kind::kObject:
+      return "object";
+    case Value::Kind::kRef:
+      return "ref";
   }
   return "unknown";
 }

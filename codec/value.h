@@ -56,7 +56,18 @@ struct Object {
 class Value {
  public:
   enum class Kind : uint8_t {
-    kNull, kBool, kInt, kLong, kDouble, kDate, kString, kBinary, kList, kMap, kObject, kRef
+    kNull,
+    kBool,
+    kInt,
+    kLong,
+    kDouble,
+    kDate,
+    kString,
+    kBinary,
+    kList,
+    kMap,
+    kObject,
+    kRef
   };
 
   Value() = default;  // null
@@ -65,13 +76,23 @@ class Value {
   static Value Int(int32_t v) { return Value(Storage(std::in_place_type<int32_t>, v)); }
   static Value Long(int64_t v) { return Value(Storage(std::in_place_type<int64_t>, v)); }
   static Value Double(double v) { return Value(Storage(std::in_place_type<double>, v)); }
-  static Value FromDate(int64_t millis) { return Value(Storage(std::in_place_type<Date>, Date{millis})); }
-  static Value String(std::string v) { return Value(Storage(std::in_place_type<std::string>, std::move(v))); }
-  static Value FromBinary(Binary v) { return Value(Storage(std::in_place_type<Binary>, std::move(v))); }
+  static Value FromDate(int64_t millis) {
+    return Value(Storage(std::in_place_type<Date>, Date{millis}));
+  }
+  static Value String(std::string v) {
+    return Value(Storage(std::in_place_type<std::string>, std::move(v)));
+  }
+  static Value FromBinary(Binary v) {
+    return Value(Storage(std::in_place_type<Binary>, std::move(v)));
+  }
   static Value FromList(List v) { return Value(Storage(std::in_place_type<List>, std::move(v))); }
   static Value FromMap(Map v) { return Value(Storage(std::in_place_type<Map>, std::move(v))); }
-  static Value FromObject(Object v) { return Value(Storage(std::in_place_type<Object>, std::move(v))); }
-  static Value FromRef(uint32_t index) { return Value(Storage(std::in_place_type<Ref>, Ref{index})); }
+  static Value FromObject(Object v) {
+    return Value(Storage(std::in_place_type<Object>, std::move(v)));
+  }
+  static Value FromRef(uint32_t index) {
+    return Value(Storage(std::in_place_type<Ref>, Ref{index}));
+  }
 
   Kind kind() const { return static_cast<Kind>(v_.index()); }
   bool is_null() const { return kind() == Kind::kNull; }
@@ -113,9 +134,8 @@ class Value {
   friend bool operator==(const Value& a, const Value& b);
 
  private:
-  using Storage =
-      std::variant<std::monostate, bool, int32_t, int64_t, double, Date, std::string, Binary, List,
-                   Map, Object, Ref>;
+  using Storage = std::variant<std::monostate, bool, int32_t, int64_t, double, Date, std::string,
+                               Binary, List, Map, Object, Ref>;
   explicit Value(Storage v) : v_(std::move(v)) {}
   Storage v_;
 };
@@ -133,7 +153,9 @@ class RefTable {
   explicit RefTable(const std::vector<Value>& roots);
   explicit RefTable(const Value& root);
   // The container a Ref points to; nullptr when the index is out of range.
-  const Value* Get(Ref ref) const { return ref.index < nodes_.size() ? nodes_[ref.index] : nullptr; }
+  const Value* Get(Ref ref) const {
+    return ref.index < nodes_.size() ? nodes_[ref.index] : nullptr;
+  }
   // Follows `v` if it is a Ref (once; refs never point at refs).
   const Value& Deref(const Value& v) const;
   size_t size() const { return nodes_.size(); }

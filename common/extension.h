@@ -39,7 +39,8 @@ class ExtensionRegistry {
     for (auto& [n, f] : factories_) {
       if (n == name) {
         if (replace == Replace::kNo) {
-          return Status(StatusCode::kAlreadyExists, kind_ + " \"" + name + "\" is already registered");
+          return Status(StatusCode::kAlreadyExists,
+                        kind_ + " \"" + name + "\" is already registered");
         }
         f = std::move(factory);
         return Status::Ok();

@@ -37,8 +37,8 @@ Result<std::string> FromHex(std::string_view text) {
     if (IsSpace(c)) continue;
     const int v = HexValue(c);
     if (v < 0) {
-      return Status(StatusCode::kDecodeError,
-                    "invalid hex character '" + std::string(1, c) + "' at offset " + std::to_string(i));
+      return Status(StatusCode::kDecodeError, "invalid hex character '" + std::string(1, c) +
+                                                  "' at offset " + std::to_string(i));
     }
     if (high < 0) {
       high = v;
@@ -49,9 +49,8 @@ Result<std::string> FromHex(std::string_view text) {
     }
   }
   if (high >= 0) {
-    return Status(StatusCode::kDecodeError,
-                  "odd number of hex digits: digit at offset " + std::to_string(high_offset) +
-                      " has no partner");
+    return Status(StatusCode::kDecodeError, "odd number of hex digits: digit at offset " +
+                                                std::to_string(high_offset) + " has no partner");
   }
   return out;
 }

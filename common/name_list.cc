@@ -4,7 +4,8 @@
 
 namespace dubbo {
 
-std::vector<std::string> ResolveNameList(const std::vector<std::string>& defaults, std::string_view list) {
+std::vector<std::string> ResolveNameList(const std::vector<std::string>& defaults,
+                                         std::string_view list) {
   bool keep_defaults = true;
   std::vector<std::string> removed;
   std::vector<std::string> extra;

@@ -9,6 +9,7 @@
 namespace dubbo {
 
 // The names to use, in order, given the built-ins and a comma-separated list.
-std::vector<std::string> ResolveNameList(const std::vector<std::string>& defaults, std::string_view list);
+std::vector<std::string> ResolveNameList(const std::vector<std::string>& defaults,
+                                         std::string_view list);
 
 }  // namespace dubbo

@@ -112,8 +112,8 @@ Result<int64_t> Url::GetInt(std::string_view key, int64_t fallback) const {
   const std::string_view t = Trim(v);
   const auto [ptr, ec] = std::from_chars(t.data(), t.data() + t.size(), out);
   if (ec != std::errc() || ptr != t.data() + t.size()) {
-    return Status(StatusCode::kInvalidArgument,
-                  "parameter " + std::string(key) + "=" + v + " is not an integer in " + ToString());
+    return Status(StatusCode::kInvalidArgument, "parameter " + std::string(key) + "=" + v +
+                                                    " is not an integer in " + ToString());
   }
   return out;
 }
@@ -155,7 +155,8 @@ Url& Url::Remove(std::string_view key) {
   return *this;
 }
 
-std::string ServiceKey(std::string_view group, std::string_view interface, std::string_view version) {
+std::string ServiceKey(std::string_view group, std::string_view interface,
+                       std::string_view version) {
   std::string key;
   if (!group.empty()) {
     key += group;
@@ -243,13 +244,14 @@ Result<std::string> UrlDecode(std::string_view s) {
     } else if (s[i] == '%') {
       if (i + 2 >= s.size()) {
         return Status(StatusCode::kDecodeError, "incomplete %-escape at offset " +
-                                                    std::to_string(i) + " in \"" + std::string(s) + "\"");
+                                                    std::to_string(i) + " in \"" + std::string(s) +
+                                                    "\"");
       }
       const int a = hex(s[i + 1]);
       const int b = hex(s[i + 2]);
       if (a < 0 || b < 0) {
-        return Status(StatusCode::kDecodeError,
-                      "bad %-escape at offset " + std::to_string(i) + " in \"" + std::string(s) + "\"");
+        return Status(StatusCode::kDecodeError, "bad %-escape at offset " + std::to_string(i) +
+                                                    " in \"" + std::string(s) + "\"");
       }
       out.push_back(static_cast<char>(a * 16 + b));
       i += 2;

@@ -24,7 +24,10 @@ class Url {
 
   Url() = default;
   Url(std::string protocol, std::string host, uint16_t port, std::string path = "")
-      : protocol_(std::move(protocol)), host_(std::move(host)), port_(port), path_(std::move(path)) {}
+      : protocol_(std::move(protocol)),
+        host_(std::move(host)),
+        port_(port),
+        path_(std::move(path)) {}
 
   // Errors name the URL and what is wrong with it.
   static Result<Url> Parse(std::string_view text);
@@ -58,7 +61,8 @@ class Url {
   // Dubbo's per-method lookup: "<method>.<key>" first, then "<key>".
   std::string GetMethod(std::string_view method, std::string_view key,
                         std::string_view fallback = "") const;
-  Result<int64_t> GetMethodInt(std::string_view method, std::string_view key, int64_t fallback) const;
+  Result<int64_t> GetMethodInt(std::string_view method, std::string_view key,
+                               int64_t fallback) const;
 
   Url& Set(std::string key, std::string value);
   Url& Remove(std::string_view key);
@@ -91,6 +95,7 @@ std::string UrlEncode(std::string_view s);
 Result<std::string> UrlDecode(std::string_view s);
 
 // Dubbo's service key from its parts (see Url::ServiceKey).
-std::string ServiceKey(std::string_view group, std::string_view interface, std::string_view version);
+std::string ServiceKey(std::string_view group, std::string_view interface,
+                       std::string_view version);
 
 }  // namespace dubbo

@@ -41,12 +41,13 @@ struct DecodedRequest {
   std::vector<dubbo::Value> arguments;
 };
 
-constexpr std::string_view kGenericDescriptor = "Ljava/lang/String;[Ljava/lang/String;[Ljava/lang/Object;";
+constexpr std::string_view kGenericDescriptor =
+    "Ljava/lang/String;[Ljava/lang/String;[Ljava/lang/Object;";
 
 // ServerCore::Dispatch's reads; `skip` reads the arguments as NotFound does (Skip), else as values;
 // `remembered` reads the prelude and attachments through the server's memory of recent requests.
-dubbo::Status DecodeRequest(const dubbo::Serialization& s, std::string_view body, bool skip, DecodedRequest* out,
-                            bool remembered = false) {
+dubbo::Status DecodeRequest(const dubbo::Serialization& s, std::string_view body, bool skip,
+                            DecodedRequest* out, bool remembered = false) {
   return s.Decode(body, [&](dubbo::ObjectInput& in) {
     dubbo::rpc::RequestInfo& info = out->info;
     dubbo::rpc::internal::RecentRequestRef recent;
@@ -57,7 +58,8 @@ dubbo::Status DecodeRequest(const dubbo::Serialization& s, std::string_view body
     }
     if (!in.ok()) return;
     (void)dubbo::rpc::SupportsResponseAttachments(info.dubbo_version);
-    if ((info.method == "$invoke" || info.method == "$invokeAsync") && info.descriptor == kGenericDescriptor) {
+    if ((info.method == "$invoke" || info.method == "$invokeAsync") &&
+        info.descriptor == kGenericDescriptor) {
       std::string method;
       dubbo::Value types;
       dubbo::Value args;
@@ -99,9 +101,9 @@ dubbo::Status DecodeRequest(const dubbo::Serialization& s, std::string_view body
 bool SameRequest(const DecodedRequest& a, const DecodedRequest& b) {
   const auto& x = a.info;
   const auto& y = b.info;
-  if (x.dubbo_version != y.dubbo_version || x.path != y.path || x.version != y.version || x.method != y.method ||
-      x.descriptor != y.descriptor || x.group != y.group || a.arguments.size() != b.arguments.size() ||
-      x.attachments.size() != y.attachments.size()) {
+  if (x.dubbo_version != y.dubbo_version || x.path != y.path || x.version != y.version ||
+      x.method != y.method || x.descriptor != y.descriptor || x.group != y.group ||
+      a.arguments.size() != b.arguments.size() || x.attachments.size() != y.attachments.size()) {
     return false;
   }
   for (size_t i = 0; i < x.attachments.size(); ++i) {
@@ -124,11 +126,15 @@ void CheckRequestRoundTrip(const dubbo::Serialization& s, const DecodedRequest& 
   std::string frame;
   if (!dubbo::rpc::AppendRequestFrame(inv, s, 7, 0, &frame).ok()) __builtin_trap();
   auto h = dubbo::rpc::DecodeHeader(std::string_view(frame).substr(0, dubbo::rpc::kHeaderSize));
-  if (!h.ok() || !h->is_request() || h->serialization() != static_cast<uint8_t>(s.id())) __builtin_trap();
-  if (static_cast<size_t>(h->body_length) != frame.size() - dubbo::rpc::kHeaderSize) __builtin_trap();
+  if (!h.ok() || !h->is_request() || h->serialization() != static_cast<uint8_t>(s.id()))
+    __builtin_trap();
+  if (static_cast<size_t>(h->body_length) != frame.size() - dubbo::rpc::kHeaderSize)
+    __builtin_trap();
   DecodedRequest again;
-  const dubbo::Status st = DecodeRequest(s, std::string_view(frame).substr(dubbo::rpc::kHeaderSize), false, &again);
-  const std::string_view version = req.info.version.empty() ? std::string_view("0.0.0") : req.info.version;
+  const dubbo::Status st =
+      DecodeRequest(s, std::string_view(frame).substr(dubbo::rpc::kHeaderSize), false, &again);
+  const std::string_view version =
+      req.info.version.empty() ? std::string_view("0.0.0") : req.info.version;
   if (!st.ok() || again.info.path != req.info.path || again.info.version != version ||
       again.info.method != req.info.method || again.info.descriptor != req.info.descriptor ||
       again.info.group != req.info.group || again.arguments.size() != req.arguments.size()) {
@@ -136,7 +142,8 @@ void CheckRequestRoundTrip(const dubbo::Serialization& s, const DecodedRequest& 
   }
 }
 
-void Request(const dubbo::rpc::FrameHeader& h, const dubbo::Serialization& s, std::string_view body) {
+void Request(const dubbo::rpc::FrameHeader& h, const dubbo::Serialization& s,
+             std::string_view body) {
   if (h.is_event()) {
     // Connection::HandleEvent.
     if (!dubbo::rpc::IsHeartbeatBody(s, body) && body.size() <= dubbo::rpc::kMaxEventPayload) {
@@ -156,7 +163,8 @@ void Request(const dubbo::rpc::FrameHeader& h, const dubbo::Serialization& s, st
   if (ok) CheckRequestRoundTrip(s, read);
 }
 
-void Response(const dubbo::rpc::FrameHeader& h, const dubbo::Serialization& s, std::string_view body) {
+void Response(const dubbo::rpc::FrameHeader& h, const dubbo::Serialization& s,
+              std::string_view body) {
   if (h.is_event()) return;  // a heartbeat answer is not read
   if (h.status != static_cast<uint8_t>(dubbo::StatusCode::kOk)) {
     (void)dubbo::rpc::DecodeErrorMessage(&s, body);
@@ -184,10 +192,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (!header.ok()) return 0;
   // The connection hands over exactly body_length bytes once they have all arrived.
   std::string_view body = input.substr(dubbo::rpc::kHeaderSize);
-  if (body.size() > static_cast<size_t>(header->body_length)) body = body.substr(0, static_cast<size_t>(header->body_length));
+  if (body.size() > static_cast<size_t>(header->body_length))
+    body = body.substr(0, static_cast<size_t>(header->body_length));
 
   std::vector<const dubbo::Serialization*> serializations;
-  if (const dubbo::Serialization* s = dubbo::SerializationRegistry::Global().Find(header->serialization())) {
+  if (const dubbo::Serialization* s =
+          dubbo::SerializationRegistry::Global().Find(header->serialization())) {
     serializations.push_back(s);
   } else {
     serializations.push_back(dubbo::SerializationRegistry::Global().Find(2));

@@ -23,7 +23,8 @@ namespace {
 class FailingInvoker final : public dubbo::rpc::Invoker {
  public:
   explicit FailingInvoker(dubbo::Url url) : url_(std::move(url)) {}
-  void Invoke(std::shared_ptr<const dubbo::rpc::Invocation>, dubbo::rpc::ResponseCallback done) override {
+  void Invoke(std::shared_ptr<const dubbo::rpc::Invocation>,
+              dubbo::rpc::ResponseCallback done) override {
     dubbo::rpc::RpcResult r;
     r.status = dubbo::Status(dubbo::StatusCode::kUnavailable, "no provider");
     done(std::move(r));
@@ -95,7 +96,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       answered = true;
       if (!r.status.ok()) return;
       const auto value = dubbo::rpc::DecodeValueResult(r);
-      if (!value.ok() && value.status().code() != dubbo::StatusCode::kBizException) __builtin_trap();
+      if (!value.ok() && value.status().code() != dubbo::StatusCode::kBizException)
+        __builtin_trap();
       (void)dubbo::rpc::DecodeResult<std::string>(r);
       (void)dubbo::rpc::DecodeResult<int64_t>(r);
       (void)dubbo::rpc::DecodeVoidResult(r);

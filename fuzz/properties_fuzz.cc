@@ -6,8 +6,8 @@
 #include <cstdint>
 #include <string>
 
-#include "registry/cache_file.h"
 #include "app/application.h"
+#include "registry/cache_file.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view input(reinterpret_cast<const char*>(data), size);

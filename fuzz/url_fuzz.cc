@@ -29,7 +29,8 @@ void Use(const dubbo::Url& url) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view input(reinterpret_cast<const char*>(data), size);
 
-  if (auto decoded = dubbo::UrlDecode(dubbo::UrlEncode(input)); !decoded.ok() || *decoded != input) __builtin_trap();
+  if (auto decoded = dubbo::UrlDecode(dubbo::UrlEncode(input)); !decoded.ok() || *decoded != input)
+    __builtin_trap();
   (void)dubbo::UrlDecode(input);
 
   if (auto url = dubbo::Url::Parse(input); url.ok()) {

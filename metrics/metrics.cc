@@ -15,10 +15,12 @@ constexpr auto kRelaxed = std::memory_order_relaxed;
 int32_t ResultFlag(const rpc::RpcResult& r) {
   if (r.body.empty()) return -1;
   const auto first = static_cast<uint8_t>(r.body[0]);
-  if (r.serialization == static_cast<uint8_t>(SerializationId::kHessian2) && first >= 0x80 && first <= 0xbf) {
+  if (r.serialization == static_cast<uint8_t>(SerializationId::kHessian2) && first >= 0x80 &&
+      first <= 0xbf) {
     return first - 0x90;
   }
-  if (r.serialization == static_cast<uint8_t>(SerializationId::kMsgpack) && first < 0x80) return first;
+  if (r.serialization == static_cast<uint8_t>(SerializationId::kMsgpack) && first < 0x80)
+    return first;
   const Serialization* s = SerializationRegistry::Global().Find(r.serialization);
   if (s == nullptr) return -1;
   int32_t flag = -1;
@@ -31,35 +33,48 @@ int32_t ResultFlag(const rpc::RpcResult& r) {
 
 }  // namespace
 
-std::string_view SideName(MetricsSide side) { return side == MetricsSide::kProvider ? "provider" : "consumer"; }
+std::string_view SideName(MetricsSide side) {
+  return side == MetricsSide::kProvider ? "provider" : "consumer";
+}
 
 CallKind KindOf(StatusCode code) {
   switch (code) {
-    case StatusCode::kOk: return CallKind::kSucceeded;
-    case StatusCode::kBizException: return CallKind::kBusinessFailed;
+    case StatusCode::kOk:
+      return CallKind::kSucceeded;
+    case StatusCode::kBizException:
+      return CallKind::kBusinessFailed;
     case StatusCode::kClientTimeout:
-    case StatusCode::kServerTimeout: return CallKind::kTimeout;
+    case StatusCode::kServerTimeout:
+      return CallKind::kTimeout;
     case StatusCode::kLimitExceeded:
     case StatusCode::kThreadPoolExhausted:
-    case StatusCode::kForbidden: return CallKind::kLimit;
+    case StatusCode::kForbidden:
+      return CallKind::kLimit;
     case StatusCode::kChannelInactive:
-    case StatusCode::kIoError: return CallKind::kNetwork;
-    case StatusCode::kUnavailable: return CallKind::kServiceUnavailable;
+    case StatusCode::kIoError:
+      return CallKind::kNetwork;
+    case StatusCode::kUnavailable:
+      return CallKind::kServiceUnavailable;
     case StatusCode::kSerializationError:
     case StatusCode::kBadRequest:
     case StatusCode::kBadResponse:
     case StatusCode::kClientError:
-    case StatusCode::kDecodeError: return CallKind::kCodec;
-    default: return CallKind::kUnknown;
+    case StatusCode::kDecodeError:
+      return CallKind::kCodec;
+    default:
+      return CallKind::kUnknown;
   }
 }
 
 CallKind KindOf(const rpc::CallOutcome& outcome) {
   switch (outcome.kind) {
     case rpc::CallOutcome::Kind::kValue:
-    case rpc::CallOutcome::Kind::kNull: return CallKind::kSucceeded;
-    case rpc::CallOutcome::Kind::kException: return CallKind::kBusinessFailed;
-    case rpc::CallOutcome::Kind::kError: break;
+    case rpc::CallOutcome::Kind::kNull:
+      return CallKind::kSucceeded;
+    case rpc::CallOutcome::Kind::kException:
+      return CallKind::kBusinessFailed;
+    case rpc::CallOutcome::Kind::kError:
+      break;
   }
   // An error outcome always carries a failure code; never count one as a success.
   const CallKind k = KindOf(outcome.status);
@@ -127,17 +142,19 @@ double MethodMetricsSnapshot::QuantileUs(double q) const {
       continue;
     }
     const double lower = i == 0 ? 0.0 : static_cast<double>(kLatencyBoundsUs[i - 1]);
-    const double upper =
-        i < kLatencyBoundsUs.size() ? static_cast<double>(kLatencyBoundsUs[i]) : static_cast<double>(elapsed_max_us);
+    const double upper = i < kLatencyBoundsUs.size() ? static_cast<double>(kLatencyBoundsUs[i])
+                                                     : static_cast<double>(elapsed_max_us);
     const double within = (rank - static_cast<double>(below)) / static_cast<double>(buckets[i]);
     const double v = lower + (upper - lower) * within;
-    return std::clamp(v, static_cast<double>(elapsed_min_us), static_cast<double>(std::max(elapsed_max_us, elapsed_min_us)));
+    return std::clamp(v, static_cast<double>(elapsed_min_us),
+                      static_cast<double>(std::max(elapsed_max_us, elapsed_min_us)));
   }
   return static_cast<double>(elapsed_max_us);
 }
 
 MetricsRegistry& MetricsRegistry::Global() {
-  static MetricsRegistry* registry = new MetricsRegistry();  // never destroyed: filters outlive statics
+  static MetricsRegistry* registry =
+      new MetricsRegistry();  // never destroyed: filters outlive statics
   return *registry;
 }
 

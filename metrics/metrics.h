@@ -37,10 +37,10 @@ std::string_view SideName(MetricsSide side);
 // How a finished call is counted.
 enum class CallKind : uint8_t {
   kSucceeded,
-  kBusinessFailed,      // the method threw (a business exception)
-  kTimeout,             // CLIENT_TIMEOUT, SERVER_TIMEOUT
-  kLimit,               // rejected: LIMIT_EXCEEDED (actives, executes, tps), thread pool, FORBIDDEN (token)
-  kNetwork,             // the channel closed with the call pending, local I/O failure
+  kBusinessFailed,  // the method threw (a business exception)
+  kTimeout,         // CLIENT_TIMEOUT, SERVER_TIMEOUT
+  kLimit,    // rejected: LIMIT_EXCEEDED (actives, executes, tps), thread pool, FORBIDDEN (token)
+  kNetwork,  // the channel closed with the call pending, local I/O failure
   kServiceUnavailable,  // no provider, cannot connect, read-only provider
   kCodec,               // (de)serialization: status 25, 40, 50, 90, malformed bytes
   kUnknown,             // everything else (SERVICE_ERROR, SERVER_ERROR, ...)
@@ -55,8 +55,8 @@ CallKind KindOf(const rpc::RpcResult& result);
 
 // Latency bucket upper bounds in microseconds (1-2-5 steps); a last bucket takes the rest (+Inf).
 inline constexpr std::array<int64_t, 22> kLatencyBoundsUs = {
-    1,      2,      5,      10,      20,      50,      100,     200,       500,       1000,      2000,
-    5000,   10000,  20000,  50000,   100000,  200000,  500000,  1000000,   2000000,   5000000,   10000000};
+    1,    2,     5,     10,    20,     50,     100,    200,     500,     1000,    2000,
+    5000, 10000, 20000, 50000, 100000, 200000, 500000, 1000000, 2000000, 5000000, 10000000};
 inline constexpr size_t kLatencyBuckets = kLatencyBoundsUs.size() + 1;
 // The bucket `us` falls into: the first whose bound is >= us.
 size_t LatencyBucket(int64_t us);
@@ -76,9 +76,9 @@ struct MethodMetricsKey {
 // A consistent-enough copy of one cell (each counter read once, relaxed).
 struct MethodMetricsSnapshot {
   int64_t processing = 0;
-  std::array<int64_t, kCallKinds> finished{};  // by CallKind
+  std::array<int64_t, kCallKinds> finished{};      // by CallKind
   std::array<int64_t, kLatencyBuckets> buckets{};  // per bucket, not cumulative
-  int64_t elapsed_sum_us = 0;  // over every finished call
+  int64_t elapsed_sum_us = 0;                      // over every finished call
   int64_t elapsed_max_us = 0;
   int64_t elapsed_min_us = 0;  // 0 before the first call
   int64_t elapsed_last_us = 0;

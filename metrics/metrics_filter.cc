@@ -8,9 +8,11 @@ namespace dubbo::metrics {
 
 namespace {
 
-MethodMetrics* Find(const std::vector<std::pair<std::string, MethodMetrics*>>& table, std::string_view name) {
+MethodMetrics* Find(const std::vector<std::pair<std::string, MethodMetrics*>>& table,
+                    std::string_view name) {
   for (const auto& [n, cell] : table) {
-    if (n.size() == name.size() && std::memcmp(n.data(), name.data(), name.size()) == 0) return cell;
+    if (n.size() == name.size() && std::memcmp(n.data(), name.data(), name.size()) == 0)
+      return cell;
   }
   return nullptr;
 }
@@ -21,7 +23,8 @@ int64_t Micros(std::chrono::steady_clock::duration d) {
 
 }  // namespace
 
-ServiceMetrics::ServiceMetrics(MetricsRegistry& registry, MetricsSide side, const Url& url) : registry_(registry) {
+ServiceMetrics::ServiceMetrics(MetricsRegistry& registry, MetricsSide side, const Url& url)
+    : registry_(registry) {
   base_.side = side;
   base_.application = url.Get("application");
   base_.interface = url.Get("interface", url.path());
@@ -78,7 +81,8 @@ Status ProviderMetricsFilter::Before(const rpc::RequestInfo& request) {
   return Status::Ok();
 }
 
-void ProviderMetricsFilter::After(const rpc::RequestInfo& request, const rpc::CallOutcome& outcome) {
+void ProviderMetricsFilter::After(const rpc::RequestInfo& request,
+                                  const rpc::CallOutcome& outcome) {
   metrics_.Method(request.method).Finished(KindOf(outcome), Micros(outcome.elapsed));
 }
 

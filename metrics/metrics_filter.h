@@ -16,8 +16,8 @@
 #include <vector>
 
 #include "cluster/filter.h"
-#include "metrics/metrics.h"
 #include "common/url.h"
+#include "metrics/metrics.h"
 #include "rpc/provider_filter.h"
 
 namespace dubbo::metrics {
@@ -32,7 +32,7 @@ class ServiceMetrics {
   MethodMetrics& Add(std::string_view name);
 
   MetricsRegistry& registry_;
-  MethodMetricsKey base_;  // every field but `method`
+  MethodMetricsKey base_;                                      // every field but `method`
   std::vector<std::pair<std::string, MethodMetrics*>> known_;  // immutable after construction
   std::shared_mutex mu_;
   std::vector<std::pair<std::string, MethodMetrics*>> added_;
@@ -40,9 +40,11 @@ class ServiceMetrics {
 
 class ConsumerMetricsFilter final : public cluster::Filter {
  public:
-  explicit ConsumerMetricsFilter(const Url& url, MetricsRegistry& registry = MetricsRegistry::Global())
+  explicit ConsumerMetricsFilter(const Url& url,
+                                 MetricsRegistry& registry = MetricsRegistry::Global())
       : metrics_(registry, MetricsSide::kConsumer, url) {}
-  void Invoke(rpc::Invoker& next, std::shared_ptr<const rpc::Invocation> inv, rpc::ResponseCallback done) override;
+  void Invoke(rpc::Invoker& next, std::shared_ptr<const rpc::Invocation> inv,
+              rpc::ResponseCallback done) override;
 
  private:
   ServiceMetrics metrics_;
@@ -50,7 +52,8 @@ class ConsumerMetricsFilter final : public cluster::Filter {
 
 class ProviderMetricsFilter final : public rpc::ProviderFilter {
  public:
-  explicit ProviderMetricsFilter(const Url& url, MetricsRegistry& registry = MetricsRegistry::Global())
+  explicit ProviderMetricsFilter(const Url& url,
+                                 MetricsRegistry& registry = MetricsRegistry::Global())
       : metrics_(registry, MetricsSide::kProvider, url) {}
   Status Before(const rpc::RequestInfo& request) override;
   void After(const rpc::RequestInfo& request, const rpc::CallOutcome& outcome) override;

@@ -20,8 +20,9 @@ std::string Int(int64_t v) { return std::to_string(v); }
 
 std::string Labels(const MethodMetricsKey& k) {
   std::string s = "application_name=\"" + EscapeLabelValue(k.application) + "\",interface=\"" +
-                  EscapeLabelValue(k.interface) + "\",method=\"" + EscapeLabelValue(k.method) + "\",group=\"" +
-                  EscapeLabelValue(k.group) + "\",version=\"" + EscapeLabelValue(k.version) + "\"";
+                  EscapeLabelValue(k.interface) + "\",method=\"" + EscapeLabelValue(k.method) +
+                  "\",group=\"" + EscapeLabelValue(k.group) + "\",version=\"" +
+                  EscapeLabelValue(k.version) + "\"";
   return s;
 }
 
@@ -39,19 +40,24 @@ const std::vector<Family>& Families() {
        [](const S& s) { return Int(s.Count(CallKind::kLimit)); }},
       {"requests_failed_network_total", "Total network Failed Requests", "counter",
        [](const S& s) { return Int(s.Count(CallKind::kNetwork)); }},
-      {"requests_failed_service_unavailable_total", "Total Service Unavailable Failed Requests", "counter",
-       [](const S& s) { return Int(s.Count(CallKind::kServiceUnavailable)); }},
+      {"requests_failed_service_unavailable_total", "Total Service Unavailable Failed Requests",
+       "counter", [](const S& s) { return Int(s.Count(CallKind::kServiceUnavailable)); }},
       {"requests_failed_codec_total", "Total Codec Failed Requests", "counter",
        [](const S& s) { return Int(s.Count(CallKind::kCodec)); }},
       {"requests_unknown_failed_total", "Total Unknown Failed Requests", "counter",
        [](const S& s) { return Int(s.Count(CallKind::kUnknown)); }},
-      {"requests_failed_total", "Total Failed Requests", "counter", [](const S& s) { return Int(s.Failed()); }},
-      {"requests_processing", "Processing Requests", "gauge", [](const S& s) { return Int(s.processing); }},
+      {"requests_failed_total", "Total Failed Requests", "counter",
+       [](const S& s) { return Int(s.Failed()); }},
+      {"requests_processing", "Processing Requests", "gauge",
+       [](const S& s) { return Int(s.processing); }},
       {"rt_milliseconds_last", "Last Response Time", "gauge",
        [](const S& s) { return FormatMillis(s.elapsed_last_us); }},
-      {"rt_milliseconds_min", "Min Response Time", "gauge", [](const S& s) { return FormatMillis(s.elapsed_min_us); }},
-      {"rt_milliseconds_max", "Max Response Time", "gauge", [](const S& s) { return FormatMillis(s.elapsed_max_us); }},
-      {"rt_milliseconds_sum", "Sum Response Time", "gauge", [](const S& s) { return FormatMillis(s.elapsed_sum_us); }},
+      {"rt_milliseconds_min", "Min Response Time", "gauge",
+       [](const S& s) { return FormatMillis(s.elapsed_min_us); }},
+      {"rt_milliseconds_max", "Max Response Time", "gauge",
+       [](const S& s) { return FormatMillis(s.elapsed_max_us); }},
+      {"rt_milliseconds_sum", "Sum Response Time", "gauge",
+       [](const S& s) { return FormatMillis(s.elapsed_sum_us); }},
       {"rt_milliseconds_avg", "Average Response Time", "gauge",
        [](const S& s) {
          const int64_t n = s.Finished();
@@ -76,7 +82,8 @@ void Histogram(const std::string& prefix, const std::vector<const Cell*>& cells,
     int64_t cumulative = 0;
     for (size_t i = 0; i < kLatencyBuckets; ++i) {
       cumulative += s.buckets[i];
-      const std::string le = i < kLatencyBoundsUs.size() ? FormatMillis(kLatencyBoundsUs[i]) : "+Inf";
+      const std::string le =
+          i < kLatencyBoundsUs.size() ? FormatMillis(kLatencyBoundsUs[i]) : "+Inf";
       *out += name + "_bucket{" + labels + ",le=\"" + le + "\"} " + Int(cumulative) + "\n";
     }
     *out += name + "_sum{" + labels + "} " + FormatMillis(s.elapsed_sum_us) + "\n";
@@ -91,10 +98,17 @@ std::string EscapeLabelValue(std::string_view value) {
   out.reserve(value.size());
   for (char c : value) {
     switch (c) {
-      case '\\': out += "\\\\"; break;
-      case '"': out += "\\\""; break;
-      case '\n': out += "\\n"; break;
-      default: out.push_back(c);
+      case '\\':
+        out += "\\\\";
+        break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      default:
+        out.push_back(c);
     }
   }
   return out;
@@ -121,7 +135,8 @@ std::string PrometheusText(const std::vector<Cell>& cells) {
     for (const Family& f : Families()) {
       const std::string name = prefix + f.suffix;
       out += "# HELP " + name + " " + f.help + "\n# TYPE " + name + " " + f.type + "\n";
-      for (const Cell* c : mine) out += name + "{" + Labels(c->first) + "} " + f.value(c->second) + "\n";
+      for (const Cell* c : mine)
+        out += name + "{" + Labels(c->first) + "} " + f.value(c->second) + "\n";
     }
     Histogram(prefix, mine, &out);
   }

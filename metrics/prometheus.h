@@ -15,10 +15,14 @@
 namespace dubbo::metrics {
 
 // What an HTTP response carrying PrometheusText() says it is.
-inline constexpr std::string_view kPrometheusContentType = "text/plain; version=0.0.4; charset=utf-8";
+inline constexpr std::string_view kPrometheusContentType =
+    "text/plain; version=0.0.4; charset=utf-8";
 
-std::string PrometheusText(const std::vector<std::pair<MethodMetricsKey, MethodMetricsSnapshot>>& cells);
-inline std::string PrometheusText(const MetricsRegistry& registry) { return PrometheusText(registry.Snapshot()); }
+std::string PrometheusText(
+    const std::vector<std::pair<MethodMetricsKey, MethodMetricsSnapshot>>& cells);
+inline std::string PrometheusText(const MetricsRegistry& registry) {
+  return PrometheusText(registry.Snapshot());
+}
 
 // A label value as the format requires: backslash, double quote and line feed escaped.
 std::string EscapeLabelValue(std::string_view value);

@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <future>
 
-#include "metrics/prometheus.h"
 #include "codec/json.h"
+#include "metrics/prometheus.h"
 #include "rpc/generic_json.h"
 #include "rpc/result.h"
 
@@ -83,7 +83,8 @@ std::string CenteredTable(const std::vector<std::pair<std::string, std::string>>
 }
 
 // Dubbo's TelnetUtils.toTable: a header row, left-aligned cells padded by one space.
-std::string Table(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows) {
+std::string Table(const std::vector<std::string>& header,
+                  const std::vector<std::vector<std::string>>& rows) {
   std::vector<size_t> widths(header.size());
   for (size_t j = 0; j < header.size(); ++j) widths[j] = header[j].size();
   for (const auto& row : rows)
@@ -93,7 +94,8 @@ std::string Table(const std::vector<std::string>& header, const std::vector<std:
   line += "\n";
   auto format = [&](const std::vector<std::string>& row) {
     std::string s = "|";
-    for (size_t j = 0; j < widths.size(); ++j) s += " " + row[j] + std::string(widths[j] - row[j].size(), ' ') + " |";
+    for (size_t j = 0; j < widths.size(); ++j)
+      s += " " + row[j] + std::string(widths[j] - row[j].size(), ' ') + " |";
     return s + "\n";
   };
   std::string out = line + format(header) + line;
@@ -102,7 +104,8 @@ std::string Table(const std::vector<std::string>& header, const std::vector<std:
 }
 
 // Does `query` name this service: its service key, interface, or the interface's simple name?
-bool Designates(std::string_view query, const std::string& service_key, const std::string& interface) {
+bool Designates(std::string_view query, const std::string& service_key,
+                const std::string& interface) {
   if (query == service_key || query == interface) return true;
   const size_t dot = interface.rfind('.');
   return dot != std::string::npos && query == std::string_view(interface).substr(dot + 1);
@@ -132,7 +135,8 @@ bool Glob(std::string_view pattern, std::string_view text) {
 
 bool Selects(std::string_view pattern, const ProvidedService& s) {
   if (pattern.empty() || pattern == "*" || pattern == ".*") return true;
-  if (pattern.find('*') != std::string_view::npos) return Glob(pattern, s.service_key) || Glob(pattern, s.interface);
+  if (pattern.find('*') != std::string_view::npos)
+    return Glob(pattern, s.service_key) || Glob(pattern, s.interface);
   return Designates(pattern, s.service_key, s.interface);
 }
 
@@ -194,7 +198,8 @@ Reply Commands::Help(const std::vector<std::string>& args) const {
     example += "  " + std::string(e.substr(0, nl)) + "\n";
     e.remove_prefix(std::min(nl + 1, e.size()));
   }
-  return Text(std::string("COMMAND NAME: ") + c->name + "\nSUMMARY: " + c->summary + "\nEXAMPLE:\n" + example);
+  return Text(std::string("COMMAND NAME: ") + c->name + "\nSUMMARY: " + c->summary +
+              "\nEXAMPLE:\n" + example);
 }
 
 Reply Commands::Ls() const {
@@ -202,9 +207,11 @@ Reply Commands::Ls() const {
   std::vector<std::pair<std::string, std::string>> referred{{"Consumer Service Name", "NUM"}};
   for (const auto& b : backends_()) {
     for (const auto& s : b->Provided()) provided.emplace_back(s.service_key, s.online ? "Y" : "N");
-    for (const auto& s : b->Referred()) referred.emplace_back(s.service_key, std::to_string(s.addresses));
+    for (const auto& s : b->Referred())
+      referred.emplace_back(s.service_key, std::to_string(s.addresses));
   }
-  return Text("As Provider side:\n" + CenteredTable(provided) + "As Consumer side:\n" + CenteredTable(referred));
+  return Text("As Provider side:\n" + CenteredTable(provided) + "As Consumer side:\n" +
+              CenteredTable(referred));
 }
 
 Reply Commands::Ps(const std::vector<std::string>& args) const {
@@ -225,7 +232,8 @@ Reply Commands::Ps(const std::vector<std::string>& args) const {
 
 Reply Commands::Count(const std::vector<std::string>& args) const {
   if (args.empty()) {
-    return Text("Please input service name, eg: \ncount XxxService\ncount XxxService xxxMethod", 400);
+    return Text("Please input service name, eg: \ncount XxxService\ncount XxxService xxxMethod",
+                400);
   }
   const std::string& service = args[0];
   const std::string method = args.size() > 1 ? args[1] : "";
@@ -238,12 +246,14 @@ Reply Commands::Count(const std::vector<std::string>& args) const {
     const std::string app = b->application();
     for (const auto& s : b->Provided()) {
       if (Designates(service, s.service_key, s.interface)) {
-        targets.push_back({metrics::MetricsSide::kProvider, app, s.service_key, s.interface, s.group, s.version});
+        targets.push_back(
+            {metrics::MetricsSide::kProvider, app, s.service_key, s.interface, s.group, s.version});
       }
     }
     for (const auto& s : b->Referred()) {
       if (Designates(service, s.service_key, s.interface)) {
-        targets.push_back({metrics::MetricsSide::kConsumer, app, s.service_key, s.interface, s.group, s.version});
+        targets.push_back(
+            {metrics::MetricsSide::kConsumer, app, s.service_key, s.interface, s.group, s.version});
       }
     }
   }
@@ -255,15 +265,18 @@ Reply Commands::Count(const std::vector<std::string>& args) const {
     std::vector<std::vector<std::string>> rows;
     for (const auto& [key, s] : cells) {
       if (key.side != t.side || key.application != t.application || key.interface != t.interface ||
-          key.group != t.group || key.version != version || (!method.empty() && key.method != method)) {
+          key.group != t.group || key.version != version ||
+          (!method.empty() && key.method != method)) {
         continue;
       }
       const int64_t finished = s.Finished();
-      rows.push_back({key.method, std::to_string(finished), std::to_string(s.Count(metrics::CallKind::kSucceeded)),
+      rows.push_back({key.method, std::to_string(finished),
+                      std::to_string(s.Count(metrics::CallKind::kSucceeded)),
                       std::to_string(s.Failed()), std::to_string(s.processing),
                       Ms(finished == 0 ? 0 : s.elapsed_sum_us / finished), Ms(s.elapsed_max_us)});
     }
-    out += std::string(t.side == metrics::MetricsSide::kProvider ? "As Provider side: " : "As Consumer side: ") +
+    out += std::string(t.side == metrics::MetricsSide::kProvider ? "As Provider side: "
+                                                                 : "As Consumer side: ") +
            t.service_key + "\n";
     if (rows.empty() && !method.empty()) {
       out += "No such method " + Printable(method, 256) + " in service " + t.service_key + "\n";
@@ -282,9 +295,10 @@ Reply Commands::Invoke(std::string_view args) const {
   const std::string_view target = Trim(args.substr(0, open));
   const size_t dot = target.rfind('.');
   if (dot == std::string_view::npos || dot == 0 || dot + 1 == target.size()) {
-    return Text("Invalid parameters, format: service.method(args) (the service is required: invoke "
-                "com.xxx.XxxService.xxxMethod(...))",
-                400);
+    return Text(
+        "Invalid parameters, format: service.method(args) (the service is required: invoke "
+        "com.xxx.XxxService.xxxMethod(...))",
+        400);
   }
   const std::string service(target.substr(0, dot));
   const std::string method(target.substr(dot + 1));
@@ -292,25 +306,29 @@ Reply Commands::Invoke(std::string_view args) const {
   auto values = rpc::ParseJsonArguments(json);
   if (!values.ok()) return Text("Invalid json argument, cause: " + values.status().message(), 400);
 
-  Result<GenericTarget> found = Status(StatusCode::kNotFound, "No such service " + Printable(service, 256));
+  Result<GenericTarget> found =
+      Status(StatusCode::kNotFound, "No such service " + Printable(service, 256));
   for (bool provided : {true, false}) {
     for (const auto& b : backends_()) {
       if (provided) {
         for (const auto& s : b->Provided())
-          if (!found.ok() && Designates(service, s.service_key, s.interface)) found = b->GenericInvoker(s.service_key, true);
+          if (!found.ok() && Designates(service, s.service_key, s.interface))
+            found = b->GenericInvoker(s.service_key, true);
       } else {
         for (const auto& s : b->Referred())
-          if (!found.ok() && Designates(service, s.service_key, s.interface)) found = b->GenericInvoker(s.service_key, false);
+          if (!found.ok() && Designates(service, s.service_key, s.interface))
+            found = b->GenericInvoker(s.service_key, false);
       }
     }
   }
   if (!found.ok()) {
-    return Text(found.status().code() == StatusCode::kNotFound ? found.status().message()
-                                                               : "Failed to invoke method " + method + ", cause: " +
-                                                                     found.status().ToString(),
+    return Text(found.status().code() == StatusCode::kNotFound
+                    ? found.status().message()
+                    : "Failed to invoke method " + method + ", cause: " + found.status().ToString(),
                 found.status().code() == StatusCode::kNotFound ? 404 : 500);
   }
-  auto inv = std::make_shared<rpc::Invocation>(rpc::GenericInvocation(found->interface, method, {}, std::move(*values)));
+  auto inv = std::make_shared<rpc::Invocation>(
+      rpc::GenericInvocation(found->interface, method, {}, std::move(*values)));
   inv->version = found->version;
   inv->group = found->group;
   inv->timeout = invoke_timeout_;
@@ -323,10 +341,12 @@ Reply Commands::Invoke(std::string_view args) const {
     return Text("Failed to invoke method " + method + ", cause: no answer", 500);
   }
   const rpc::RpcResult r = future.get();
-  const auto ms =
-      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::steady_clock::now() - start)
+                      .count();
   const Result<Value> value = rpc::DecodeValueResult(r);
-  if (value.ok()) return Text("result: " + ToJson(*value) + "\nelapsed: " + std::to_string(ms) + " ms.");
+  if (value.ok())
+    return Text("result: " + ToJson(*value) + "\nelapsed: " + std::to_string(ms) + " ms.");
   if (value.status().code() == StatusCode::kBizException && value.status().exception()) {
     return Text("Failed to invoke method " + method + ", cause: " +
                     rpc::UnwrapGenericException(*value.status().exception()).ToString(),

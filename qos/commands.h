@@ -42,7 +42,8 @@ class Commands {
 
   // `backends` lists the applications attached now; `invoke_timeout` bounds an invoke's call
   // when the service's URL sets no timeout.
-  explicit Commands(BackendList backends, metrics::MetricsRegistry& metrics = metrics::MetricsRegistry::Global(),
+  explicit Commands(BackendList backends,
+                    metrics::MetricsRegistry& metrics = metrics::MetricsRegistry::Global(),
                     std::chrono::milliseconds invoke_timeout = std::chrono::seconds(3))
       : backends_(std::move(backends)), metrics_(metrics), invoke_timeout_(invoke_timeout) {}
 

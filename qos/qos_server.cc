@@ -34,7 +34,8 @@ struct Session {
   explicit Session(asio::ip::tcp::socket s) : socket(std::move(s)), timer(socket.get_executor()) {}
   asio::ip::tcp::socket socket;
   asio::steady_timer timer;
-  uint64_t generation = 0;  // of the operation the timer guards; a late expiry of an older one is ignored
+  uint64_t generation =
+      0;  // of the operation the timer guards; a late expiry of an older one is ignored
   bool expired = false;
   std::string in;  // read, not consumed yet
 };
@@ -74,7 +75,8 @@ asio::awaitable<size_t> ReadMore(SessionPtr s, std::chrono::milliseconds timeout
 // False when the peer did not take it all within `timeout`.
 // Callers pass a named string, never a temporary built in the co_await expression: g++ 12
 // destroys such temporaries twice (GCC PR 99576).
-asio::awaitable<bool> WriteAll(SessionPtr s, const std::string& data, std::chrono::milliseconds timeout) {
+asio::awaitable<bool> WriteAll(SessionPtr s, const std::string& data,
+                               std::chrono::milliseconds timeout) {
   Arm(s, timeout);
   auto [ec, n] = co_await asio::async_write(s->socket, asio::buffer(data), kAwait);
   Disarm(s);
@@ -88,19 +90,28 @@ asio::awaitable<void> SayAndClose(SessionPtr s, std::string text) {
 
 const char* Reason(int status) {
   switch (status) {
-    case 200: return "OK";
-    case 400: return "Bad Request";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 431: return "Request Header Fields Too Large";
-    case 500: return "Internal Server Error";
-    case 503: return "Service Unavailable";
-    default: return "Unknown";
+    case 200:
+      return "OK";
+    case 400:
+      return "Bad Request";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 431:
+      return "Request Header Fields Too Large";
+    case 500:
+      return "Internal Server Error";
+    case 503:
+      return "Service Unavailable";
+    default:
+      return "Unknown";
   }
 }
 
 std::string HttpResponse(const Reply& r) {
-  std::string out = "HTTP/1.1 " + std::to_string(r.http_status) + " " + Reason(r.http_status) + "\r\n";
+  std::string out =
+      "HTTP/1.1 " + std::to_string(r.http_status) + " " + Reason(r.http_status) + "\r\n";
   out += "Content-Type: " + r.content_type + "\r\n";
   out += "Content-Length: " + std::to_string(r.text.size()) + "\r\n";
   if (r.http_status == 405) out += "Allow: GET\r\n";
@@ -160,7 +171,8 @@ Status QosServer::Core::Listen() {
   if (!ec) acceptor.bind(ep, ec);
   if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
   if (ec) {
-    return Status(StatusCode::kIoError, "cannot listen on 127.0.0.1:" + std::to_string(options.port) + ": " + ec.message());
+    return Status(StatusCode::kIoError, "cannot listen on 127.0.0.1:" +
+                                            std::to_string(options.port) + ": " + ec.message());
   }
   port = acceptor.local_endpoint().port();
   asio::co_spawn(acceptor.get_executor(), AcceptLoop(), asio::detached);
@@ -195,9 +207,10 @@ asio::awaitable<void> QosServer::Core::AcceptLoop() {
     }
     auto s = std::make_shared<Session>(std::move(socket));
     if (sessions.load() >= options.max_connections) {
-      std::string refusal =
-          "Too many QoS connections (at most " + std::to_string(options.max_connections) + "), try again later\r\n";
-      asio::co_spawn(acceptor.get_executor(), SayAndClose(std::move(s), std::move(refusal)), asio::detached);
+      std::string refusal = "Too many QoS connections (at most " +
+                            std::to_string(options.max_connections) + "), try again later\r\n";
+      asio::co_spawn(acceptor.get_executor(), SayAndClose(std::move(s), std::move(refusal)),
+                     asio::detached);
       continue;
     }
     sessions.fetch_add(1);
@@ -227,7 +240,8 @@ asio::awaitable<void> QosServer::Core::Serve(SessionPtr s) {
   s->socket.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(1);
   for (size_t drained = 0; drained < (size_t{8} << 20);) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) break;
     s->in.clear();
     bool timed_out = false;
@@ -274,7 +288,8 @@ asio::awaitable<void> QosServer::Core::ServeTelnet(SessionPtr s) {
     }
     if (nl == std::string::npos || nl > options.max_line) {
       {
-        const std::string out = "Error: the line is longer than " + std::to_string(options.max_line) + " bytes, closing.\r\n";
+        const std::string out = "Error: the line is longer than " +
+                                std::to_string(options.max_line) + " bytes, closing.\r\n";
         co_await WriteAll(s, out, std::chrono::seconds(1));
       }
       co_return;
@@ -302,12 +317,15 @@ asio::awaitable<void> QosServer::Core::ServeTelnet(SessionPtr s) {
 
 asio::awaitable<void> QosServer::Core::ServeHttp(SessionPtr s) {
   const size_t max_head = options.max_line * 2;
-  const auto idle = std::min<std::chrono::milliseconds>(options.idle_timeout, std::chrono::seconds(10));
+  const auto idle =
+      std::min<std::chrono::milliseconds>(options.idle_timeout, std::chrono::seconds(10));
   size_t head_end;
-  while ((head_end = s->in.find("\r\n\r\n")) == std::string::npos && (head_end = s->in.find("\n\n")) == std::string::npos) {
+  while ((head_end = s->in.find("\r\n\r\n")) == std::string::npos &&
+         (head_end = s->in.find("\n\n")) == std::string::npos) {
     if (s->in.size() > max_head) {
       {
-        const std::string out = HttpResponse(Error(431, "request head over " + std::to_string(max_head) + " bytes"));
+        const std::string out =
+            HttpResponse(Error(431, "request head over " + std::to_string(max_head) + " bytes"));
         co_await WriteAll(s, out, idle);
       }
       co_return;
@@ -317,7 +335,8 @@ asio::awaitable<void> QosServer::Core::ServeHttp(SessionPtr s) {
   }
   if (head_end > max_head) {
     {
-      const std::string out = HttpResponse(Error(431, "request head over " + std::to_string(max_head) + " bytes"));
+      const std::string out =
+          HttpResponse(Error(431, "request head over " + std::to_string(max_head) + " bytes"));
       co_await WriteAll(s, out, idle);
     }
     co_return;
@@ -337,7 +356,8 @@ asio::awaitable<void> QosServer::Core::ServeHttp(SessionPtr s) {
   }
 }
 
-Result<std::shared_ptr<QosServer>> QosServer::Start(QosOptions options, metrics::MetricsRegistry& metrics) {
+Result<std::shared_ptr<QosServer>> QosServer::Start(QosOptions options,
+                                                    metrics::MetricsRegistry& metrics) {
   auto core = std::make_shared<Core>(std::move(options), metrics);
   if (Status st = core->Listen(); !st.ok()) {
     core->Stop();
@@ -400,11 +420,13 @@ std::shared_ptr<QosServer> AcquireQos(const QosOptions& options, std::shared_ptr
   if (!started.ok()) {
     // Java logs and runs on without QoS; say it once per port, not once per application.
     if (hub.warned.insert(options.port).second) {
-      LogWarning() << "Fail to start qos server: " << started.status().message()
-                   << "; running without QoS (set dubbo.application.qos-port to another port, 0 for any, or "
-                      "dubbo.application.qos-enable=false)";
+      LogWarning()
+          << "Fail to start qos server: " << started.status().message()
+          << "; running without QoS (set dubbo.application.qos-port to another port, 0 for any, or "
+             "dubbo.application.qos-enable=false)";
     } else {
-      LogInfo() << "qos port " << options.port << " still unavailable: " << started.status().message();
+      LogInfo() << "qos port " << options.port
+                << " still unavailable: " << started.status().message();
     }
     return nullptr;
   }

@@ -25,8 +25,8 @@
 #include <string>
 #include <vector>
 
-#include "metrics/metrics.h"
 #include "common/result.h"
+#include "metrics/metrics.h"
 #include "qos/backend.h"
 
 namespace dubbo::qos {
@@ -46,8 +46,8 @@ struct QosOptions {
 class QosServer {
  public:
   // Binds 127.0.0.1:port and serves. Fails with the address when the port cannot be bound.
-  static Result<std::shared_ptr<QosServer>> Start(QosOptions options,
-                                                  metrics::MetricsRegistry& metrics = metrics::MetricsRegistry::Global());
+  static Result<std::shared_ptr<QosServer>> Start(
+      QosOptions options, metrics::MetricsRegistry& metrics = metrics::MetricsRegistry::Global());
   // Stops serving: closes the port and every session, waits for running commands.
   ~QosServer();
   QosServer(const QosServer&) = delete;

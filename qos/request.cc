@@ -48,9 +48,11 @@ HttpRequest ParseHttpRequest(std::string_view head) {
   if (request_line.substr(0, sp1) != "GET") return Error(405, "only GET is supported");
   const std::string_view target = request_line.substr(sp1 + 1, sp2 - sp1 - 1);
   const size_t q = target.find('?');
-  const std::string_view path = target.substr(1, q == std::string_view::npos ? std::string_view::npos : q - 1);
+  const std::string_view path =
+      target.substr(1, q == std::string_view::npos ? std::string_view::npos : q - 1);
   auto name = UrlDecode(path);
-  if (!name.ok() || name->empty()) return Error(404, "Unsupported command: " + Printable(name.ok() ? *name : path));
+  if (!name.ok() || name->empty())
+    return Error(404, "Unsupported command: " + Printable(name.ok() ? *name : path));
   if (name->find('/') != std::string::npos) return Error(400, "bad query");
   HttpRequest r;
   r.name = std::move(*name);

@@ -23,7 +23,7 @@ struct HttpRequest {
   int status = 200;   // otherwise the error answered instead of running a command (400/404/405)
   std::string error;  // that answer's text
   std::string name;
-  std::string args;   // the query's values in order, space-separated
+  std::string args;  // the query's values in order, space-separated
 };
 
 // The request head (request line and headers, without the blank line). As Java's

@@ -88,7 +88,8 @@ const std::string& BootId() {
 std::string SelfOwnerLine() {
   const pid_t pid = ::getpid();
   const auto st = ReadProcStat(pid);
-  std::string line = "owner pid=" + std::to_string(pid) + " start=" + std::to_string(st ? st->start : 0);
+  std::string line =
+      "owner pid=" + std::to_string(pid) + " start=" + std::to_string(st ? st->start : 0);
   if (!BootId().empty()) line += " boot=" + BootId();
   return line;
 }
@@ -151,7 +152,8 @@ bool EntryAlive(const Entry& e, LivenessProbe* probe) {
 Result<Entry> ReadEntry(int dirfd, const char* name, struct stat* st) {
   const int fd = ::openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
   if (fd < 0 && errno == ENOENT) return Status(StatusCode::kNotFound, "removed");
-  if (fd < 0 && errno == ELOOP) return Status(StatusCode::kDecodeError, "a symbolic link (not followed)");
+  if (fd < 0 && errno == ELOOP)
+    return Status(StatusCode::kDecodeError, "a symbolic link (not followed)");
   if (fd < 0) return Status(StatusCode::kIoError, "cannot open: " + ErrnoText(errno));
   std::string text;
   Status status;
@@ -160,7 +162,8 @@ Result<Entry> ReadEntry(int dirfd, const char* name, struct stat* st) {
   } else if (!S_ISREG(st->st_mode)) {
     status = Status(StatusCode::kDecodeError, "not a regular file");
   } else if (st->st_size > kMaxEntryBytes) {
-    status = Status(StatusCode::kDecodeError, "larger than " + std::to_string(kMaxEntryBytes) + " bytes");
+    status = Status(StatusCode::kDecodeError,
+                    "larger than " + std::to_string(kMaxEntryBytes) + " bytes");
   } else {
     text.resize(static_cast<size_t>(st->st_size) + 1);
     size_t got = 0;
@@ -181,7 +184,9 @@ Result<Entry> ReadEntry(int dirfd, const char* name, struct stat* st) {
   return ParseEntry(text);
 }
 
-bool SameFile(const struct stat& a, const struct stat& b) { return a.st_ino == b.st_ino && a.st_dev == b.st_dev; }
+bool SameFile(const struct stat& a, const struct stat& b) {
+  return a.st_ino == b.st_ino && a.st_dev == b.st_dev;
+}
 
 // Appends the live entries of `dir` to `out`. Entries whose owner is gone are unlinked (if
 // the file is still the one read: a live re-registration may have replaced it since); corrupt
@@ -200,7 +205,8 @@ void ScanDir(const std::string& dir, DirCache* cache, LivenessProbe* probe, std:
   while (const struct dirent* de = ::readdir(d)) {
     const char* name = de->d_name;
     if (name[0] == '.') {
-      if (std::string_view(name).substr(0, kTempPrefix.size()) == kTempPrefix) RemoveStaleTemp(dirfd, dir, name);
+      if (std::string_view(name).substr(0, kTempPrefix.size()) == kTempPrefix)
+        RemoveStaleTemp(dirfd, dir, name);
       continue;
     }
     if (de->d_type == DT_DIR) continue;
@@ -226,8 +232,8 @@ void ScanDir(const std::string& dir, DirCache* cache, LivenessProbe* probe, std:
       struct stat now;
       if (::fstatat(dirfd, name, &now, AT_SYMLINK_NOFOLLOW) == 0 && SameFile(now, file.st)) {
         if (::unlinkat(dirfd, name, 0) == 0 || errno == ENOENT) {
-          LogInfo() << "file registry: removed " << dir << "/" << name << " (owner process gone): "
-                    << file.entry->url.ToString();
+          LogInfo() << "file registry: removed " << dir << "/" << name
+                    << " (owner process gone): " << file.entry->url.ToString();
           continue;
         }
         if (!file.unlink_warned) {
@@ -270,7 +276,8 @@ Status MakeDirs(const std::string& path) {
   // Mode 0777 less the umask, as mkdir(1): an administrator shares a directory among users
   // through its group and umask.
   std::filesystem::create_directories(path, ec);
-  if (ec) return Status(StatusCode::kIoError, "cannot create directory " + path + ": " + ec.message());
+  if (ec)
+    return Status(StatusCode::kIoError, "cannot create directory " + path + ": " + ec.message());
   return Status::Ok();
 }
 
@@ -279,8 +286,8 @@ Status MakeDirs(const std::string& path) {
 // file's identity.
 Status WriteEntryFile(const std::string& dir, const std::string& name, const std::string& content,
                       struct stat* st) {
-  return internal::WriteFileAtomically(dir + "/" + std::string(kTempPrefix), dir + "/" + name, content,
-                                       0666, st);
+  return internal::WriteFileAtomically(dir + "/" + std::string(kTempPrefix), dir + "/" + name,
+                                       content, 0666, st);
 }
 
 }  // namespace internal

@@ -37,16 +37,18 @@ using internal::ErrnoText;
 using internal::IoError;
 using internal::LivenessProbe;
 using internal::MakeDirs;
+using internal::Matched;
+using internal::Query;
 using internal::ReadEntry;
 using internal::ScanDir;
 using internal::SubdirNames;
 using internal::WriteEntryFile;
-using internal::Matched;
-using internal::Query;
 using Written = RegistryBackend::Written;
 using PathKind = RegistryBackend::PathKind;
 
-std::string Identity(const struct stat& st) { return std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino); }
+std::string Identity(const struct stat& st) {
+  return std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino);
+}
 
 std::string ParentDir(const std::string& path) { return path.substr(0, path.rfind('/')); }
 
@@ -55,7 +57,8 @@ std::string ParentDir(const std::string& path) { return path.substr(0, path.rfin
 // thread; Lookup and ListServices (callers' threads) read with caches of their own.
 class FileBackend final : public RegistryBackend {
  public:
-  FileBackend(BackendTraits traits, int inotify_fd) : traits_(std::move(traits)), inotify_fd_(inotify_fd) {}
+  FileBackend(BackendTraits traits, int inotify_fd)
+      : traits_(std::move(traits)), inotify_fd_(inotify_fd) {}
   ~FileBackend() override {
     for (auto it = watches_.begin(); it != watches_.end();) DropWatch(it++);
     if (inotify_fd_ >= 0) ::close(inotify_fd_);
@@ -104,11 +107,13 @@ Result<std::string> FileBackend::EntryPath(const Url& url) const {
   }
   const std::string encoded = UrlEncode(interface);
   if (!internal::IsSafeName(encoded)) {
-    return Status(StatusCode::kInvalidArgument, "interface \"" + interface + "\" cannot name a directory");
+    return Status(StatusCode::kInvalidArgument,
+                  "interface \"" + interface + "\" cannot name a directory");
   }
   const std::string category = url.Get("category", internal::kProvidersCategory);
   if (!internal::IsSafeName(category)) {
-    return Status(StatusCode::kInvalidArgument, "category \"" + category + "\" cannot name a directory");
+    return Status(StatusCode::kInvalidArgument,
+                  "category \"" + category + "\" cannot name a directory");
   }
   return base() + "/" + encoded + "/" + category + "/" + FileRegistryEntryName(url);
 }
@@ -117,7 +122,8 @@ Result<Written> FileBackend::Write(const std::string& path, const Url& url, bool
   const std::string dir = ParentDir(path);
   struct stat st {};
   DUBBO_RETURN_IF_ERROR(MakeDirs(dir));
-  DUBBO_RETURN_IF_ERROR(WriteEntryFile(dir, path.substr(dir.size() + 1), EntryContent(url, ephemeral), &st));
+  DUBBO_RETURN_IF_ERROR(
+      WriteEntryFile(dir, path.substr(dir.size() + 1), EntryContent(url, ephemeral), &st));
   return Written{1, Identity(st)};
 }
 
@@ -148,7 +154,8 @@ bool FileBackend::Intact(const std::string& path, const Url& url, const Written&
   LivenessProbe probe;
   struct stat read_st;
   auto entry = ReadEntry(AT_FDCWD, path.c_str(), &read_st);
-  return entry.ok() && entry->url.ToFullString() == url.ToFullString() && EntryAlive(*entry, &probe);
+  return entry.ok() && entry->url.ToFullString() == url.ToFullString() &&
+         EntryAlive(*entry, &probe);
 }
 
 void FileBackend::RemoveOwn(const std::string& path, const Written& written) {
@@ -164,9 +171,10 @@ void FileBackend::AddWatch(const std::string& dir, const std::string& path) {
   Watch& w = watches_[dir];
   w.paths.insert(path);
   if (w.wd >= 0 || inotify_fd_ < 0) return;
-  const int wd = ::inotify_add_watch(inotify_fd_, dir.c_str(),
-                                     IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | IN_CLOSE_WRITE |
-                                         IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR | IN_EXCL_UNLINK);
+  const int wd =
+      ::inotify_add_watch(inotify_fd_, dir.c_str(),
+                          IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | IN_CLOSE_WRITE |
+                              IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR | IN_EXCL_UNLINK);
   if (wd < 0) {
     if ((errno == ENOSPC || errno == ENOMEM) && !watch_limit_warned_) {
       watch_limit_warned_ = true;
@@ -197,7 +205,8 @@ void FileBackend::Unwatch(const std::string& path) {
   }
 }
 
-Result<RegistryBackend::Read> FileBackend::ReadPath(const std::string& path, PathKind kind, bool create) {
+Result<RegistryBackend::Read> FileBackend::ReadPath(const std::string& path, PathKind kind,
+                                                    bool create) {
   Read read;
   // Watch before reading, so a change between the two is not missed.
   if (kind == PathKind::kRoot) {
@@ -314,12 +323,13 @@ Result<std::vector<std::string>> FileBackend::ListServices() {
   return services;
 }
 
-Result<milliseconds> DurationParam(const Url& url, std::string_view key, int64_t fallback, int64_t min,
-                                   int64_t max) {
+Result<milliseconds> DurationParam(const Url& url, std::string_view key, int64_t fallback,
+                                   int64_t min, int64_t max) {
   DUBBO_ASSIGN_OR_RETURN(int64_t ms, url.GetInt(key, fallback));
   if (ms < min || ms > max) {
-    return Status(StatusCode::kInvalidArgument, std::string(key) + "=" + std::to_string(ms) + " is outside " +
-                                                    std::to_string(min) + ".." + std::to_string(max) + " ms");
+    return Status(StatusCode::kInvalidArgument, std::string(key) + "=" + std::to_string(ms) +
+                                                    " is outside " + std::to_string(min) + ".." +
+                                                    std::to_string(max) + " ms");
   }
   return milliseconds(ms);
 }
@@ -328,23 +338,28 @@ Result<milliseconds> DurationParam(const Url& url, std::string_view key, int64_t
 Result<std::string> RegistryDir(const Url& url) {
   if (!url.host().empty() && url.host() != "localhost") {
     return Status(StatusCode::kInvalidArgument,
-                  "host \"" + url.host() + "\" in a file registry address: use file:///absolute/dir or file://");
+                  "host \"" + url.host() +
+                      "\" in a file registry address: use file:///absolute/dir or file://");
   }
   if (!url.path().empty()) return "/" + url.path();
   const std::string dir = FileRegistryDefaultDir();
-  if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) return IoError("cannot create directory", dir, errno);
+  if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST)
+    return IoError("cannot create directory", dir, errno);
   // In a world-writable /tmp, someone else could have created the name first.
   struct stat st;
   if (::lstat(dir.c_str(), &st) != 0) return IoError("cannot stat", dir, errno);
   if (!S_ISDIR(st.st_mode) || st.st_uid != ::getuid()) {
-    return Status(StatusCode::kIoError, dir + " is not a directory owned by uid " + std::to_string(::getuid()));
+    return Status(StatusCode::kIoError,
+                  dir + " is not a directory owned by uid " + std::to_string(::getuid()));
   }
   return dir;
 }
 
 }  // namespace
 
-std::string FileRegistryDefaultDir() { return "/tmp/dubbo-cpp-registry-" + std::to_string(::getuid()); }
+std::string FileRegistryDefaultDir() {
+  return "/tmp/dubbo-cpp-registry-" + std::to_string(::getuid());
+}
 
 Result<std::shared_ptr<Registry>> OpenFileRegistry(const Url& url) {
   auto fail = [&url](const Status& s) { return s.WithContext("file registry " + url.ToString()); };
@@ -361,7 +376,8 @@ Result<std::shared_ptr<Registry>> OpenFileRegistry(const Url& url) {
     rest.remove_prefix(std::min(slash + 1, rest.size()));
     if (part.empty()) continue;
     if (!internal::IsSafeName(part)) {
-      return fail(Status(StatusCode::kInvalidArgument, "group \"" + root + "\" cannot name a directory"));
+      return fail(
+          Status(StatusCode::kInvalidArgument, "group \"" + root + "\" cannot name a directory"));
     }
     base += "/";
     base += part;
@@ -373,14 +389,15 @@ Result<std::shared_ptr<Registry>> OpenFileRegistry(const Url& url) {
   auto interval = DurationParam(url, "liveness.interval", kDefaultLivenessIntervalMs, 10, 60'000);
   if (!interval.ok()) return fail(interval.status());
   if (Status s = MakeDirs(base); !s.ok()) return fail(s);
-  if (::access(base.c_str(), W_OK | X_OK) != 0) return fail(IoError("cannot write to", base, errno));
+  if (::access(base.c_str(), W_OK | X_OK) != 0)
+    return fail(IoError("cannot write to", base, errno));
 
   auto use_inotify = url.GetBool("inotify", true);
   if (!use_inotify.ok()) return fail(use_inotify.status());
   const int inotify_fd = *use_inotify ? ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC) : -1;
   if (*use_inotify && inotify_fd < 0) {
-    LogWarning() << "file registry " << url.ToString() << ": inotify unavailable (" << ErrnoText(errno)
-                 << "); changes are seen by the periodic scan only";
+    LogWarning() << "file registry " << url.ToString() << ": inotify unavailable ("
+                 << ErrnoText(errno) << "); changes are seen by the periodic scan only";
   }
   BackendTraits t;
   t.kind = "file registry";

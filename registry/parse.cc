@@ -47,7 +47,8 @@ Result<EntryOwner> ParseOwnerLine(std::string_view line) {
       o.boot = std::string(value);
     }
   }
-  if (!has_pid || !has_start) return Status(StatusCode::kDecodeError, "owner line without pid= and start=");
+  if (!has_pid || !has_start)
+    return Status(StatusCode::kDecodeError, "owner line without pid= and start=");
   return o;
 }
 
@@ -56,13 +57,15 @@ Result<Entry> ParseEntry(std::string_view text) {
     const auto nl = std::min(text.find('\n'), text.size());
     std::string_view line = text.substr(0, nl);
     text.remove_prefix(std::min(nl + 1, text.size()));
-    while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t')) line.remove_suffix(1);
+    while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t'))
+      line.remove_suffix(1);
     while (!line.empty() && (line.front() == ' ' || line.front() == '\t')) line.remove_prefix(1);
     return line;
   };
   const std::string_view first = next_line();
   if (first.empty()) return Status(StatusCode::kDecodeError, "empty first line (expected a URL)");
-  if (first.find('\0') != std::string_view::npos) return Status(StatusCode::kDecodeError, "binary content");
+  if (first.find('\0') != std::string_view::npos)
+    return Status(StatusCode::kDecodeError, "binary content");
   // Dubbo's consumers accept only children holding "://" (PROTOCOL_SEPARATOR_ENCODED).
   if (first.find("://") == std::string_view::npos) {
     return Status(StatusCode::kDecodeError, "first line is not a URL (no \"://\")");

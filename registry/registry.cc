@@ -12,7 +12,9 @@ namespace dubbo::registry {
 namespace internal {
 
 std::vector<std::string> SplitCommaList(std::string_view s) {
-  auto is_space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; };
+  auto is_space = [](char c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+  };
   std::vector<std::string> items;
   size_t start = 0;
   while (start <= s.size()) {
@@ -45,8 +47,8 @@ std::vector<std::string> CategoriesOf(const Url& url, const std::vector<std::str
   const std::string param = url.Get("category");
   if (param.empty()) return fallback;
   if (param.find('*') != std::string::npos) {
-    return {std::string(kProvidersCategory), std::string(kConsumersCategory), std::string(kRoutersCategory),
-            std::string(kConfiguratorsCategory)};
+    return {std::string(kProvidersCategory), std::string(kConsumersCategory),
+            std::string(kRoutersCategory), std::string(kConfiguratorsCategory)};
   }
   std::vector<std::string> out;
   for (auto& c : SplitCommaList(param)) {
@@ -62,7 +64,8 @@ bool IsSafeName(std::string_view name) {
 }
 
 std::vector<std::string> DefaultSubscribeCategories() {
-  return {std::string(kProvidersCategory), std::string(kConfiguratorsCategory), std::string(kRoutersCategory)};
+  return {std::string(kProvidersCategory), std::string(kConfiguratorsCategory),
+          std::string(kRoutersCategory)};
 }
 
 Result<Query> MakeQuery(const Url& consumer, const std::vector<std::string>& default_categories,
@@ -71,8 +74,9 @@ Result<Query> MakeQuery(const Url& consumer, const std::vector<std::string>& def
   Query q;
   q.interface = consumer.Get("interface", consumer.path());
   if (q.interface.empty()) {
-    return Status(StatusCode::kInvalidArgument,
-                  "consumer URL names no interface (path or interface parameter): " + consumer.ToString());
+    return Status(
+        StatusCode::kInvalidArgument,
+        "consumer URL names no interface (path or interface parameter): " + consumer.ToString());
   }
   if (q.interface != "*" && !is_name(UrlEncode(q.interface))) {
     return Status(StatusCode::kInvalidArgument,
@@ -81,7 +85,8 @@ Result<Query> MakeQuery(const Url& consumer, const std::vector<std::string>& def
   q.categories = CategoriesOf(consumer, default_categories);
   for (const auto& c : q.categories) {
     if (!is_name(c)) {
-      return Status(StatusCode::kInvalidArgument, "category \"" + c + "\" cannot name " + std::string(category_what));
+      return Status(StatusCode::kInvalidArgument,
+                    "category \"" + c + "\" cannot name " + std::string(category_what));
     }
   }
   q.consumer = consumer;
@@ -124,14 +129,16 @@ bool IsMatchCategory(std::string_view category, std::string_view categories) {
 bool IsMatch(const Url& consumer, const Url& provider) {
   const std::string consumer_interface = consumer.Get("interface", consumer.path());
   const std::string provider_interface = provider.Get("interface", provider.path());
-  if (consumer_interface != kAny && provider_interface != kAny && consumer_interface != provider_interface) {
+  if (consumer_interface != kAny && provider_interface != kAny &&
+      consumer_interface != provider_interface) {
     return false;
   }
   if (!IsMatchCategory(provider.Get("category", internal::kProvidersCategory),
                        consumer.Get("category", internal::kProvidersCategory))) {
     return false;
   }
-  if (!internal::GetJavaBool(provider, "enabled", true) && consumer.Get("enabled") != kAny) return false;
+  if (!internal::GetJavaBool(provider, "enabled", true) && consumer.Get("enabled") != kAny)
+    return false;
 
   // Java tells an absent parameter (null) from an empty one; Url does not, so "group=" and no
   // group are the same here (both "no group") where Java would call them different.
@@ -139,7 +146,8 @@ bool IsMatch(const Url& consumer, const Url& provider) {
   const std::string provider_group = provider.Get("group");
   bool group_ok = consumer_group == kAny || consumer_group == provider_group;
   if (!group_ok && !provider_group.empty()) {
-    for (const auto& g : internal::SplitCommaList(consumer_group)) group_ok = group_ok || g == provider_group;
+    for (const auto& g : internal::SplitCommaList(consumer_group))
+      group_ok = group_ok || g == provider_group;
   }
   const std::string consumer_version = consumer.Get("version");
   const bool version_ok = consumer_version == kAny || consumer_version == provider.Get("version");

@@ -10,8 +10,8 @@
 // notification at a time per subscription.
 #pragma once
 
-#include <functional>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>

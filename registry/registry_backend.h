@@ -5,9 +5,9 @@
 // Close — is the engine's, once for every backend; a backend holds only what its store needs
 // (ZooKeeper: the session; file://: inotify watches and per-directory read caches).
 //
-// Paths are the store's own ("/dubbo/com.foo.Bar/providers", "/var/lib/dubbo/dubbo/com.foo.Bar/providers"):
-// the engine builds them from root(), one name per interface and category, and EntryPath().
-// Not part of the public API.
+// Paths are the store's own ("/dubbo/com.foo.Bar/providers",
+// "/var/lib/dubbo/dubbo/com.foo.Bar/providers"): the engine builds them from root(), one name per
+// interface and category, and EntryPath(). Not part of the public API.
 #pragma once
 
 #include <chrono>
@@ -108,9 +108,9 @@ class RegistryBackend {
   // missing path reads empty and its creation is watched. Worker thread.
   enum class PathKind { kCategory, kRoot };
   struct Read {
-    std::vector<std::string> names;                         // kRoot
-    std::vector<Url> urls;                                  // kCategory
-    std::vector<std::pair<std::string, std::string>> bad;   // unparsable children: name, reason
+    std::vector<std::string> names;                        // kRoot
+    std::vector<Url> urls;                                 // kCategory
+    std::vector<std::pair<std::string, std::string>> bad;  // unparsable children: name, reason
   };
   virtual Result<Read> ReadPath(const std::string& path, PathKind kind, bool create) = 0;
   // No subscription reads `path` any more. Worker thread.

@@ -29,10 +29,10 @@ namespace dubbo::registry {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-using std::chrono::milliseconds;
 using internal::Matched;
 using internal::Query;
 using internal::SortMatched;
+using std::chrono::milliseconds;
 using PathKind = RegistryBackend::PathKind;
 using Written = RegistryBackend::Written;
 using SessionEvent = BackendEvents::Session;
@@ -81,7 +81,8 @@ struct Subscription {
   std::string service_key;  // the cache file's key
   NotifyListener listener;
   // Guarded by Engine::mu_:
-  std::set<std::string> paths;  // every path it reads (wildcard: root and each service's categories)
+  std::set<std::string>
+      paths;  // every path it reads (wildcard: root and each service's categories)
   bool notify_due = false;
   bool delivered = false;  // the initial notification has been delivered
   bool fallback = false;   // do not wait for the backend for the initial notification
@@ -111,7 +112,9 @@ class Engine final : public BackendEvents {
         traits_(backend_->traits()),
         wake_fd_(wake_fd),
         grace_end_(Clock::now() + traits_.first_session_grace),
-        cache_(traits_.cache_path.empty() ? nullptr : std::make_unique<RegistryCacheFile>(traits_.cache_path)) {
+        cache_(traits_.cache_path.empty()
+                   ? nullptr
+                   : std::make_unique<RegistryCacheFile>(traits_.cache_path)) {
     if (!traits_.sessions) {
       connected_ = true;
       was_connected_ = true;
@@ -154,7 +157,9 @@ class Engine final : public BackendEvents {
   void OnNewSession() override;
 
  private:
-  Status Closed() const { return Status(StatusCode::kCancelled, traits_.kind + " " + url_.ToString() + " is closed"); }
+  Status Closed() const {
+    return Status(StatusCode::kCancelled, traits_.kind + " " + url_.ToString() + " is closed");
+  }
   // A write that failed and was queued for the worker to retry: a connection-level failure is
   // not the caller's (OK, retried once connected); any other is returned, and retried every
   // retry period.
@@ -164,7 +169,8 @@ class Engine final : public BackendEvents {
   std::string ServicePath(const std::string& encoded_interface) const {
     return (traits_.root == "/" ? "/" : traits_.root + "/") + encoded_interface;
   }
-  Result<Query> MakeQuery(const Url& consumer, const std::vector<std::string>& default_categories) const {
+  Result<Query> MakeQuery(const Url& consumer,
+                          const std::vector<std::string>& default_categories) const {
     return internal::MakeQuery(consumer, default_categories, traits_.is_name, traits_.name_what,
                                traits_.category_what);
   }
@@ -172,7 +178,9 @@ class Engine final : public BackendEvents {
     const uint64_t one = 1;
     [[maybe_unused]] const ssize_t n = ::write(wake_fd_, &one, sizeof one);
   }
-  bool IntactLocked(const Registration& r) const { return r.written.session == session_id_ && session_id_ != 0; }
+  bool IntactLocked(const Registration& r) const {
+    return r.written.session == session_id_ && session_id_ != 0;
+  }
 
   // Waits for a session during the first-session grace (`first_session_grace` after opening, cut
   // short when every server refuses connections). True when connected.
@@ -293,15 +301,17 @@ bool Engine::AwaitConnection() {
     lock.lock();
     if (refused && !connected_) {
       grace_end_ = Clock::now();
-      LogWarning() << Prefix()
-                   << "refuses connections: registrations are queued and subscriptions served from the "
-                      "cache file until it answers (retrying in the background)";
+      LogWarning()
+          << Prefix()
+          << "refuses connections: registrations are queued and subscriptions served from the "
+             "cache file until it answers (retrying in the background)";
       notify_cv_.notify_all();
       state_cv_.notify_all();
       return false;
     }
   }
-  while (!connected_ && !closed_ && Clock::now() < grace_end_) state_cv_.wait_until(lock, grace_end_);
+  while (!connected_ && !closed_ && Clock::now() < grace_end_)
+    state_cv_.wait_until(lock, grace_end_);
   return connected_ && !closed_;
 }
 
@@ -318,7 +328,8 @@ Status Engine::QueuedForRetry(const Status& failure, const std::string& what) co
 
 Status Engine::Register(const Url& url) {
   if (url.protocol().empty()) {
-    return Status(StatusCode::kInvalidArgument, "cannot register a URL without protocol: " + url.ToString());
+    return Status(StatusCode::kInvalidArgument,
+                  "cannot register a URL without protocol: " + url.ToString());
   }
   DUBBO_ASSIGN_OR_RETURN(std::string path, backend_->EntryPath(url));
   {
@@ -344,7 +355,8 @@ Status Engine::Register(const Url& url) {
     WakeWorker();
   }
   if (!connected) {
-    LogWarning() << Prefix() << "not connected: " << url.ToString() << " will be registered once connected";
+    LogWarning() << Prefix() << "not connected: " << url.ToString()
+                 << " will be registered once connected";
     return Status::Ok();
   }
   auto written = backend_->Write(path, url, ephemeral);
@@ -378,13 +390,15 @@ Status Engine::Unregister(const Url& url) {
     auto it = registered_.find(path);
     // An entry this object registered but never wrote does not exist; any other may (written by
     // this object, another process or an operator): Unregister removes it, as Dubbo does.
-    const bool maybe_exists = it == registered_.end() || it->second.ever_written || !it->second.ephemeral;
+    const bool maybe_exists =
+        it == registered_.end() || it->second.ever_written || !it->second.ephemeral;
     if (it != registered_.end()) registered_.erase(it);
     if (!maybe_exists) return Status::Ok();
     if (!connected_) {
       removals_[path] = Removal{url, Clock::now(), 0};
       WakeWorker();
-      LogWarning() << Prefix() << "not connected: " << url.ToString() << " will be unregistered once connected";
+      LogWarning() << Prefix() << "not connected: " << url.ToString()
+                   << " will be unregistered once connected";
       return Status::Ok();
     }
   }
@@ -472,7 +486,8 @@ Result<uint64_t> Engine::Subscribe(const Url& consumer, NotifyListener listener)
       if (root.loaded) UpdateWildcardLocked(sub.get(), root.names);
     } else {
       for (const auto& c : q.categories) {
-        AddPathLocked(ServicePath(UrlEncode(q.interface)) + "/" + c, sub.get(), PathKind::kCategory, true, c);
+        AddPathLocked(ServicePath(UrlEncode(q.interface)) + "/" + c, sub.get(), PathKind::kCategory,
+                      true, c);
       }
     }
     sub->notify_due = true;
@@ -491,7 +506,8 @@ Status Engine::Unsubscribe(uint64_t id) {
   auto it = subs_.find(id);
   if (it == subs_.end()) {
     if (closed_) return Status::Ok();
-    return Status(StatusCode::kNotFound, "no subscription " + std::to_string(id) + " in " + url_.ToString());
+    return Status(StatusCode::kNotFound,
+                  "no subscription " + std::to_string(id) + " in " + url_.ToString());
   }
   const std::shared_ptr<Subscription> sub = it->second;
   subs_.erase(it);
@@ -508,7 +524,8 @@ Result<std::vector<Url>> Engine::Lookup(const Url& consumer) {
     std::lock_guard<std::mutex> lock(mu_);
     if (closed_) return Closed();
   }
-  DUBBO_ASSIGN_OR_RETURN(Query query, MakeQuery(consumer, {std::string(internal::kProvidersCategory)}));
+  DUBBO_ASSIGN_OR_RETURN(Query query,
+                         MakeQuery(consumer, {std::string(internal::kProvidersCategory)}));
   AwaitConnection();
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -578,7 +595,8 @@ void Engine::HandleSessionEvent(SessionEvent state, int64_t session) {
                  << " expired: opening a new one; its ephemeral nodes will be re-created";
     was_connected_ = false;
   } else if (state == SessionEvent::kAuthFailed) {
-    LogError() << Prefix() << "authentication failed; retrying in " << traits_.retry_period.count() << " ms";
+    LogError() << Prefix() << "authentication failed; retrying in " << traits_.retry_period.count()
+               << " ms";
     was_connected_ = false;
   } else if (was_connected_) {
     LogWarning() << Prefix() << "connection lost (session " << Hex(session_id_)
@@ -604,7 +622,8 @@ void Engine::RetryRegistration(const std::string& path) {
   Registration& r = it->second;
   if (written.ok()) {
     if (r.failures > 0) {
-      LogInfo() << Prefix() << "registered " << r.url.ToString() << " after " << r.failures << " failed attempt(s)";
+      LogInfo() << Prefix() << "registered " << r.url.ToString() << " after " << r.failures
+                << " failed attempt(s)";
     } else if (r.ever_written) {
       LogInfo() << Prefix() << "re-created " << path;
     }
@@ -617,8 +636,9 @@ void Engine::RetryRegistration(const std::string& path) {
   r.next_attempt = Clock::now() + traits_.retry_period;
   if (written.status().code() != StatusCode::kUnavailable &&
       (r.failures == 1 || r.failures % kLogEveryFailures == 0)) {
-    LogWarning() << Prefix() << "registering " << r.url.ToString() << ": " << written.status().message()
-                 << " (attempt " << r.failures << "; retrying every " << traits_.retry_period.count() << " ms)";
+    LogWarning() << Prefix() << "registering " << r.url.ToString() << ": "
+                 << written.status().message() << " (attempt " << r.failures << "; retrying every "
+                 << traits_.retry_period.count() << " ms)";
   }
 }
 
@@ -636,7 +656,8 @@ void Engine::RetryRemoval(const std::string& path) {
   auto it = removals_.find(path);
   if (it == removals_.end()) return;
   if (status.ok()) {
-    if (it->second.failures > 0) LogInfo() << Prefix() << "unregistered " << it->second.url.ToString();
+    if (it->second.failures > 0)
+      LogInfo() << Prefix() << "unregistered " << it->second.url.ToString();
     removals_.erase(it);
     return;
   }
@@ -644,9 +665,9 @@ void Engine::RetryRemoval(const std::string& path) {
   it->second.next_attempt = Clock::now() + traits_.retry_period;
   if (status.code() != StatusCode::kUnavailable &&
       (it->second.failures == 1 || it->second.failures % kLogEveryFailures == 0)) {
-    LogWarning() << Prefix() << "unregistering " << it->second.url.ToString() << ": " << status.message()
-                 << " (attempt " << it->second.failures << "; retrying every " << traits_.retry_period.count()
-                 << " ms)";
+    LogWarning() << Prefix() << "unregistering " << it->second.url.ToString() << ": "
+                 << status.message() << " (attempt " << it->second.failures << "; retrying every "
+                 << traits_.retry_period.count() << " ms)";
   }
 }
 
@@ -694,8 +715,9 @@ void Engine::ReadPath(const std::string& path) {
     if (!p.due || *p.due > retry) p.due = retry;  // a reconnection retries at once
     if (read.status().code() == StatusCode::kUnavailable) return;
     if (p.failures == 1 || p.failures % kLogEveryFailures == 0) {
-      LogWarning() << Prefix() << "reading " << path << ": " << read.status().message() << " (attempt "
-                   << p.failures << "; retrying every " << traits_.retry_period.count() << " ms)";
+      LogWarning() << Prefix() << "reading " << path << ": " << read.status().message()
+                   << " (attempt " << p.failures << "; retrying every "
+                   << traits_.retry_period.count() << " ms)";
     }
     // A subscriber still waiting for its first list gets the cached one meanwhile.
     for (uint64_t id : p.subs) {
@@ -768,7 +790,8 @@ void Engine::RunWorker() {
     if (!dropped_.empty()) {
       std::set<std::string> dropped;
       dropped.swap(dropped_);
-      for (auto it = dropped.begin(); it != dropped.end();) it = paths_.count(*it) != 0 ? dropped.erase(it) : std::next(it);
+      for (auto it = dropped.begin(); it != dropped.end();)
+        it = paths_.count(*it) != 0 ? dropped.erase(it) : std::next(it);
       lock.unlock();
       for (const auto& path : dropped) backend_->Unwatch(path);
       lock.lock();
@@ -855,7 +878,8 @@ std::vector<Matched> Engine::GatherLocked(const Subscription& sub) const {
     const auto category = CategoryIndex(sub.query, it->second.category);
     if (!category) continue;
     for (const auto& child : it->second.children) {
-      if (IsMatch(sub.query.consumer, child.url)) matched.push_back({*category, child.key, child.url});
+      if (IsMatch(sub.query.consumer, child.url))
+        matched.push_back({*category, child.key, child.url});
     }
   }
   SortMatched(&matched);
@@ -866,7 +890,8 @@ std::vector<Matched> Engine::FromCache(const Subscription& sub) const {
   std::vector<Matched> matched;
   if (!cache_) return matched;
   for (auto& url : cache_->GetUrls(sub.service_key)) {
-    const auto category = CategoryIndex(sub.query, url.Get("category", internal::kProvidersCategory));
+    const auto category =
+        CategoryIndex(sub.query, url.Get("category", internal::kProvidersCategory));
     if (!category || !IsMatch(sub.query.consumer, url)) continue;
     std::string key = url.ToFullString();
     matched.push_back({*category, std::move(key), std::move(url)});
@@ -974,7 +999,8 @@ void Engine::RunNotify() {
         try {
           listener(urls);
         } catch (const std::exception& e) {
-          LogWarning() << Prefix() << "listener of " << s->query.consumer.ToString() << " threw: " << e.what();
+          LogWarning() << Prefix() << "listener of " << s->query.consumer.ToString()
+                       << " threw: " << e.what();
         } catch (...) {
           LogWarning() << Prefix() << "listener of " << s->query.consumer.ToString() << " threw";
         }
@@ -991,7 +1017,8 @@ void Engine::RunNotify() {
       const Status status = cache_->Save();
       lock.lock();
       if (!status.ok()) {
-        if (!cache_warned_) LogWarning() << Prefix() << "cannot save the cache file (retrying): " << status.message();
+        if (!cache_warned_)
+          LogWarning() << Prefix() << "cannot save the cache file (retrying): " << status.message();
         cache_warned_ = true;
         if (!cache_save_at_) cache_save_at_ = Clock::now() + kCacheRetryDelay;
       } else {
@@ -1046,7 +1073,8 @@ void Engine::FinishShutdown() {
   }
   backend_->Close();  // ends the session: the server removes whatever ephemeral node is left
   if (cache_ && cache_->dirty()) {
-    if (Status s = cache_->Save(); !s.ok()) LogWarning() << Prefix() << "cannot save the cache file: " << s.message();
+    if (Status s = cache_->Save(); !s.ok())
+      LogWarning() << Prefix() << "cannot save the cache file: " << s.message();
   }
 }
 
@@ -1071,7 +1099,9 @@ class EngineRegistry final : public Registry {
     return engine_->Subscribe(consumer_url, std::move(listener));
   }
   Status Unsubscribe(uint64_t subscription) override { return engine_->Unsubscribe(subscription); }
-  Result<std::vector<Url>> Lookup(const Url& consumer_url) override { return engine_->Lookup(consumer_url); }
+  Result<std::vector<Url>> Lookup(const Url& consumer_url) override {
+    return engine_->Lookup(consumer_url);
+  }
   Result<std::vector<std::string>> ListServices() override { return engine_->ListServices(); }
   const Url& url() const override { return engine_->url(); }
   std::optional<RegistrySession> Session() const override { return engine_->Session(); }
@@ -1106,17 +1136,20 @@ class EngineRegistry final : public Registry {
 
 }  // namespace
 
-Result<std::shared_ptr<Registry>> OpenRegistryEngine(const Url& url, std::unique_ptr<RegistryBackend> backend) {
+Result<std::shared_ptr<Registry>> OpenRegistryEngine(const Url& url,
+                                                     std::unique_ptr<RegistryBackend> backend) {
   const std::string kind = backend->traits().kind;
   const int wake_fd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   if (wake_fd < 0) {
-    return Status(StatusCode::kInternal, "eventfd: " + internal::ErrnoText(errno)).WithContext(kind + " " + url.ToString());
+    return Status(StatusCode::kInternal, "eventfd: " + internal::ErrnoText(errno))
+        .WithContext(kind + " " + url.ToString());
   }
   auto engine = std::make_shared<Engine>(url, std::move(backend), wake_fd);
   try {
     return std::shared_ptr<Registry>(std::make_shared<EngineRegistry>(std::move(engine)));
   } catch (const std::system_error& e) {
-    return Status(StatusCode::kInternal, std::string("cannot start the registry threads: ") + e.what())
+    return Status(StatusCode::kInternal,
+                  std::string("cannot start the registry threads: ") + e.what())
         .WithContext(kind + " " + url.ToString());
   }
 }

@@ -24,6 +24,7 @@ namespace dubbo::registry {
 
 // Starts the engine's threads over `backend`; `url` is what Registry::url() returns. Fails only
 // when a thread cannot be started.
-Result<std::shared_ptr<Registry>> OpenRegistryEngine(const Url& url, std::unique_ptr<RegistryBackend> backend);
+Result<std::shared_ptr<Registry>> OpenRegistryEngine(const Url& url,
+                                                     std::unique_ptr<RegistryBackend> backend);
 
 }  // namespace dubbo::registry

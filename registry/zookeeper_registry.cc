@@ -23,11 +23,11 @@ namespace dubbo::registry {
 
 namespace {
 
-using std::chrono::milliseconds;
 using internal::Matched;
 using internal::Query;
 using internal::ZookeeperHandle;
 using internal::ZookeeperSessionKeeper;
+using std::chrono::milliseconds;
 
 constexpr int64_t kDefaultSessionMs = 60'000;
 constexpr int64_t kDefaultTimeoutMs = 5'000;
@@ -44,8 +44,9 @@ std::string Hex(int64_t v) {
 // Errors that say "no usable session right now" (kUnavailable: the engine retries them once
 // connected again), as opposed to errors the server answered (NoAuth, bad ACL ...).
 bool IsConnectionError(int rc) {
-  return rc == ZCONNECTIONLOSS || rc == ZOPERATIONTIMEOUT || rc == ZSESSIONEXPIRED || rc == ZINVALIDSTATE ||
-         rc == ZCLOSING || rc == ZSESSIONMOVED || rc == ZSESSIONCLOSEDREQUIRESASLAUTH || rc == ZTHROTTLEDOP;
+  return rc == ZCONNECTIONLOSS || rc == ZOPERATIONTIMEOUT || rc == ZSESSIONEXPIRED ||
+         rc == ZINVALIDSTATE || rc == ZCLOSING || rc == ZSESSIONMOVED ||
+         rc == ZSESSIONCLOSEDREQUIRESASLAUTH || rc == ZTHROTTLEDOP;
 }
 
 Status ZkStatus(int rc) {
@@ -64,7 +65,8 @@ Status ZkStatus(int rc, const std::string& what) { return ZkStatus(rc).WithConte
 
 // One component of a ZooKeeper path: not empty, no '/', not "." or "..", no control characters.
 bool IsNodeName(std::string_view name) {
-  if (name.empty() || name == "." || name == ".." || name.find('/') != std::string_view::npos) return false;
+  if (name.empty() || name == "." || name == ".." || name.find('/') != std::string_view::npos)
+    return false;
   for (char c : name) {
     const auto u = static_cast<unsigned char>(c);
     if (u < 0x20 || u == 0x7f) return false;
@@ -78,11 +80,13 @@ std::string ParentOf(const std::string& path) {
   return path.substr(0, slash);
 }
 
-Result<milliseconds> DurationParam(const Url& url, std::string_view key, int64_t fallback, int64_t min, int64_t max) {
+Result<milliseconds> DurationParam(const Url& url, std::string_view key, int64_t fallback,
+                                   int64_t min, int64_t max) {
   DUBBO_ASSIGN_OR_RETURN(int64_t ms, url.GetInt(key, fallback));
   if (ms < min || ms > max) {
-    return Status(StatusCode::kInvalidArgument, std::string(key) + "=" + std::to_string(ms) + " is outside " +
-                                                    std::to_string(min) + ".." + std::to_string(max) + " ms");
+    return Status(StatusCode::kInvalidArgument, std::string(key) + "=" + std::to_string(ms) +
+                                                    " is outside " + std::to_string(min) + ".." +
+                                                    std::to_string(max) + " ms");
   }
   return milliseconds(ms);
 }
@@ -111,7 +115,8 @@ void BatchChildrenDone(int rc, const struct String_vector* strings, const void* 
   std::lock_guard<std::mutex> lock(b->mu);
   b->rcs[slot->index] = rc;
   if (rc == ZOK && strings != nullptr) {
-    for (int32_t i = 0; i < strings->count; ++i) b->children[slot->index].emplace_back(strings->data[i]);
+    for (int32_t i = 0; i < strings->count; ++i)
+      b->children[slot->index].emplace_back(strings->data[i]);
   }
   if (--b->pending == 0) b->cv.notify_all();
 }
@@ -137,8 +142,9 @@ void RunBatch(zhandle_t* zh, const std::vector<std::string>& paths, bool childre
   }
   for (size_t i = 0; i < paths.size(); ++i) {
     slots[i] = BatchSlot{b, i};
-    const int rc = children ? zoo_aget_children(zh, paths[i].c_str(), 0, BatchChildrenDone, &slots[i])
-                            : zoo_aexists(zh, paths[i].c_str(), 0, BatchExistsDone, &slots[i]);
+    const int rc = children
+                       ? zoo_aget_children(zh, paths[i].c_str(), 0, BatchChildrenDone, &slots[i])
+                       : zoo_aexists(zh, paths[i].c_str(), 0, BatchExistsDone, &slots[i]);
     if (rc != ZOK) {
       std::lock_guard<std::mutex> lock(b->mu);
       b->rcs[i] = rc;
@@ -164,7 +170,8 @@ class ZookeeperBackend final : public RegistryBackend {
  public:
   explicit ZookeeperBackend(Options opts)
       : opts_(std::move(opts)),
-        session_(opts_.hosts, opts_.auth, opts_.session, opts_.traits.retry_period, opts_.traits.log_prefix) {}
+        session_(opts_.hosts, opts_.auth, opts_.session, opts_.traits.retry_period,
+                 opts_.traits.log_prefix) {}
 
   const BackendTraits& traits() const override { return opts_.traits; }
   void Start(BackendEvents* events) override { session_.Start(events); }
@@ -178,7 +185,9 @@ class ZookeeperBackend final : public RegistryBackend {
   Result<std::vector<std::string>> ListServices() override;
 
   std::optional<Clock::time_point> Service() override { return session_.Service(); }
-  bool Unreachable(Clock::time_point deadline) override { return session_.AllServersRefuse(deadline); }
+  bool Unreachable(Clock::time_point deadline) override {
+    return session_.AllServersRefuse(deadline);
+  }
   std::optional<RegistrySession> Session() const override { return session_.Session(); }
   void Close() override { session_.Close(); }
 
@@ -188,7 +197,9 @@ class ZookeeperBackend final : public RegistryBackend {
     return (root() == "/" ? "/" : root() + "/") + encoded_interface;
   }
   // Nodes are created with the creator-only ACL when authenticating, as Dubbo does with Curator.
-  struct ACL_vector* Acl() const { return opts_.auth.empty() ? &ZOO_OPEN_ACL_UNSAFE : &ZOO_CREATOR_ALL_ACL; }
+  struct ACL_vector* Acl() const {
+    return opts_.auth.empty() ? &ZOO_OPEN_ACL_UNSAFE : &ZOO_CREATOR_ALL_ACL;
+  }
   int EnsurePath(zhandle_t* zh, const std::string& path);
   int CreateNode(zhandle_t* zh, const std::string& path, bool ephemeral, int64_t* session);
 
@@ -204,11 +215,13 @@ Result<std::string> ZookeeperBackend::EntryPath(const Url& url) const {
   }
   const std::string encoded = UrlEncode(interface);
   if (!IsNodeName(encoded)) {
-    return Status(StatusCode::kInvalidArgument, "interface \"" + interface + "\" cannot name a ZooKeeper node");
+    return Status(StatusCode::kInvalidArgument,
+                  "interface \"" + interface + "\" cannot name a ZooKeeper node");
   }
   const std::string category = url.Get("category", internal::kProvidersCategory);
   if (!IsNodeName(category)) {
-    return Status(StatusCode::kInvalidArgument, "category \"" + category + "\" cannot name a ZooKeeper node");
+    return Status(StatusCode::kInvalidArgument,
+                  "category \"" + category + "\" cannot name a ZooKeeper node");
   }
   return ServicePath(encoded) + "/" + category + "/" + UrlEncode(url.ToFullString());
 }
@@ -224,12 +237,14 @@ int ZookeeperBackend::EnsurePath(zhandle_t* zh, const std::string& path) {
   return rc == ZNODEEXISTS ? ZOK : rc;
 }
 
-int ZookeeperBackend::CreateNode(zhandle_t* zh, const std::string& path, bool ephemeral, int64_t* session) {
+int ZookeeperBackend::CreateNode(zhandle_t* zh, const std::string& path, bool ephemeral,
+                                 int64_t* session) {
   const clientid_t* id = zoo_client_id(zh);
   const int64_t me = id != nullptr ? id->client_id : 0;
   int rc = ZOK;
   for (int attempt = 0; attempt < 5; ++attempt) {
-    rc = zoo_create(zh, path.c_str(), nullptr, -1, Acl(), ephemeral ? ZOO_EPHEMERAL : ZOO_PERSISTENT, nullptr, 0);
+    rc = zoo_create(zh, path.c_str(), nullptr, -1, Acl(),
+                    ephemeral ? ZOO_EPHEMERAL : ZOO_PERSISTENT, nullptr, 0);
     if (rc == ZOK) break;
     if (rc == ZNONODE) {
       rc = EnsurePath(zh, ParentOf(path));
@@ -254,7 +269,8 @@ int ZookeeperBackend::CreateNode(zhandle_t* zh, const std::string& path, bool ep
     if (rc != ZOK && rc != ZNONODE && rc != ZBADVERSION) return rc;
     if (rc == ZOK) {
       LogInfo() << opts_.traits.log_prefix << "deleted the node of "
-                << (st.ephemeralOwner != 0 ? "stale session " + Hex(st.ephemeralOwner) : std::string("no session"))
+                << (st.ephemeralOwner != 0 ? "stale session " + Hex(st.ephemeralOwner)
+                                           : std::string("no session"))
                 << " to re-create it: " << path;
     }
     rc = ZNODEEXISTS;  // try again
@@ -263,7 +279,8 @@ int ZookeeperBackend::CreateNode(zhandle_t* zh, const std::string& path, bool ep
   return rc;
 }
 
-Result<RegistryBackend::Written> ZookeeperBackend::Write(const std::string& path, const Url&, bool ephemeral) {
+Result<RegistryBackend::Written> ZookeeperBackend::Write(const std::string& path, const Url&,
+                                                         bool ephemeral) {
   const auto h = session_.handle();
   if (!h) return ZkStatus(ZCONNECTIONLOSS);
   int64_t session = 0;
@@ -290,11 +307,13 @@ void ZookeeperBackend::RemoveOwn(const std::string& path, const Written&) {
   if (zoo_exists(h->zh, path.c_str(), 0, &st) != ZOK || st.ephemeralOwner != me) return;
   const int rc = zoo_delete(h->zh, path.c_str(), st.version);
   if (rc != ZOK && rc != ZNONODE) {
-    LogWarning() << opts_.traits.log_prefix << "cannot remove " << path << " on close: " << zerror(rc);
+    LogWarning() << opts_.traits.log_prefix << "cannot remove " << path
+                 << " on close: " << zerror(rc);
   }
 }
 
-Result<RegistryBackend::Read> ZookeeperBackend::ReadPath(const std::string& path, PathKind kind, bool create) {
+Result<RegistryBackend::Read> ZookeeperBackend::ReadPath(const std::string& path, PathKind kind,
+                                                         bool create) {
   const auto h = session_.handle();
   if (!h) return ZkStatus(ZCONNECTIONLOSS);
   std::vector<std::string> names;
@@ -350,10 +369,12 @@ Result<std::vector<Url>> ZookeeperBackend::Lookup(const Query& q) {
   if (q.interface == "*") {
     Batch root_batch;
     RunBatch(h->zh, {root()}, true, &root_batch);
-    if (root_batch.rcs[0] != ZOK && root_batch.rcs[0] != ZNONODE) return ZkStatus(root_batch.rcs[0], "reading " + root());
+    if (root_batch.rcs[0] != ZOK && root_batch.rcs[0] != ZNONODE)
+      return ZkStatus(root_batch.rcs[0], "reading " + root());
     for (const auto& name : root_batch.children[0]) {
       if (!IsNodeName(name)) continue;
-      for (size_t c = 0; c < q.categories.size(); ++c) paths.emplace_back(c, ServicePath(name) + "/" + q.categories[c]);
+      for (size_t c = 0; c < q.categories.size(); ++c)
+        paths.emplace_back(c, ServicePath(name) + "/" + q.categories[c]);
     }
   } else {
     for (size_t c = 0; c < q.categories.size(); ++c) {
@@ -483,10 +504,14 @@ std::string ZookeeperCacheFilePath(const Url& url) {
          address + ".cache";
 }
 
-std::optional<ZookeeperSession> ZookeeperRegistrySession(const Registry& registry) { return registry.Session(); }
+std::optional<ZookeeperSession> ZookeeperRegistrySession(const Registry& registry) {
+  return registry.Session();
+}
 
 Result<std::shared_ptr<Registry>> OpenZookeeperRegistry(const Url& url) {
-  auto fail = [&url](const Status& s) { return s.WithContext("zookeeper registry " + url.ToString()); };
+  auto fail = [&url](const Status& s) {
+    return s.WithContext("zookeeper registry " + url.ToString());
+  };
   Options opts;
   auto hosts = ZookeeperConnectString(url);
   if (!hosts.ok()) return fail(hosts.status());
@@ -501,7 +526,8 @@ Result<std::shared_ptr<Registry>> OpenZookeeperRegistry(const Url& url) {
     while (true) {
       const auto slash = std::min(rest.find('/'), rest.size());
       if (!IsNodeName(rest.substr(0, slash))) {
-        return fail(Status(StatusCode::kInvalidArgument, "group \"" + group + "\" cannot name a ZooKeeper path"));
+        return fail(Status(StatusCode::kInvalidArgument,
+                           "group \"" + group + "\" cannot name a ZooKeeper path"));
       }
       if (slash == rest.size()) break;
       rest.remove_prefix(slash + 1);

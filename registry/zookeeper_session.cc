@@ -63,7 +63,8 @@ ZookeeperHandle::~ZookeeperHandle() {
   if (zh != nullptr) zookeeper_close(zh);
 }
 
-ZookeeperSessionKeeper::ZookeeperSessionKeeper(std::string hosts, std::string auth, milliseconds session_timeout,
+ZookeeperSessionKeeper::ZookeeperSessionKeeper(std::string hosts, std::string auth,
+                                               milliseconds session_timeout,
                                                milliseconds retry_period, std::string log_prefix)
     : hosts_(std::move(hosts)),
       auth_(std::move(auth)),
@@ -78,20 +79,23 @@ void ZookeeperSessionKeeper::Start(BackendEvents* events) {
   events_ = events;
 }
 
-void ZookeeperSessionKeeper::SessionWatcher(zhandle_t* zh, int type, int state, const char* path, void*) {
+void ZookeeperSessionKeeper::SessionWatcher(zhandle_t* zh, int type, int state, const char* path,
+                                            void*) {
   const auto* h = static_cast<const ZookeeperHandle*>(zoo_get_context(zh));
   if (h == nullptr) return;
   h->keeper->OnEvent(h->generation, zh, type, state, path);
 }
 
 // Session events reach every watcher too: the handle's own watcher takes care of those.
-void ZookeeperSessionKeeper::PathWatcher(zhandle_t* zh, int type, int state, const char* path, void* ctx) {
+void ZookeeperSessionKeeper::PathWatcher(zhandle_t* zh, int type, int state, const char* path,
+                                         void* ctx) {
   if (type == ZOO_SESSION_EVENT || path == nullptr || ctx == nullptr) return;
   const auto* h = static_cast<const ZookeeperHandle*>(ctx);
   h->keeper->OnEvent(h->generation, zh, type, state, path);
 }
 
-void ZookeeperSessionKeeper::OnEvent(uint64_t generation, zhandle_t* zh, int type, int state, const char* path) {
+void ZookeeperSessionKeeper::OnEvent(uint64_t generation, zhandle_t* zh, int type, int state,
+                                     const char* path) {
   std::lock_guard<std::mutex> lock(mu_);
   if (closed_ || events_ == nullptr || generation != generation_) return;
   if (type != ZOO_SESSION_EVENT) {
@@ -144,12 +148,14 @@ void ZookeeperSessionKeeper::NewHandle() {
   if (closed_) return;
   // The generation changes before the handle exists: its first events must not be dropped.
   h->generation = ++generation_;
-  zhandle_t* zh = zookeeper_init2(hosts_.c_str(), SessionWatcher, static_cast<int>(session_timeout_.count()),
-                                  nullptr, h.get(), 0, ZkLog);
+  zhandle_t* zh =
+      zookeeper_init2(hosts_.c_str(), SessionWatcher, static_cast<int>(session_timeout_.count()),
+                      nullptr, h.get(), 0, ZkLog);
   if (zh == nullptr) {
     const int err = errno;
-    LogWarning() << prefix_ << "cannot create a ZooKeeper client (" << std::generic_category().message(err)
-                 << "); retrying in " << retry_period_.count() << " ms";
+    LogWarning() << prefix_ << "cannot create a ZooKeeper client ("
+                 << std::generic_category().message(err) << "); retrying in "
+                 << retry_period_.count() << " ms";
     dead_ = true;
     recreate_at_ = Clock::now() + retry_period_;
     return;
@@ -158,7 +164,8 @@ void ZookeeperSessionKeeper::NewHandle() {
   // Every new handle is a new session: the credentials must be added to each (the client
   // re-sends them itself only on reconnections of the same handle).
   if (!auth_.empty()) {
-    const int rc = zoo_add_auth(zh, "digest", auth_.data(), static_cast<int>(auth_.size()), AuthDone, nullptr);
+    const int rc =
+        zoo_add_auth(zh, "digest", auth_.data(), static_cast<int>(auth_.size()), AuthDone, nullptr);
     if (rc != ZOK) LogError() << prefix_ << "cannot add digest authentication: " << zerror(rc);
   }
   handle_ = std::move(h);
@@ -198,7 +205,8 @@ bool ZookeeperSessionKeeper::AllServersRefuse(Clock::time_point deadline) const 
     struct addrinfo* res = nullptr;
     if (::getaddrinfo(host.c_str(), port.c_str(), &hints, &res) != 0) continue;
     for (auto* ai = res; ai != nullptr && !reachable; ai = ai->ai_next) {
-      const int fd = ::socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
+      const int fd =
+          ::socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
       if (fd < 0) continue;
       if (::connect(fd, ai->ai_addr, ai->ai_addrlen) == 0) {
         reachable = true;

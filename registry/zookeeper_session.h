@@ -43,7 +43,8 @@ class ZookeeperSessionKeeper {
   using Clock = std::chrono::steady_clock;
 
   // `auth`: "user:password" for digest authentication, empty for none.
-  ZookeeperSessionKeeper(std::string hosts, std::string auth, std::chrono::milliseconds session_timeout,
+  ZookeeperSessionKeeper(std::string hosts, std::string auth,
+                         std::chrono::milliseconds session_timeout,
                          std::chrono::milliseconds retry_period, std::string log_prefix);
   ~ZookeeperSessionKeeper();
   ZookeeperSessionKeeper(const ZookeeperSessionKeeper&) = delete;

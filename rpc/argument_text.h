@@ -40,11 +40,13 @@ template <template <typename...> class Template, typename... Args>
 struct IsSpecialization<Template<Args...>, Template> : std::true_type {};
 
 template <typename T>
-inline constexpr bool kIsSequence =
-    (IsSpecialization<T, std::vector>::value && !std::is_same_v<T, std::vector<uint8_t>>) ||
-    IsSpecialization<T, std::set>::value || IsSpecialization<T, std::unordered_set>::value;
+inline constexpr bool kIsSequence = (IsSpecialization<T, std::vector>::value &&
+                                     !std::is_same_v<T, std::vector<uint8_t>>) ||
+                                    IsSpecialization<T, std::set>::value
+                                    || IsSpecialization<T, std::unordered_set>::value;
 template <typename T>
-inline constexpr bool kIsMap = IsSpecialization<T, std::map>::value || IsSpecialization<T, std::unordered_map>::value;
+inline constexpr bool kIsMap =
+    IsSpecialization<T, std::map>::value || IsSpecialization<T, std::unordered_map>::value;
 
 // Double.toString / Float.toString: the shortest digits (at least 2) that read back as `v`, plain
 // between 10^-3 and 10^7, else "d.dddE<exp>".
@@ -147,8 +149,10 @@ bool AppendText(const T& v, std::string* out) {
   } else if constexpr (DescribedStruct<T>) {
     constexpr auto desc = DescribeStruct<T>();
     std::string_view name = desc.java_class;
-    if (const size_t dot = name.rfind('.'); dot != std::string_view::npos) name.remove_prefix(dot + 1);
-    for (const char c : name) *out += c == '$' ? '.' : c;  // Lombok names a nested class Outer.Inner
+    if (const size_t dot = name.rfind('.'); dot != std::string_view::npos)
+      name.remove_prefix(dot + 1);
+    for (const char c : name)
+      *out += c == '$' ? '.' : c;  // Lombok names a nested class Outer.Inner
     *out += '(';
     bool ok = true;
     bool first = true;

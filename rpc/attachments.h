@@ -26,7 +26,9 @@ class Attachments {
   const Value* Find(std::string_view key) const;
   // A string value as is; an integer or double formatted as text; nullopt when absent or null.
   std::optional<std::string> GetString(std::string_view key) const;
-  void Set(std::string key, std::string value) { Set(std::move(key), Value::String(std::move(value))); }
+  void Set(std::string key, std::string value) {
+    Set(std::move(key), Value::String(std::move(value)));
+  }
   void Set(std::string key, Value value);
   void Remove(std::string_view key);
   bool empty() const { return entries().empty(); }

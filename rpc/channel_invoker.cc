@@ -15,7 +15,8 @@ Result<std::shared_ptr<ChannelInvoker>> ChannelInvoker::Create(Url url, Client& 
     if (all) {
       timeouts.all = std::chrono::milliseconds(ms);
     } else {
-      timeouts.methods.emplace_back(key.substr(0, key.size() - kSuffix.size()), std::chrono::milliseconds(ms));
+      timeouts.methods.emplace_back(key.substr(0, key.size() - kSuffix.size()),
+                                    std::chrono::milliseconds(ms));
     }
   }
   DUBBO_ASSIGN_OR_RETURN(auto channel, client.GetChannel(url.Address()));

@@ -41,7 +41,8 @@ class ChannelInvoker final : public Invoker {
     std::vector<std::pair<std::string, std::chrono::milliseconds>> methods;
   };
 
-  ChannelInvoker(Url url, std::shared_ptr<Channel> channel, const Serialization* s, Timeouts timeouts)
+  ChannelInvoker(Url url, std::shared_ptr<Channel> channel, const Serialization* s,
+                 Timeouts timeouts)
       : url_(std::move(url)),
         channel_(std::move(channel)),
         serialization_(s),

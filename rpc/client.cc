@@ -41,7 +41,9 @@ struct Channel::Slot {
   std::chrono::milliseconds backoff{0};
   Status last_error;
 
-  SlotState current() const { return static_cast<SlotState>(state.load(std::memory_order_acquire)); }
+  SlotState current() const {
+    return static_cast<SlotState>(state.load(std::memory_order_acquire));
+  }
   void set(SlotState s) { state.store(static_cast<int>(s), std::memory_order_release); }
 };
 
@@ -66,7 +68,8 @@ Result<std::shared_ptr<Channel>> Client::GetChannel(const std::string& address) 
   if (auto it = channels_.find(address); it != channels_.end()) return it->second;
   auto url = Url::Parse("dubbo://" + address);
   if (!url.ok() || url->host().empty() || url->port() == 0) {
-    return Status(StatusCode::kInvalidArgument, "bad provider address \"" + address + "\" (expected host:port)");
+    return Status(StatusCode::kInvalidArgument,
+                  "bad provider address \"" + address + "\" (expected host:port)");
   }
   auto ch = std::make_shared<Channel>(address, url->host(), url->port(), options_, io_);
   channels_[address] = ch;
@@ -102,7 +105,11 @@ void Client::RemoveChannelIfUnused(const std::string& address) {
 
 Channel::Channel(std::string address, std::string host, uint16_t port, const ClientOptions& options,
                  std::shared_ptr<IoThreads> io)
-    : address_(std::move(address)), host_(std::move(host)), port_(port), options_(options), io_(std::move(io)) {
+    : address_(std::move(address)),
+      host_(std::move(host)),
+      port_(port),
+      options_(options),
+      io_(std::move(io)) {
   const size_t n = std::max<size_t>(1, options_.connections);
   for (size_t i = 0; i < n; ++i) slots_.push_back(std::make_unique<Slot>(io_->Next()));
 }
@@ -124,42 +131,46 @@ void Channel::Connect(size_t index) {
   auto socket = std::make_shared<asio::ip::tcp::socket>(slot.io);
   auto resolver = std::make_shared<asio::ip::tcp::resolver>(slot.io);
   slot.connect_timer.expires_after(options_.connect_timeout);
-  slot.connect_timer.async_wait([self, index, attempt, socket, resolver](const std::error_code& ec) {
-    Slot& s = *self->slots_[index];
-    if (ec || s.attempt != attempt || s.current() != SlotState::kConnecting) return;
-    resolver->cancel();
-    std::error_code ignored;
-    socket->close(ignored);
-    s.attempt++;  // the connect handler that fires next belongs to an abandoned attempt
-    self->OnConnectFailed(index, Status(StatusCode::kUnavailable,
-                                        "connect to " + self->address_ + " timed out after " +
-                                            std::to_string(self->options_.connect_timeout.count()) + " ms"));
-  });
+  slot.connect_timer.async_wait(
+      [self, index, attempt, socket, resolver](const std::error_code& ec) {
+        Slot& s = *self->slots_[index];
+        if (ec || s.attempt != attempt || s.current() != SlotState::kConnecting) return;
+        resolver->cancel();
+        std::error_code ignored;
+        socket->close(ignored);
+        s.attempt++;  // the connect handler that fires next belongs to an abandoned attempt
+        self->OnConnectFailed(
+            index, Status(StatusCode::kUnavailable,
+                          "connect to " + self->address_ + " timed out after " +
+                              std::to_string(self->options_.connect_timeout.count()) + " ms"));
+      });
   resolver->async_resolve(
       host_, std::to_string(port_),
       [self, index, attempt, socket, resolver](const std::error_code& ec,
-                                              asio::ip::tcp::resolver::results_type results) {
+                                               asio::ip::tcp::resolver::results_type results) {
         Slot& s = *self->slots_[index];
         if (s.attempt != attempt) return;
         if (ec) {
           s.connect_timer.cancel();
-          self->OnConnectFailed(index, Status(StatusCode::kUnavailable,
-                                              "cannot resolve " + self->host_ + ": " + ec.message()));
+          self->OnConnectFailed(index,
+                                Status(StatusCode::kUnavailable,
+                                       "cannot resolve " + self->host_ + ": " + ec.message()));
           return;
         }
-        asio::async_connect(*socket, results,
-                            [self, index, attempt, socket](const std::error_code& cec, const auto&) {
-                              Slot& s2 = *self->slots_[index];
-                              if (s2.attempt != attempt) return;
-                              s2.connect_timer.cancel();
-                              if (cec) {
-                                self->OnConnectFailed(index, Status(StatusCode::kUnavailable,
-                                                                    "connect to " + self->address_ +
-                                                                        " failed: " + cec.message()));
-                              } else {
-                                self->OnConnected(index, std::move(*socket));
-                              }
-                            });
+        asio::async_connect(
+            *socket, results,
+            [self, index, attempt, socket](const std::error_code& cec, const auto&) {
+              Slot& s2 = *self->slots_[index];
+              if (s2.attempt != attempt) return;
+              s2.connect_timer.cancel();
+              if (cec) {
+                self->OnConnectFailed(
+                    index, Status(StatusCode::kUnavailable,
+                                  "connect to " + self->address_ + " failed: " + cec.message()));
+              } else {
+                self->OnConnected(index, std::move(*socket));
+              }
+            });
       });
 }
 
@@ -197,8 +208,8 @@ void Channel::OnConnected(size_t index, asio::ip::tcp::socket socket) {
       w.done(RpcResult{});
     } else {
       const auto left = std::max<Clock::duration>(w.deadline - now, Clock::duration(0));
-      conn->Call(std::move(w.frame), w.id, std::chrono::duration_cast<std::chrono::milliseconds>(left),
-                 std::move(w.done));
+      conn->Call(std::move(w.frame), w.id,
+                 std::chrono::duration_cast<std::chrono::milliseconds>(left), std::move(w.done));
     }
   }
 }
@@ -226,10 +237,11 @@ void Channel::ScheduleReconnect(size_t index) {
   slot.backoff = std::min(slot.backoff * 2, options_.reconnect_max);
   slot.connect_timer.expires_after(delay);
   const uint64_t attempt = slot.attempt;
-  slot.connect_timer.async_wait([self = shared_from_this(), index, attempt](const std::error_code& ec) {
-    if (ec || self->slots_[index]->attempt != attempt) return;
-    self->Connect(index);
-  });
+  slot.connect_timer.async_wait(
+      [self = shared_from_this(), index, attempt](const std::error_code& ec) {
+        if (ec || self->slots_[index]->attempt != attempt) return;
+        self->Connect(index);
+      });
 }
 
 void Channel::Call(const Invocation& inv, const Serialization& s, ResponseCallback done,
@@ -240,7 +252,8 @@ void Channel::Call(const Invocation& inv, const Serialization& s, ResponseCallba
     r.remote = address_;
     done(std::move(r));
   };
-  if (closed_.load()) return fail(Status(StatusCode::kUnavailable, "channel to " + address_ + " is closed"));
+  if (closed_.load())
+    return fail(Status(StatusCode::kUnavailable, "channel to " + address_ + " is closed"));
   // Prefer a connected slot that is not read-only.
   const size_t n = slots_.size();
   size_t pick = n == 1 ? 0 : next_slot_.fetch_add(1, std::memory_order_relaxed) % n;
@@ -256,7 +269,8 @@ void Channel::Call(const Invocation& inv, const Serialization& s, ResponseCallba
   }
   const int64_t id = NextRequestId();
   const uint32_t payload = options_.connection.payload;
-  const std::chrono::milliseconds timeout = overrides.timeout.count() > 0 ? overrides.timeout : inv.timeout;
+  const std::chrono::milliseconds timeout =
+      overrides.timeout.count() > 0 ? overrides.timeout : inv.timeout;
   if (conn && !inv.one_way && conn->executor().running_in_this_thread()) {
     // Already on the connection's thread (a callback issuing the next call): encode straight into
     // its output buffer.
@@ -276,8 +290,8 @@ void Channel::Call(const Invocation& inv, const Serialization& s, ResponseCallba
 void Channel::Submit(size_t index, std::string frame, int64_t id, bool one_way,
                      std::chrono::milliseconds timeout, ResponseCallback done) {
   Slot& slot = *slots_[index];
-  asio::dispatch(slot.io, [self = shared_from_this(), index, frame = std::move(frame), id, one_way, timeout,
-                           done = std::move(done)]() mutable {
+  asio::dispatch(slot.io, [self = shared_from_this(), index, frame = std::move(frame), id, one_way,
+                           timeout, done = std::move(done)]() mutable {
     Slot& s = *self->slots_[index];
     switch (s.current()) {
       case SlotState::kConnected: {
@@ -299,10 +313,11 @@ void Channel::Submit(size_t index, std::string frame, int64_t id, bool one_way,
       case SlotState::kBackoff:
       case SlotState::kClosed: {
         RpcResult r;
-        r.status = Status(StatusCode::kUnavailable,
-                          "no connection to " + self->address_ +
-                              (s.last_error.ok() ? std::string() : " (" + s.last_error.message() + ")") +
-                              "; reconnecting");
+        r.status =
+            Status(StatusCode::kUnavailable,
+                   "no connection to " + self->address_ +
+                       (s.last_error.ok() ? std::string() : " (" + s.last_error.message() + ")") +
+                       "; reconnecting");
         r.remote = self->address_;
         if (done) done(std::move(r));
         return;
@@ -333,8 +348,9 @@ void Channel::ExpireWaiting(size_t index) {
       continue;
     }
     RpcResult r;
-    r.status = Status(StatusCode::kClientTimeout, "request to " + address_ +
-                                                      " could not be sent within the timeout: still connecting");
+    r.status = Status(
+        StatusCode::kClientTimeout,
+        "request to " + address_ + " could not be sent within the timeout: still connecting");
     r.remote = address_;
     w.done(std::move(r));
   }
@@ -386,7 +402,8 @@ void Channel::Close() {
         r.remote = self->address_;
         w.done(std::move(r));
       }
-      if (auto conn = s.conn.exchange(nullptr)) conn->Close(Status(StatusCode::kCancelled, "channel closed"));
+      if (auto conn = s.conn.exchange(nullptr))
+        conn->Close(Status(StatusCode::kCancelled, "channel closed"));
     });
   }
 }

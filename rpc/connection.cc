@@ -22,13 +22,14 @@ std::string Endpoint(const asio::ip::tcp::socket& s) {
   const auto ep = s.remote_endpoint(ec);
   if (ec) return "unknown";
   const auto addr = ep.address();
-  return (addr.is_v6() ? "[" + addr.to_string() + "]" : addr.to_string()) + ":" + std::to_string(ep.port());
+  return (addr.is_v6() ? "[" + addr.to_string() + "]" : addr.to_string()) + ":" +
+         std::to_string(ep.port());
 }
 
 }  // namespace
 
-Connection::Connection(asio::io_context& io, asio::ip::tcp::socket socket, ConnectionOptions options,
-                       RequestHandler* handler)
+Connection::Connection(asio::io_context& io, asio::ip::tcp::socket socket,
+                       ConnectionOptions options, RequestHandler* handler)
     : socket_(std::move(socket)),
       executor_(io.get_executor()),
       options_(options),
@@ -81,8 +82,9 @@ asio::awaitable<void> Connection::ReadLoop(std::shared_ptr<Connection> self) {
         asio::buffer(in_.data() + in_end_, in_.size() - in_end_), kAwait);
     if (ec) {
       CloseOnThread(Status(StatusCode::kChannelInactive,
-                           ec == asio::error::eof ? "connection closed by " + remote_
-                                                  : "read from " + remote_ + " failed: " + ec.message()));
+                           ec == asio::error::eof
+                               ? "connection closed by " + remote_
+                               : "read from " + remote_ + " failed: " + ec.message()));
       co_return;
     }
     last_read_ = Clock::now();
@@ -101,7 +103,8 @@ asio::awaitable<void> Connection::ReadLoop(std::shared_ptr<Connection> self) {
 }
 
 void Connection::ProcessFrames(const std::shared_ptr<Connection>& self) {
-  while (!closed_.load(std::memory_order_relaxed) && skip_ == 0 && in_end_ - in_begin_ >= kHeaderSize) {
+  while (!closed_.load(std::memory_order_relaxed) && skip_ == 0 &&
+         in_end_ - in_begin_ >= kHeaderSize) {
     auto header = DecodeHeader(std::string_view(in_.data() + in_begin_, kHeaderSize));
     if (!header.ok()) {
       // Without a trustworthy length nothing after this point can be framed: close this
@@ -124,7 +127,8 @@ void Connection::ProcessFrames(const std::shared_ptr<Connection>& self) {
       if (h.is_request()) {
         if (h.is_two_way() && s != nullptr) {
           std::string frame;
-          AppendErrorFrame(h.id, *s, static_cast<uint8_t>(StatusCode::kBadRequest), message, &frame);
+          AppendErrorFrame(h.id, *s, static_cast<uint8_t>(StatusCode::kBadRequest), message,
+                           &frame);
           Append(frame);
         }
       } else if (auto it = pending_.find(h.id); it != pending_.end()) {
@@ -178,7 +182,8 @@ void Connection::HandleResponse(const FrameHeader& h, std::string_view body) {
     r.body = body;
   } else {
     const Serialization* s = SerializationRegistry::Global().Find(h.serialization());
-    const uint8_t code = IsWireStatus(h.status) ? h.status : static_cast<uint8_t>(StatusCode::kServerError);
+    const uint8_t code =
+        IsWireStatus(h.status) ? h.status : static_cast<uint8_t>(StatusCode::kServerError);
     r.status = Status(static_cast<StatusCode>(code), DecodeErrorMessage(s, body));
   }
   p.done(std::move(r));
@@ -227,7 +232,8 @@ void Connection::Call(std::string frame, int64_t id, std::chrono::milliseconds t
 
 void Connection::FailClosed(ResponseCallback done) {
   RpcResult r;
-  r.status = Status(StatusCode::kUnavailable, "connection to " + remote_ + " is closed; the request was not sent");
+  r.status = Status(StatusCode::kUnavailable,
+                    "connection to " + remote_ + " is closed; the request was not sent");
   r.remote = remote_;
   done(std::move(r));
 }
@@ -250,7 +256,8 @@ void Connection::FlushNow() {
   const size_t n = socket_.write_some(asio::buffer(out_), ec);
   if (n > 0) started_generation_ = next_write_generation_;
   if (ec && ec != asio::error::would_block && ec != asio::error::try_again) {
-    CloseOnThread(Status(StatusCode::kChannelInactive, "write to " + remote_ + " failed: " + ec.message()));
+    CloseOnThread(
+        Status(StatusCode::kChannelInactive, "write to " + remote_ + " failed: " + ec.message()));
     return;
   }
   if (!ec && n == out_.size()) {
@@ -287,7 +294,8 @@ asio::awaitable<void> Connection::WriteLoop(std::shared_ptr<Connection> /*keep_a
     write_in_flight_ = false;
     writing_.clear();
     if (ec) {
-      CloseOnThread(Status(StatusCode::kChannelInactive, "write to " + remote_ + " failed: " + ec.message()));
+      CloseOnThread(
+          Status(StatusCode::kChannelInactive, "write to " + remote_ + " failed: " + ec.message()));
       co_return;
     }
     completed_generation_ = generation;
@@ -373,7 +381,8 @@ void Connection::Fail(PendingMap::iterator it, Status status) {
 
 void Connection::ArmIdleTimer() {
   auto period = options_.idle_timeout;
-  if (!options_.server_side && options_.heartbeat.count() > 0) period = std::min(period, options_.heartbeat);
+  if (!options_.server_side && options_.heartbeat.count() > 0)
+    period = std::min(period, options_.heartbeat);
   if (period.count() <= 0) return;
   idle_timer_.expires_after(period / 2 > std::chrono::milliseconds(1) ? period / 2 : period);
   idle_timer_.async_wait([self = shared_from_this()](const std::error_code& ec) {
@@ -430,9 +439,10 @@ void Connection::CloseOnThread(const Status& reason) {
   for (auto& [id, p] : pending) {
     RpcResult r;
     // A request none of whose bytes reached the socket provably never ran on the provider.
-    r.status = p.write_generation > started_generation_
-                   ? Status(StatusCode::kUnavailable, reason.message() + "; the request was not sent")
-                   : Status(StatusCode::kChannelInactive, reason.message());
+    r.status =
+        p.write_generation > started_generation_
+            ? Status(StatusCode::kUnavailable, reason.message() + "; the request was not sent")
+            : Status(StatusCode::kChannelInactive, reason.message());
     r.remote = remote_;
     p.done(std::move(r));
   }

@@ -14,10 +14,10 @@
 #include <asio/ip/tcp.hpp>
 #include <asio/steady_timer.hpp>
 #include <chrono>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <optional>
-#include <deque>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -81,7 +81,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // Call() for a request that `encode(std::string*) -> Status` appends; on the connection's thread
   // only. A failing `encode` (payload limit) fails the call at once.
   template <typename Encode>
-  void CallEncoded(int64_t id, std::chrono::milliseconds timeout, ResponseCallback done, Encode&& encode) {
+  void CallEncoded(int64_t id, std::chrono::milliseconds timeout, ResponseCallback done,
+                   Encode&& encode) {
     if (closed_.load(std::memory_order_relaxed)) {
       FailClosed(std::move(done));
       return;
@@ -104,7 +105,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // connection's end to `done`: kChannelInactive when any byte of the request was handed to the
   // socket (the provider may have run it), kUnavailable when none was (it provably did not), so
   // the cluster knows what it may safely re-send.
-  void Call(std::string frame, int64_t id, std::chrono::milliseconds timeout, ResponseCallback done);
+  void Call(std::string frame, int64_t id, std::chrono::milliseconds timeout,
+            ResponseCallback done);
   // Closes the connection; pending calls fail with `reason` (kChannelInactive, or kUnavailable for
   // requests none of whose bytes were written, as for Call()).
   void Close(const Status& reason);
@@ -135,7 +137,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   asio::awaitable<void> WriteLoop(std::shared_ptr<Connection> self);
   // `self` is the read loop's reference, lent to request handlers without another copy.
   void ProcessFrames(const std::shared_ptr<Connection>& self);
-  void HandleFrame(const std::shared_ptr<Connection>& self, const FrameHeader& h, std::string_view body);
+  void HandleFrame(const std::shared_ptr<Connection>& self, const FrameHeader& h,
+                   std::string_view body);
   void HandleResponse(const FrameHeader& h, std::string_view body);
   void HandleEvent(const FrameHeader& h, std::string_view body);
   void Append(std::string_view bytes);
@@ -181,9 +184,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool write_in_flight_ = false;
   bool in_read_batch_ = false;
   std::optional<Status> close_after_flush_;
-  uint64_t next_write_generation_ = 1;   // the generation out_ will go out as
-  uint64_t completed_generation_ = 0;    // every write up to this one has completed
-  uint64_t started_generation_ = 0;      // no byte of any later generation reached the socket
+  uint64_t next_write_generation_ = 1;  // the generation out_ will go out as
+  uint64_t completed_generation_ = 0;   // every write up to this one has completed
+  uint64_t started_generation_ = 0;     // no byte of any later generation reached the socket
 
   PendingMap pending_;
   static constexpr size_t kSpareNodes = 256;

@@ -24,7 +24,8 @@ size_t AppendBody(const Serialization& s, std::string* out, FunctionRef<void(Obj
 }
 
 std::string TooLarge(size_t length, uint32_t payload) {
-  return "Data length too large: " + std::to_string(length) + ", max payload: " + std::to_string(payload);
+  return "Data length too large: " + std::to_string(length) +
+         ", max payload: " + std::to_string(payload);
 }
 
 }  // namespace
@@ -39,8 +40,8 @@ struct RequestParts {
   SerializationId serialization{};
   std::string interface, version, method, descriptor, group, token;
   int64_t timeout_ms = 0;
-  std::string prelude;         // five encoded strings
-  std::string framework;       // encoded key, value, key, value ...
+  std::string prelude;    // five encoded strings
+  std::string framework;  // encoded key, value, key, value ...
   size_t framework_pairs = 0;
 
   bool Matches(SerializationId s, const Invocation& inv, std::string_view v, std::string_view g,
@@ -89,8 +90,9 @@ void EncodeRequestParts(const Serialization& s, RequestParts* p) {
 
 // The encoded parts for this call: from the thread's cache, or encoded now (into `scratch` when
 // the key is too long to keep).
-const RequestParts& FindRequestParts(const Serialization& s, const Invocation& inv, std::string_view version,
-                                     std::string_view group, std::string_view token, int64_t timeout_ms,
+const RequestParts& FindRequestParts(const Serialization& s, const Invocation& inv,
+                                     std::string_view version, std::string_view group,
+                                     std::string_view token, int64_t timeout_ms,
                                      RequestParts* scratch) {
   thread_local internal::RecentSlots<RequestParts, kRequestPartsSlots> cache;
   if (const RequestParts* hit = cache.Find([&](const RequestParts& p) {
@@ -98,8 +100,8 @@ const RequestParts& FindRequestParts(const Serialization& s, const Invocation& i
       })) {
     return *hit;
   }
-  const size_t key_bytes = inv.interface.size() + inv.method.size() + inv.descriptor.size() + version.size() +
-                           group.size() + token.size();
+  const size_t key_bytes = inv.interface.size() + inv.method.size() + inv.descriptor.size() +
+                           version.size() + group.size() + token.size();
   RequestParts* p = key_bytes <= kMaxCachedKeyBytes ? &cache.Replace() : scratch;
   p->serialization = s.id();
   p->interface = inv.interface;
@@ -127,16 +129,20 @@ bool IsFrameworkKey(std::string_view k) {
 Status AppendRequestFrame(const Invocation& inv, const Serialization& s, int64_t id,
                           uint32_t payload, std::string* out, const CallOverrides& overrides) {
   const size_t start = out->size();
-  std::string_view version = inv.version.empty() ? overrides.version : std::string_view(inv.version);
+  std::string_view version =
+      inv.version.empty() ? overrides.version : std::string_view(inv.version);
   if (version.empty()) version = "0.0.0";
   const std::string_view group = inv.group.empty() ? overrides.group : std::string_view(inv.group);
   const std::string_view token = overrides.token;
-  const int64_t timeout_ms = overrides.timeout.count() > 0 ? overrides.timeout.count() : inv.timeout.count();
+  const int64_t timeout_ms =
+      overrides.timeout.count() > 0 ? overrides.timeout.count() : inv.timeout.count();
   RequestParts scratch;
   const RequestParts& parts = FindRequestParts(s, inv, version, group, token, timeout_ms, &scratch);
   out->reserve(start + kHeaderSize + parts.prelude.size() + parts.framework.size() + 64);
   // The provider's token replaces a caller's own "token" entry.
-  auto framework = [&](std::string_view k) { return IsFrameworkKey(k) || (!token.empty() && k == "token"); };
+  auto framework = [&](std::string_view k) {
+    return IsFrameworkKey(k) || (!token.empty() && k == "token");
+  };
   const size_t length = AppendBody(s, out, [&](ObjectOutput& o) {
     o.WriteEncoded(parts.prelude);
     if (inv.arguments) inv.arguments->Write(o);

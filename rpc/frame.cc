@@ -24,12 +24,14 @@ void AppendHeader(const FrameHeader& h, std::string* out) {
 
 Result<FrameHeader> DecodeHeader(std::string_view b) {
   if (b.size() < kHeaderSize) {
-    return Status(StatusCode::kDecodeError, "frame header needs 16 bytes, got " + std::to_string(b.size()));
+    return Status(StatusCode::kDecodeError,
+                  "frame header needs 16 bytes, got " + std::to_string(b.size()));
   }
   auto byte = [&](size_t i) { return static_cast<uint8_t>(b[i]); };
   if (byte(0) != kMagicHigh || byte(1) != kMagicLow) {
     static constexpr char kHex[] = "0123456789abcdef";
-    std::string got = {kHex[byte(0) >> 4], kHex[byte(0) & 15], kHex[byte(1) >> 4], kHex[byte(1) & 15]};
+    std::string got = {kHex[byte(0) >> 4], kHex[byte(0) & 15], kHex[byte(1) >> 4],
+                       kHex[byte(1) & 15]};
     return Status(StatusCode::kDecodeError, "bad magic 0x" + got + " (expected 0xdabb)");
   }
   FrameHeader h;
@@ -42,7 +44,8 @@ Result<FrameHeader> DecodeHeader(std::string_view b) {
   for (int i = 0; i < 4; ++i) len = (len << 8) | byte(12 + i);
   h.body_length = static_cast<int32_t>(len);
   if (h.body_length < 0) {
-    return Status(StatusCode::kDecodeError, "negative body length " + std::to_string(h.body_length));
+    return Status(StatusCode::kDecodeError,
+                  "negative body length " + std::to_string(h.body_length));
   }
   return h;
 }
@@ -76,10 +79,12 @@ int64_t DubboVersionNumber(std::string_view version) {
       value = value * 10 + (part[d] - '0');
       if (value > 2147483647) return kLegacy;
     }
-    result = java_d2i(static_cast<double>(result) +
-                      static_cast<double>(value) * std::pow(10.0, static_cast<double>((n - i - 1) * 2)));
+    result =
+        java_d2i(static_cast<double>(result) +
+                 static_cast<double>(value) * std::pow(10.0, static_cast<double>((n - i - 1) * 2)));
   }
-  if (n == 3) result = static_cast<int32_t>(static_cast<uint32_t>(result) * 100u);  // Java int overflow wraps
+  if (n == 3)
+    result = static_cast<int32_t>(static_cast<uint32_t>(result) * 100u);  // Java int overflow wraps
   return result;
 }
 
@@ -124,7 +129,8 @@ Result<std::vector<std::string_view>> SplitDescriptor(std::string_view d) {
 }
 
 std::string DescriptorOf(std::string_view t) {
-  if (!t.empty() && t.front() == '[') {  // already in JVM form for arrays: "[I", "[Ljava.lang.String;"
+  if (!t.empty() &&
+      t.front() == '[') {  // already in JVM form for arrays: "[I", "[Ljava.lang.String;"
     std::string s(t);
     for (char& c : s)
       if (c == '.') c = '/';

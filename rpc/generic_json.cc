@@ -13,7 +13,8 @@ Value ExceptionJson(const JavaException& e, int depth) {
   Map m;
   m.entries.emplace_back(Str("class"), Str(t.class_name));
   m.entries.emplace_back(Str("message"), t.message ? Str(*t.message) : Value::Null());
-  if (e.cause && depth < 16) m.entries.emplace_back(Str("cause"), ExceptionJson(*e.cause, depth + 1));
+  if (e.cause && depth < 16)
+    m.entries.emplace_back(Str("cause"), ExceptionJson(*e.cause, depth + 1));
   return Value::FromMap(std::move(m));
 }
 
@@ -22,8 +23,9 @@ Value ExceptionJson(const JavaException& e, int depth) {
 Result<std::vector<Value>> ParseJsonArguments(std::string_view json_array) {
   const size_t first = json_array.find_first_not_of(" \t\r\n");
   if (first == std::string_view::npos || json_array[first] != '[') {
-    return Status(StatusCode::kInvalidArgument,
-                  "the arguments must be a JSON array (one element per argument), e.g. '[\"world\"]'");
+    return Status(
+        StatusCode::kInvalidArgument,
+        "the arguments must be a JSON array (one element per argument), e.g. '[\"world\"]'");
   }
   auto values = ParseJsonValues(json_array);
   if (!values.ok()) return values.status().WithContext("arguments");

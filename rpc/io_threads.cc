@@ -35,7 +35,8 @@ IoThreads::~IoThreads() {
   for (auto& g : guards_) g.reset();
   for (auto& c : contexts_) c->stop();
   stopped_ = true;
-  auto contexts = std::make_shared<std::vector<std::unique_ptr<asio::io_context>>>(std::move(contexts_));
+  auto contexts =
+      std::make_shared<std::vector<std::unique_ptr<asio::io_context>>>(std::move(contexts_));
   auto threads = std::make_shared<std::vector<std::thread>>(std::move(threads_));
   std::thread([contexts, threads] {
     for (auto& t : *threads)

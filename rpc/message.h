@@ -50,9 +50,9 @@ std::shared_ptr<const ArgumentWriter> MakeArguments(F f) {
 }
 
 struct Invocation {
-  std::string interface;   // the service path
-  std::string version;     // "" when unversioned (sent as "0.0.0", as Java does)
-  std::string group;       // sent as the `group` attachment
+  std::string interface;  // the service path
+  std::string version;    // "" when unversioned (sent as "0.0.0", as Java does)
+  std::string group;      // sent as the `group` attachment
   std::string method;
   std::string descriptor;  // JVM parameter descriptor, e.g. "Ljava/lang/String;"
   std::shared_ptr<const ArgumentWriter> arguments;  // null: no arguments

@@ -12,7 +12,8 @@ ProviderFilterRegistry& ProviderFilters() {
 const std::vector<std::string>& DefaultProviderFilterNames() {
   // Dubbo's provider order: metrics outermost (as Java's MetricsFilter, order MIN_VALUE + n), so
   // that rejections are counted too; then reject cheaply first.
-  static const std::vector<std::string> kNames = {"metrics", "token", "tps", "executes", "timeout", "accesslog"};
+  static const std::vector<std::string> kNames = {"metrics",  "token",   "tps",
+                                                  "executes", "timeout", "accesslog"};
   return kNames;
 }
 

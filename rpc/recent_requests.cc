@@ -68,7 +68,9 @@ bool OnlyScalars(const Attachments& a) {
 // A Hessian typed map ('M') may name its type by an index into the type names the arguments
 // introduced: such bytes can mean something else (or be invalid) in another request.
 bool ContextFree(SerializationId serialization, std::string_view attachments) {
-  if (serialization != SerializationId::kHessian2 || attachments.size() < 2 || attachments[0] != 'M') return true;
+  if (serialization != SerializationId::kHessian2 || attachments.size() < 2 ||
+      attachments[0] != 'M')
+    return true;
   const auto type = static_cast<uint8_t>(attachments[1]);
   return type <= 0x1f || (type >= 0x30 && type <= 0x33) || type == 'S' || type == 'R';  // a string
 }

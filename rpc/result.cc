@@ -10,14 +10,16 @@ int32_t ReadResultHead(ObjectInput& in, Status* exception) {
   const int32_t flag = in.ReadInt();
   if (!in.ok()) return -1;
   if (flag < 0 || flag > 5) {
-    in.Fail("Unknown result flag, expect '0' '1' '2' '3' '4' '5', but received: " + std::to_string(flag));
+    in.Fail("Unknown result flag, expect '0' '1' '2' '3' '4' '5', but received: " +
+            std::to_string(flag));
     return -1;
   }
   if (flag == static_cast<int32_t>(ResultFlag::kException) ||
       flag == static_cast<int32_t>(ResultFlag::kExceptionWithAttachments)) {
     auto e = std::make_shared<JavaException>();
     ReadThrowable(in, e.get());
-    if (in.ok()) *exception = Status(StatusCode::kBizException, e->ToString()).WithException(std::move(e));
+    if (in.ok())
+      *exception = Status(StatusCode::kBizException, e->ToString()).WithException(std::move(e));
   }
   return flag;
 }
@@ -36,12 +38,14 @@ void ReadResultTail(ObjectInput& in, int32_t flag, const RpcResult& r) {
 Status DecodeBody(const RpcResult& r, FunctionRef<void(ObjectInput&)> read) {
   const Serialization* s = SerializationRegistry::Global().Find(r.serialization);
   if (s == nullptr) {
-    return Status(StatusCode::kClientError,
-                  "response from " + r.remote + " uses unknown serialization " + std::to_string(r.serialization));
+    return Status(StatusCode::kClientError, "response from " + r.remote +
+                                                " uses unknown serialization " +
+                                                std::to_string(r.serialization));
   }
   const Status st = s->Decode(r.body, read);
   if (!st.ok()) {
-    return Status(StatusCode::kClientError, "cannot decode the response from " + r.remote + ": " + st.message());
+    return Status(StatusCode::kClientError,
+                  "cannot decode the response from " + r.remote + ": " + st.message());
   }
   return st;
 }
@@ -74,7 +78,8 @@ bool IsException(const RpcResult& r) {
 RpcResult NullResult(const Serialization& s) {
   RpcResult r;
   r.serialization = static_cast<uint8_t>(s.id());
-  s.Encode(&r.body, [](ObjectOutput& out) { out.WriteInt(static_cast<int32_t>(ResultFlag::kNull)); });
+  s.Encode(&r.body,
+           [](ObjectOutput& out) { out.WriteInt(static_cast<int32_t>(ResultFlag::kNull)); });
   return r;
 }
 

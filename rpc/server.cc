@@ -1,5 +1,6 @@
 #include "rpc/server.h"
 
+#include <algorithm>
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
 #include <asio/experimental/as_tuple.hpp>
@@ -8,7 +9,6 @@
 #include <asio/use_awaitable.hpp>
 #include <atomic>
 #include <condition_variable>
-#include <algorithm>
 #include <mutex>
 #include <set>
 #include <unordered_map>
@@ -23,7 +23,8 @@ namespace dubbo::rpc {
 
 namespace {
 
-constexpr std::string_view kGenericDescriptor = "Ljava/lang/String;[Ljava/lang/String;[Ljava/lang/Object;";
+constexpr std::string_view kGenericDescriptor =
+    "Ljava/lang/String;[Ljava/lang/String;[Ljava/lang/Object;";
 
 // Versions that mean "unversioned" on the provider: null, "", "0.0.0", "*".
 std::string NormalizeVersion(std::string_view v) {
@@ -63,7 +64,8 @@ struct ExportedEntry {
 
 struct ExportTable {
   // interface -> (version, entry); few versions per interface.
-  std::unordered_map<std::string, std::vector<std::pair<std::string, ExportedEntry>>, StringHash, std::equal_to<>>
+  std::unordered_map<std::string, std::vector<std::pair<std::string, ExportedEntry>>, StringHash,
+                     std::equal_to<>>
       entries;
 
   const ExportedEntry* Find(std::string_view path, std::string_view version) const {
@@ -97,8 +99,10 @@ class ServerCore : public RequestHandler, public std::enable_shared_from_this<Se
  public:
   explicit ServerCore(ServerOptions options) : options_(std::move(options)) {}
 
-  void OnRequest(const std::shared_ptr<Connection>& conn, const FrameHeader& h, std::string_view body) override;
-  void Process(const std::shared_ptr<Connection>& conn, const FrameHeader& h, std::string_view body);
+  void OnRequest(const std::shared_ptr<Connection>& conn, const FrameHeader& h,
+                 std::string_view body) override;
+  void Process(const std::shared_ptr<Connection>& conn, const FrameHeader& h,
+               std::string_view body);
   void Dispatch(ObjectInput& in, ServerCall& call);
   // Where a request goes in `table`: no entry when the service is not exported, no method when the
   // method is not (for kMethod).
@@ -135,8 +139,8 @@ class ServerCore : public RequestHandler, public std::enable_shared_from_this<Se
   std::atomic<int64_t> last_request_ns_{0};
   std::mutex idle_mu_;
   std::condition_variable idle_cv_;
-  std::atomic<bool> draining_{false};    // "R" sent: still serving
-  std::atomic<bool> rejecting_{false};   // past the wait: answer 100
+  std::atomic<bool> draining_{false};   // "R" sent: still serving
+  std::atomic<bool> rejecting_{false};  // past the wait: answer 100
   std::atomic<bool> started_{false};
   std::atomic<bool> stopped_{false};
   std::mutex hooks_mu_;
@@ -149,7 +153,8 @@ ServerCall::ServerCall(ServerCall&& o) noexcept { *this = std::move(o); }
 
 ServerCall& ServerCall::operator=(ServerCall&& o) noexcept {
   if (this != &o) {
-    if (conn_) ReplyError(Status(StatusCode::kServiceError, "the call was replaced without an answer"));
+    if (conn_)
+      ReplyError(Status(StatusCode::kServiceError, "the call was replaced without an answer"));
     core_ = std::move(o.core_);
     conn_ = std::move(o.conn_);
     serialization_ = o.serialization_;
@@ -165,7 +170,8 @@ ServerCall& ServerCall::operator=(ServerCall&& o) noexcept {
 }
 
 ServerCall::~ServerCall() {
-  if (conn_) ReplyError(Status(StatusCode::kServiceError, "the service dropped the call without an answer"));
+  if (conn_)
+    ReplyError(Status(StatusCode::kServiceError, "the service dropped the call without an answer"));
 }
 
 void ServerCall::Finish(CallOutcome::Kind kind, StatusCode status) {
@@ -194,32 +200,33 @@ void ServerCall::SendResult(ResultFlag flag, FunctionRef<void(ObjectOutput&)> wr
     const bool attach = SupportsResponseAttachments(info_.dubbo_version);
     const auto wire_flag = static_cast<int32_t>(flag) + (attach ? 3 : 0);
     conn_->SendEncoded([&](std::string* out) {
-      AppendResponseFrame(info_.id, *serialization_, core_->options_.payload,
-                          [&](ObjectOutput& o) {
-                            o.WriteInt(wire_flag);
-                            write_value(o);
-                            if (!attach) return;
-                            // Java adds its protocol version to the response attachments.
-                            if (response_attachments_.empty()) {
-                              o.WriteEncoded(EncodedResponseAttachments(serialization_->id()));
-                              return;
-                            }
-                            size_t n = 1;
-                            for (const auto& [k, v] : response_attachments_.entries()) n += k != "dubbo";
-                            o.WriteMapBegin(n);
-                            o.WriteString("dubbo");
-                            o.WriteString(kDubboProtocolVersion);
-                            for (const auto& [k, v] : response_attachments_.entries()) {
-                              if (k == "dubbo") continue;
-                              o.WriteString(k);
-                              Attachments::WriteValue(o, v);
-                            }
-                            o.WriteMapEnd();
-                          },
-                          out);
+      AppendResponseFrame(
+          info_.id, *serialization_, core_->options_.payload,
+          [&](ObjectOutput& o) {
+            o.WriteInt(wire_flag);
+            write_value(o);
+            if (!attach) return;
+            // Java adds its protocol version to the response attachments.
+            if (response_attachments_.empty()) {
+              o.WriteEncoded(EncodedResponseAttachments(serialization_->id()));
+              return;
+            }
+            size_t n = 1;
+            for (const auto& [k, v] : response_attachments_.entries()) n += k != "dubbo";
+            o.WriteMapBegin(n);
+            o.WriteString("dubbo");
+            o.WriteString(kDubboProtocolVersion);
+            for (const auto& [k, v] : response_attachments_.entries()) {
+              if (k == "dubbo") continue;
+              o.WriteString(k);
+              Attachments::WriteValue(o, v);
+            }
+            o.WriteMapEnd();
+          },
+          out);
     });
   }
-  Finish(flag == ResultFlag::kValue ? CallOutcome::Kind::kValue
+  Finish(flag == ResultFlag::kValue  ? CallOutcome::Kind::kValue
          : flag == ResultFlag::kNull ? CallOutcome::Kind::kNull
                                      : CallOutcome::Kind::kException,
          StatusCode::kOk);
@@ -235,9 +242,11 @@ void ServerCall::ReplyError(const Status& status) {
   // Everything else (rejections, decode failures, unknown services) is a status, as Java
   // answers exceptions thrown outside the method.
   if (info_.two_way) {
-    const Serialization* s = serialization_ != nullptr ? serialization_ : SerializationRegistry::Global().Find(2);
-    conn_->SendEncoded(
-        [&](std::string* out) { AppendErrorFrame(info_.id, *s, status.ToWireStatus(), status.message(), out); });
+    const Serialization* s =
+        serialization_ != nullptr ? serialization_ : SerializationRegistry::Global().Find(2);
+    conn_->SendEncoded([&](std::string* out) {
+      AppendErrorFrame(info_.id, *s, status.ToWireStatus(), status.message(), out);
+    });
   }
   Finish(CallOutcome::Kind::kError, status.code());
 }
@@ -282,7 +291,8 @@ void ServerCore::OnRequest(const std::shared_ptr<Connection>& conn, const FrameH
   if (rejecting_.load(std::memory_order_relaxed) || use_pool) {
     const Serialization* s = SerializationRegistry::Global().Find(h.serialization());
     if (s == nullptr) s = SerializationRegistry::Global().Find(2);
-    const std::string where = "Server side(" + options_.host + "," + std::to_string(port_.load()) + ")";
+    const std::string where =
+        "Server side(" + options_.host + "," + std::to_string(port_.load()) + ")";
     if (rejecting_.load(std::memory_order_relaxed)) {
       if (h.is_two_way()) {
         std::string frame;
@@ -323,22 +333,25 @@ void ServerCore::Process(const std::shared_ptr<Connection>& conn, const FrameHea
   call.info_.port = port_.load(std::memory_order_relaxed);
   call.info_.body = body;
   if (call.serialization_ == nullptr) {
-    call.ReplyError(Status(StatusCode::kBadRequest,
-                           "Unrecognized serialize type from consumer: " + std::to_string(h.serialization())));
+    call.ReplyError(Status(StatusCode::kBadRequest, "Unrecognized serialize type from consumer: " +
+                                                        std::to_string(h.serialization())));
     return;
   }
   Status decoded;
   try {
     decoded = call.serialization_->Decode(body, [&](ObjectInput& in) { Dispatch(in, call); });
   } catch (const std::exception& e) {
-    call.ReplyError(Status(StatusCode::kServiceError, std::string("the service threw: ") + e.what()));
+    call.ReplyError(
+        Status(StatusCode::kServiceError, std::string("the service threw: ") + e.what()));
     return;
   } catch (...) {
-    call.ReplyError(Status(StatusCode::kServiceError, "the service threw a non-standard exception"));
+    call.ReplyError(
+        Status(StatusCode::kServiceError, "the service threw a non-standard exception"));
     return;
   }
   if (!decoded.ok() && call.active()) {
-    call.ReplyError(Status(StatusCode::kBadRequest, "Fail to decode request due to: " + decoded.message()));
+    call.ReplyError(
+        Status(StatusCode::kBadRequest, "Fail to decode request due to: " + decoded.message()));
   }
 }
 
@@ -351,7 +364,8 @@ internal::RequestRoute ServerCore::Route(const RequestInfo& info, const ExportTa
   if (info.method == "$echo" && info.descriptor == "Ljava/lang/Object;") {
     return {entry, nullptr, RequestRoute::kEcho};
   }
-  if ((info.method == "$invoke" || info.method == "$invokeAsync") && info.descriptor == kGenericDescriptor) {
+  if ((info.method == "$invoke" || info.method == "$invokeAsync") &&
+      info.descriptor == kGenericDescriptor) {
     return {entry, nullptr, RequestRoute::kGeneric};
   }
   return {entry, entry->definition->Find(info.method, info.descriptor), RequestRoute::kMethod};
@@ -371,7 +385,8 @@ void ServerCore::Dispatch(ObjectInput& in, ServerCall& call) {
   } else {
     route = Route(info, *table);
     if (route.entry == nullptr) return NotFound(in, call, "service");
-    if (route.kind == RequestRoute::kMethod && route.method == nullptr) return NotFound(in, call, "method");
+    if (route.kind == RequestRoute::kMethod && route.method == nullptr)
+      return NotFound(in, call, "method");
     if (known != nullptr) *known = {table, route};
   }
   call.exported_ = route.entry;
@@ -412,12 +427,14 @@ void ServerCore::InvokeGeneric(ObjectInput& in, ServerCall& call) {
   const auto* entry = static_cast<const ExportedEntry*>(call.exported_);
   const MethodDefinition* m = entry->definition->FindGeneric(method, type_names);
   if (m == nullptr || !m->generic) {
-    call.ReplyError(Status(StatusCode::kServiceError, "Not found method " + method + " in service " + call.info_.path));
+    call.ReplyError(Status(StatusCode::kServiceError,
+                           "Not found method " + method + " in service " + call.info_.path));
     return;
   }
   const std::string generic = call.info_.attachments.GetString("generic").value_or("true");
   if (generic != "true" && generic != "bean" && generic != "raw.return") {
-    call.ReplyError(Status(StatusCode::kServiceError, "generic=" + generic + " is not supported (use generic=true)"));
+    call.ReplyError(Status(StatusCode::kServiceError,
+                           "generic=" + generic + " is not supported (use generic=true)"));
     return;
   }
   call.generic_ = ValueStyle::kGeneric;
@@ -429,7 +446,8 @@ void ServerCore::NotFound(ObjectInput& in, ServerCall& call, std::string_view wh
   // Read past the arguments to learn the group for the message.
   auto params = SplitDescriptor(info.descriptor);
   if (!params.ok()) {
-    call.ReplyError(Status(StatusCode::kBadRequest, "Fail to decode request due to: " + params.status().message()));
+    call.ReplyError(Status(StatusCode::kBadRequest,
+                           "Fail to decode request due to: " + params.status().message()));
     return;
   }
   for (size_t i = 0; i < params->size(); ++i) in.Skip();
@@ -439,11 +457,12 @@ void ServerCore::NotFound(ObjectInput& in, ServerCall& call, std::string_view wh
   const std::string key = ServiceKey(group, info.path, NormalizeVersion(info.version)) + ":" +
                           std::to_string(port_.load());
   if (what == "service") {
-    call.ReplyError(Status(StatusCode::kServiceError,
-                           "Not found exported service: " + key + " in " + exports_.load()->Keys(port_.load()) +
-                               ", may be version or group mismatch, channel: consumer: " + info.remote +
-                               " --> provider: port " + std::to_string(port_.load()) + ", message: method " +
-                               info.method));
+    call.ReplyError(
+        Status(StatusCode::kServiceError,
+               "Not found exported service: " + key + " in " + exports_.load()->Keys(port_.load()) +
+                   ", may be version or group mismatch, channel: consumer: " + info.remote +
+                   " --> provider: port " + std::to_string(port_.load()) + ", message: method " +
+                   info.method));
   } else {
     call.ReplyError(Status(StatusCode::kServiceError, "Not found method " + info.method + "(" +
                                                           info.descriptor + ") in service " + key));
@@ -458,11 +477,12 @@ ServiceBase* ServerCore::Resolve(ObjectInput& in, ServerCall& call) {
   const auto* entry = static_cast<const ExportedEntry*>(call.exported_);
   const ExportedInstance* instance = entry != nullptr ? entry->Find(info.group) : nullptr;
   if (instance == nullptr) {
-    const std::string key = ServiceKey(info.group, info.path, NormalizeVersion(info.version)) + ":" +
-                            std::to_string(port_.load());
-    call.ReplyError(Status(StatusCode::kServiceError,
-                           "Not found exported service: " + key + " in " + exports_.load()->Keys(port_.load()) +
-                               ", may be version or group mismatch, channel: consumer: " + info.remote));
+    const std::string key = ServiceKey(info.group, info.path, NormalizeVersion(info.version)) +
+                            ":" + std::to_string(port_.load());
+    call.ReplyError(
+        Status(StatusCode::kServiceError,
+               "Not found exported service: " + key + " in " + exports_.load()->Keys(port_.load()) +
+                   ", may be version or group mismatch, channel: consumer: " + info.remote));
     return nullptr;
   }
   if (instance->filters && !instance->filters->empty()) {
@@ -487,7 +507,9 @@ Status ServerCore::Start() {
   if (options_.threads > 0) pool_ = std::make_unique<WorkerPool>(options_.threads, options_.queues);
   std::error_code ec;
   const auto address = asio::ip::make_address(options_.host, ec);
-  if (ec) return Status(StatusCode::kInvalidArgument, "bad host \"" + options_.host + "\": " + ec.message());
+  if (ec)
+    return Status(StatusCode::kInvalidArgument,
+                  "bad host \"" + options_.host + "\": " + ec.message());
   auto acceptor = std::make_unique<asio::ip::tcp::acceptor>(io_->at(0));
   const asio::ip::tcp::endpoint ep(address, options_.port);
   acceptor->open(ep.protocol(), ec);
@@ -495,8 +517,8 @@ Status ServerCore::Start() {
   if (!ec) acceptor->bind(ep, ec);
   if (!ec) acceptor->listen(asio::socket_base::max_listen_connections, ec);
   if (ec) {
-    return Status(StatusCode::kIoError,
-                  "cannot listen on " + options_.host + ":" + std::to_string(options_.port) + ": " + ec.message());
+    return Status(StatusCode::kIoError, "cannot listen on " + options_.host + ":" +
+                                            std::to_string(options_.port) + ": " + ec.message());
   }
   port_ = acceptor->local_endpoint().port();
   acceptors_.push_back(std::move(acceptor));
@@ -509,37 +531,38 @@ void ServerCore::Accept(size_t index) {
   // from them would be a cycle.
   std::weak_ptr<ServerCore> weak = shared_from_this();
   asio::io_context& io = io_->Next();
-  acceptors_[index]->async_accept(io, [weak, index, &io](std::error_code ec, asio::ip::tcp::socket socket) {
-    auto self = weak.lock();
-    if (!self || ec == asio::error::operation_aborted || self->stopped_.load()) return;
-    if (!ec) {
-      ConnectionOptions co;
-      co.payload = self->options_.payload;
-      co.idle_timeout = self->options_.idle_timeout;
-      co.heartbeat = std::chrono::milliseconds(0);
-      co.server_side = true;
-      auto conn = std::make_shared<Connection>(io, std::move(socket), co, self.get());
-      {
-        std::lock_guard<std::mutex> lock(self->conn_mu_);
-        self->connections_.insert(conn);
-      }
-      std::weak_ptr<Connection> weak_conn = conn;
-      conn->Start([weak, weak_conn](const Status&) {
-        auto core = weak.lock();
-        if (!core) return;
-        std::lock_guard<std::mutex> lock(core->conn_mu_);
-        if (auto c = weak_conn.lock()) core->connections_.erase(c);
+  acceptors_[index]->async_accept(
+      io, [weak, index, &io](std::error_code ec, asio::ip::tcp::socket socket) {
+        auto self = weak.lock();
+        if (!self || ec == asio::error::operation_aborted || self->stopped_.load()) return;
+        if (!ec) {
+          ConnectionOptions co;
+          co.payload = self->options_.payload;
+          co.idle_timeout = self->options_.idle_timeout;
+          co.heartbeat = std::chrono::milliseconds(0);
+          co.server_side = true;
+          auto conn = std::make_shared<Connection>(io, std::move(socket), co, self.get());
+          {
+            std::lock_guard<std::mutex> lock(self->conn_mu_);
+            self->connections_.insert(conn);
+          }
+          std::weak_ptr<Connection> weak_conn = conn;
+          conn->Start([weak, weak_conn](const Status&) {
+            auto core = weak.lock();
+            if (!core) return;
+            std::lock_guard<std::mutex> lock(core->conn_mu_);
+            if (auto c = weak_conn.lock()) core->connections_.erase(c);
+          });
+          if (self->draining_.load()) {
+            std::string frame;
+            AppendEvent(NextRequestId(), "R", *SerializationRegistry::Global().Find(2), &frame);
+            conn->Send(std::move(frame));
+          }
+        } else {
+          LogWarning() << "accept failed: " << ec.message();
+        }
+        self->Accept(index);
       });
-      if (self->draining_.load()) {
-        std::string frame;
-        AppendEvent(NextRequestId(), "R", *SerializationRegistry::Global().Find(2), &frame);
-        conn->Send(std::move(frame));
-      }
-    } else {
-      LogWarning() << "accept failed: " << ec.message();
-    }
-    self->Accept(index);
-  });
 }
 
 void ServerCore::Shutdown(std::chrono::milliseconds wait) {
@@ -605,10 +628,11 @@ Server::Server(ServerOptions options) : core_(std::make_shared<ServerCore>(std::
 
 Server::~Server() { core_->Shutdown(std::chrono::milliseconds(0)); }
 
-Status Server::Export(std::shared_ptr<const ServiceDefinition> definition, std::shared_ptr<ServiceBase> impl,
-                      std::string version, std::string group,
+Status Server::Export(std::shared_ptr<const ServiceDefinition> definition,
+                      std::shared_ptr<ServiceBase> impl, std::string version, std::string group,
                       std::shared_ptr<const ProviderFilterChain> filters) {
-  if (!definition || !impl) return Status(StatusCode::kInvalidArgument, "Export needs a definition and an implementation");
+  if (!definition || !impl)
+    return Status(StatusCode::kInvalidArgument, "Export needs a definition and an implementation");
   version = NormalizeVersion(version);
   std::lock_guard<std::mutex> lock(core_->export_mu_);
   auto table = std::make_shared<ExportTable>(*core_->exports_.load());
@@ -617,16 +641,18 @@ Status Server::Export(std::shared_ptr<const ServiceDefinition> definition, std::
     const auto& a = e.definition->methods();
     const auto& b = definition->methods();
     bool same = a.size() == b.size();
-    for (size_t i = 0; same && i < a.size(); ++i) same = a[i].name == b[i].name && a[i].descriptor == b[i].descriptor;
+    for (size_t i = 0; same && i < a.size(); ++i)
+      same = a[i].name == b[i].name && a[i].descriptor == b[i].descriptor;
     if (!same) {
-      return Status(StatusCode::kAlreadyExists,
-                    definition->interface_name() + (version.empty() ? "" : ":" + version) +
-                        " is already exported with different methods");
+      return Status(StatusCode::kAlreadyExists, definition->interface_name() +
+                                                    (version.empty() ? "" : ":" + version) +
+                                                    " is already exported with different methods");
     }
   }
   if (e.Find(group) != nullptr) {
-    return Status(StatusCode::kAlreadyExists,
-                  ServiceKey(group, definition->interface_name(), version) + " is already exported");
+    return Status(
+        StatusCode::kAlreadyExists,
+        ServiceKey(group, definition->interface_name(), version) + " is already exported");
   }
   if (!e.definition) e.definition = definition;
   e.instances.push_back({std::move(group), std::move(impl), std::move(filters)});
@@ -634,13 +660,15 @@ Status Server::Export(std::shared_ptr<const ServiceDefinition> definition, std::
   return Status::Ok();
 }
 
-Status Server::Unexport(const std::string& interface, const std::string& version, const std::string& group) {
+Status Server::Unexport(const std::string& interface, const std::string& version,
+                        const std::string& group) {
   std::lock_guard<std::mutex> lock(core_->export_mu_);
   auto table = std::make_shared<ExportTable>(*core_->exports_.load());
   const std::string v = NormalizeVersion(version);
   const ExportedEntry* found = table->Find(interface, v);
   if (found == nullptr || found->Find(group) == nullptr) {
-    return Status(StatusCode::kNotFound, ServiceKey(group, interface, version) + " is not exported");
+    return Status(StatusCode::kNotFound,
+                  ServiceKey(group, interface, version) + " is not exported");
   }
   auto& versions = table->entries[interface];
   for (auto it = versions.begin(); it != versions.end(); ++it) {
@@ -673,14 +701,15 @@ size_t Server::connections() const {
 
 // --- ServiceDefinition ---------------------------------------------------------------------------
 
-const MethodDefinition* ServiceDefinition::Find(std::string_view name, std::string_view descriptor) const {
+const MethodDefinition* ServiceDefinition::Find(std::string_view name,
+                                                std::string_view descriptor) const {
   for (const auto& m : methods_)
     if (m.name == name && m.descriptor == descriptor) return &m;
   return nullptr;
 }
 
-const MethodDefinition* ServiceDefinition::FindGeneric(std::string_view name,
-                                                        const std::vector<std::string>& types) const {
+const MethodDefinition* ServiceDefinition::FindGeneric(
+    std::string_view name, const std::vector<std::string>& types) const {
   const MethodDefinition* by_name = nullptr;
   size_t named = 0;
   for (const auto& m : methods_) {

@@ -30,9 +30,9 @@ namespace dubbo::rpc {
 
 struct ServerOptions {
   std::string host = "0.0.0.0";
-  uint16_t port = 20880;  // 0 picks a free port (see Server::port())
-  size_t io_threads = 0;  // 0: one per core
-  size_t threads = 0;     // worker pool size; 0 runs handlers on the I/O thread
+  uint16_t port = 20880;           // 0 picks a free port (see Server::port())
+  size_t io_threads = 0;           // 0: one per core
+  size_t threads = 0;              // worker pool size; 0 runs handlers on the I/O thread
   std::string dispatcher = "all";  // with threads > 0: "all" (pool) or "direct" (I/O thread)
   size_t queues = 0;               // requests admitted beyond `threads` before answering 100
   uint32_t payload = kDefaultPayload;
@@ -51,11 +51,12 @@ class Server {
   // the same interface and version again under another group adds an instance; the definition
   // must then list the same methods.
   // `filters` run around every call of this instance (see rpc/provider_filter.h).
-  Status Export(std::shared_ptr<const ServiceDefinition> definition, std::shared_ptr<ServiceBase> impl,
-                std::string version = "", std::string group = "",
+  Status Export(std::shared_ptr<const ServiceDefinition> definition,
+                std::shared_ptr<ServiceBase> impl, std::string version = "", std::string group = "",
                 std::shared_ptr<const ProviderFilterChain> filters = nullptr);
   // Removes one exported instance; kNotFound when absent.
-  Status Unexport(const std::string& interface, const std::string& version, const std::string& group);
+  Status Unexport(const std::string& interface, const std::string& version,
+                  const std::string& group);
 
   // Binds and starts serving. Fails with the address when the port cannot be bound.
   Status Start();

@@ -25,9 +25,9 @@
 #include "codec/value_convert.h"
 #include "common/result.h"
 #include "rpc/dubbo_codec.h"
-#include "rpc/recent_requests.h"
 #include "rpc/message.h"
 #include "rpc/provider_filter.h"
+#include "rpc/recent_requests.h"
 
 namespace dubbo::rpc {
 
@@ -109,7 +109,7 @@ class ServerCall {
   std::shared_ptr<ServerCore> core_;
   std::shared_ptr<Connection> conn_;  // null once answered or moved from
   const Serialization* serialization_ = nullptr;
-  const void* exported_ = nullptr;  // the ServerCore's entry for path:version
+  const void* exported_ = nullptr;     // the ServerCore's entry for path:version
   std::optional<ValueStyle> generic_;  // set for $invoke calls
   // The instance's provider filters; After() runs for the first filters_passed_ of them.
   std::shared_ptr<const ProviderFilterChain> filters_;
@@ -150,7 +150,8 @@ class ServiceDefinition {
   // By name and descriptor (overloads differ by descriptor).
   const MethodDefinition* Find(std::string_view name, std::string_view descriptor) const;
   // For $invoke: by name and Java parameter type names; an empty `types` matches a unique name.
-  const MethodDefinition* FindGeneric(std::string_view name, const std::vector<std::string>& types) const;
+  const MethodDefinition* FindGeneric(std::string_view name,
+                                      const std::vector<std::string>& types) const;
   // "a,b,c": the `methods` parameter of a provider URL.
   std::string MethodNames() const;
 
@@ -204,11 +205,12 @@ namespace internal {
 
 // Converts $invoke's dynamic arguments to the method's parameter types.
 template <typename Tuple, size_t... I>
-Status ArgsFromValues(const std::vector<Value>& values, const RefTable& refs, [[maybe_unused]] Tuple* out,
-                      std::index_sequence<I...>) {
+Status ArgsFromValues(const std::vector<Value>& values, const RefTable& refs,
+                      [[maybe_unused]] Tuple* out, std::index_sequence<I...>) {
   Status status;
   [[maybe_unused]] auto convert = [&](size_t i, auto* arg) {
-    if (status.ok()) status = FromValue(values[i], arg, &refs).WithContext("argument " + std::to_string(i));
+    if (status.ok())
+      status = FromValue(values[i], arg, &refs).WithContext("argument " + std::to_string(i));
   };
   (convert(I, &std::get<I>(*out)), ...);
   return status;
@@ -218,8 +220,9 @@ template <typename Tuple>
 Status ArgsFromValues(const std::vector<Value>& values, const RefTable& refs, Tuple* out) {
   constexpr size_t kCount = std::tuple_size_v<Tuple>;
   if (values.size() != kCount) {
-    return Status(StatusCode::kInvalidArgument, "expected " + std::to_string(kCount) +
-                                                    " arguments, got " + std::to_string(values.size()));
+    return Status(
+        StatusCode::kInvalidArgument,
+        "expected " + std::to_string(kCount) + " arguments, got " + std::to_string(values.size()));
   }
   return ArgsFromValues(values, refs, out, std::make_index_sequence<kCount>());
 }
@@ -248,8 +251,8 @@ inline void Answer(ServerCall& call, Status&& s) {
 
 // Builds the typed and generic handlers around `invoke(Base*, Tuple&, ServerCall&)`.
 template <typename Base, typename Tuple, typename Invoke>
-MethodDefinition MakeMethod(std::string name, std::string descriptor, std::vector<std::string> types,
-                            Invoke invoke) {
+MethodDefinition MakeMethod(std::string name, std::string descriptor,
+                            std::vector<std::string> types, Invoke invoke) {
   MethodDefinition m{std::move(name), std::move(descriptor), std::move(types), nullptr, nullptr};
   m.handler = [invoke](ObjectInput& in, ServerCall& call) {
     Tuple args;
@@ -272,11 +275,11 @@ template <typename Base, typename R, typename... Args>
 MethodDefinition Method(std::string name, std::string descriptor, std::vector<std::string> types,
                         Result<R> (Base::*fn)(Args...)) {
   using Tuple = std::tuple<std::decay_t<Args>...>;
-  return internal::MakeMethod<Base, Tuple>(
-      std::move(name), std::move(descriptor), std::move(types),
-      [fn](Base* target, Tuple& args, ServerCall& call) {
-        internal::Answer(call, internal::Apply(target, fn, args));
-      });
+  return internal::MakeMethod<Base, Tuple>(std::move(name), std::move(descriptor), std::move(types),
+                                           [fn](Base* target, Tuple& args, ServerCall& call) {
+                                             internal::Answer(call,
+                                                              internal::Apply(target, fn, args));
+                                           });
 }
 
 // Synchronous void method: Status (Base::*)(Args...); success answers null.
@@ -284,11 +287,11 @@ template <typename Base, typename... Args>
 MethodDefinition Method(std::string name, std::string descriptor, std::vector<std::string> types,
                         Status (Base::*fn)(Args...)) {
   using Tuple = std::tuple<std::decay_t<Args>...>;
-  return internal::MakeMethod<Base, Tuple>(
-      std::move(name), std::move(descriptor), std::move(types),
-      [fn](Base* target, Tuple& args, ServerCall& call) {
-        internal::Answer(call, internal::Apply(target, fn, args));
-      });
+  return internal::MakeMethod<Base, Tuple>(std::move(name), std::move(descriptor), std::move(types),
+                                           [fn](Base* target, Tuple& args, ServerCall& call) {
+                                             internal::Answer(call,
+                                                              internal::Apply(target, fn, args));
+                                           });
 }
 
 namespace internal {
@@ -298,22 +301,26 @@ template <typename R>
 struct IsResponder<Responder<R>> : std::true_type {};
 // The decayed types of all but the last of Params, as a tuple.
 template <typename Params, size_t... I>
-auto LeadingTuple(std::index_sequence<I...>) -> std::tuple<std::decay_t<std::tuple_element_t<I, Params>>...>;
+auto LeadingTuple(std::index_sequence<I...>)
+    -> std::tuple<std::decay_t<std::tuple_element_t<I, Params>>...>;
 }  // namespace internal
 
 // Asynchronous method: void (Base::*)(Args..., Responder<R>), answered through the Responder.
 template <typename Base, typename... Params>
-MethodDefinition AsyncMethod(std::string name, std::string descriptor, std::vector<std::string> types,
-                             void (Base::*fn)(Params...)) {
+MethodDefinition AsyncMethod(std::string name, std::string descriptor,
+                             std::vector<std::string> types, void (Base::*fn)(Params...)) {
   static_assert(sizeof...(Params) > 0, "an asynchronous method takes a Responder<R> last");
   using All = std::tuple<Params...>;
   using Reply = std::tuple_element_t<sizeof...(Params) - 1, All>;
-  static_assert(internal::IsResponder<Reply>::value, "an asynchronous method takes a Responder<R> last");
-  using Tuple = decltype(internal::LeadingTuple<All>(std::make_index_sequence<sizeof...(Params) - 1>()));
+  static_assert(internal::IsResponder<Reply>::value,
+                "an asynchronous method takes a Responder<R> last");
+  using Tuple =
+      decltype(internal::LeadingTuple<All>(std::make_index_sequence<sizeof...(Params) - 1>()));
   return internal::MakeMethod<Base, Tuple>(
       std::move(name), std::move(descriptor), std::move(types),
       [fn](Base* target, Tuple& args, ServerCall& call) {
-        std::apply([&](auto&... a) { (target->*fn)(std::move(a)..., Reply(std::move(call))); }, args);
+        std::apply([&](auto&... a) { (target->*fn)(std::move(a)..., Reply(std::move(call))); },
+                   args);
       });
 }
 

@@ -38,7 +38,7 @@ struct MethodInfo {
   std::string_view name;
   std::string_view descriptor;  // JVM parameter descriptor
   bool one_way = false;
-  int64_t timeout_ms = 0;  // the IDL's default; 0 = the reference's `timeout` (1000 ms)
+  int64_t timeout_ms = 0;   // the IDL's default; 0 = the reference's `timeout` (1000 ms)
   int32_t retries = -1;     // the IDL's @retries; -1 = the reference's `retries` (Dubbo's 2)
   bool idempotent = false;  // the IDL's @idempotent: calling it again does no harm
 };
@@ -61,8 +61,11 @@ class TypedArguments final : public ArgumentWriter {
   bool AppendArgumentText(size_t index, std::string* out) const override {
     bool found = false;
     size_t i = 0;
-    std::apply([&](const auto&... a) { ((found = found || (i++ == index && AppendJavaText(a, out))), ...); },
-               values_);
+    std::apply(
+        [&](const auto&... a) {
+          ((found = found || (i++ == index && AppendJavaText(a, out))), ...);
+        },
+        values_);
     return found;
   }
 
@@ -128,9 +131,8 @@ class StubBase {
   template <typename R, typename... Args>
   void CallWithCallback(const MethodInfo& m, std::function<void(CallResult<R>)> done,
                         const Args&... args) const {
-    invoker_->Invoke(MakeInvocation(m, args...), [done = std::move(done), one_way = m.one_way](RpcResult r) {
-      done(Decode<R>(one_way, r));
-    });
+    invoker_->Invoke(MakeInvocation(m, args...), [done = std::move(done), one_way = m.one_way](
+                                                     RpcResult r) { done(Decode<R>(one_way, r)); });
   }
 
   // The arguments are copied into the coroutine, so the awaitable may outlive the caller's; the
@@ -146,18 +148,22 @@ class StubBase {
       auto held = std::make_shared<decltype(handler)>(std::move(handler));
       invoker->Invoke(inv, [held, executor, one_way](RpcResult r) {
         // Resume the coroutine on its own executor, not on the I/O thread.
-        asio::post(executor, [held, result = Decode<R>(one_way, r)]() mutable { (*held)(std::move(result)); });
+        asio::post(executor, [held, result = Decode<R>(one_way, r)]() mutable {
+          (*held)(std::move(result));
+        });
       });
     };
-    CallResult<R> result = co_await asio::async_initiate<const asio::use_awaitable_t<>, void(CallResult<R>)>(
-        initiation, asio::use_awaitable);
+    CallResult<R> result =
+        co_await asio::async_initiate<const asio::use_awaitable_t<>, void(CallResult<R>)>(
+            initiation, asio::use_awaitable);
     co_return result;
   }
 
  private:
   std::chrono::milliseconds Timeout(const MethodInfo& m) const {
     const int64_t fallback = m.timeout_ms > 0 ? m.timeout_ms : 1000;
-    return std::chrono::milliseconds(invoker_->url().GetMethodInt(m.name, "timeout", fallback).value_or(fallback));
+    return std::chrono::milliseconds(
+        invoker_->url().GetMethodInt(m.name, "timeout", fallback).value_or(fallback));
   }
 
   std::shared_ptr<Invoker> invoker_;
@@ -171,7 +177,8 @@ class StubBase {
 template <typename E>
 std::optional<E> ExceptionAs(const Status& status) {
   const auto& e = status.exception();
-  if (status.code() != StatusCode::kBizException || !e || e->class_name != DescribeStruct<E>().java_class) {
+  if (status.code() != StatusCode::kBizException || !e ||
+      e->class_name != DescribeStruct<E>().java_class) {
     return std::nullopt;
   }
   E out{};

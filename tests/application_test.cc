@@ -1,5 +1,7 @@
 // The user API end to end: Application exports, refers (direct and through the embedded file
 // registry), registers Dubbo-shaped URLs, stops gracefully, and reads dubbo.properties.
+#include "app/application.h"
+
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -8,7 +10,6 @@
 #include <thread>
 
 #include "registry/registry.h"
-#include "app/application.h"
 #include "tests/support/process.h"
 #include "tests/support/rpc_fixtures.h"
 
@@ -18,8 +19,8 @@ namespace {
 using namespace std::chrono_literals;
 
 Result<std::string> Hello(rpc::Invoker& invoker, const std::string& name) {
-  auto inv = std::make_shared<rpc::Invocation>(DemoCall(
-      "sayHello", "Ljava/lang/String;", [name](ObjectOutput& o) { o.WriteString(name); }));
+  auto inv = std::make_shared<rpc::Invocation>(
+      DemoCall("sayHello", "Ljava/lang/String;", [name](ObjectOutput& o) { o.WriteString(name); }));
   std::promise<Result<std::string>> p;
   invoker.Invoke(inv, [&p](rpc::RpcResult r) { p.set_value(rpc::DecodeResult<std::string>(r)); });
   return p.get_future().get();
@@ -35,7 +36,9 @@ class ApplicationTest : public ::testing::Test {
     c.registry = registry.empty() ? RegistryUrl() : registry;
     c.protocol = {{"host", "127.0.0.1"}, {"port", "0"}, {"shutdown.wait", "3000"}};
     auto app = Application::Create(c).value();
-    EXPECT_TRUE(app->Export(DemoService::Definition(), std::make_shared<DemoService>(&timers_), service).ok());
+    EXPECT_TRUE(
+        app->Export(DemoService::Definition(), std::make_shared<DemoService>(&timers_), service)
+            .ok());
     EXPECT_TRUE(app->Start().ok());
     return app;
   }
@@ -87,8 +90,12 @@ TEST_F(ApplicationTest, RegistersDubboShapedUrlsAndConsumersDiscoverThem) {
   EXPECT_EQ(p.protocol(), "dubbo");
   EXPECT_EQ(p.port(), provider->port());
   for (auto [key, value] : std::vector<std::pair<std::string, std::string>>{
-           {"interface", std::string(kDemoInterface)}, {"side", "provider"}, {"dubbo", "2.0.2"},
-           {"application", "demo-provider"}, {"version", "1.0.0"}, {"weight", "50"},
+           {"interface", std::string(kDemoInterface)},
+           {"side", "provider"},
+           {"dubbo", "2.0.2"},
+           {"application", "demo-provider"},
+           {"version", "1.0.0"},
+           {"weight", "50"},
            {"methods", "big,block,fail,nothing,record,sayHello,sleep"}}) {
     EXPECT_EQ(p.Get(key), value) << key;
   }
@@ -106,8 +113,10 @@ TEST_F(ApplicationTest, RegistersDubboShapedUrlsAndConsumersDiscoverThem) {
   // A version the provider does not serve finds nothing: check=true refuses the reference.
   auto wrong = consumer->Refer(std::string(kDemoInterface), {{"version", "2.0.0"}});
   ASSERT_FALSE(wrong.ok());
-  EXPECT_NE(wrong.status().message().find("No provider available"), std::string::npos) << wrong.status();
-  auto lenient = consumer->Refer(std::string(kDemoInterface), {{"version", "2.0.0"}, {"check", "false"}});
+  EXPECT_NE(wrong.status().message().find("No provider available"), std::string::npos)
+      << wrong.status();
+  auto lenient =
+      consumer->Refer(std::string(kDemoInterface), {{"version", "2.0.0"}, {"check", "false"}});
   ASSERT_TRUE(lenient.ok());
   EXPECT_EQ(Hello(**lenient, "x").status().code(), StatusCode::kUnavailable);
 }
@@ -146,17 +155,20 @@ TEST_F(ApplicationTest, ProviderStoppingGracefullyLosesNoCall) {
 
 TEST_F(ApplicationTest, PropertiesFileConfiguresEverything) {
   const std::string path = dir_.File("dubbo.properties");
-  std::ofstream(path) << "# a comment\n"
-                         "dubbo.application.name = greeter\n"
-                         "dubbo.registry.address=file://" + dir_.path() + "/reg\n"
-                         "dubbo.registry.notify.delay=1\n"
-                         "dubbo.protocol.port=0\n"
-                         "dubbo.protocol.host=127.0.0.1\n"
-                         "dubbo.provider.weight=7\n"
-                         "dubbo.consumer.timeout=2500\n"
-                         "dubbo.service.org.apache.dubbo.demo.DemoService.version=3.0.0\n"
-                         "dubbo.reference.org.apache.dubbo.demo.DemoService.sayHello.timeout=\\\n"
-                         "   1500\n";
+  std::ofstream(path)
+      << "# a comment\n"
+         "dubbo.application.name = greeter\n"
+         "dubbo.registry.address=file://" +
+             dir_.path() +
+             "/reg\n"
+             "dubbo.registry.notify.delay=1\n"
+             "dubbo.protocol.port=0\n"
+             "dubbo.protocol.host=127.0.0.1\n"
+             "dubbo.provider.weight=7\n"
+             "dubbo.consumer.timeout=2500\n"
+             "dubbo.service.org.apache.dubbo.demo.DemoService.version=3.0.0\n"
+             "dubbo.reference.org.apache.dubbo.demo.DemoService.sayHello.timeout=\\\n"
+             "   1500\n";
   auto config = ApplicationConfig::Load(path);
   ASSERT_TRUE(config.ok()) << config.status();
   EXPECT_EQ(config->name, "greeter");
@@ -182,8 +194,10 @@ TEST_F(ApplicationTest, PropertiesFileConfiguresEverything) {
 // Parse is what Load reads a file with (and what fuzz/properties_fuzz.cc feeds): std::getline's
 // lines, continuations, a last line without '\n', errors naming the source.
 TEST(ApplicationConfigParseTest, ParsesTextAndNamesTheSourceInErrors) {
-  auto config = ApplicationConfig::Parse("dubbo.application.name=gree\\\n   ter\n\n"
-                                         "dubbo.consumer.timeout: 2500", "inline");
+  auto config = ApplicationConfig::Parse(
+      "dubbo.application.name=gree\\\n   ter\n\n"
+      "dubbo.consumer.timeout: 2500",
+      "inline");
   ASSERT_TRUE(config.ok()) << config.status();
   EXPECT_EQ(config->name, "greeter");
   EXPECT_EQ(config->consumer["timeout"], "2500");

@@ -128,15 +128,17 @@ TEST(UrlTest, Ipv6HostWithoutPortRoundTrips) {
 }
 
 TEST(UrlTest, TypedParametersAndMethodOverrides) {
-  Url url = Url::Parse("dubbo://h:1/S?timeout=1000&sayHello.timeout=250&retries=x&sticky=true").value();
+  Url url =
+      Url::Parse("dubbo://h:1/S?timeout=1000&sayHello.timeout=250&retries=x&sticky=true").value();
   EXPECT_EQ(url.GetMethodInt("sayHello", "timeout", 1).value(), 250);
   EXPECT_EQ(url.GetMethodInt("other", "timeout", 1).value(), 1000);
   EXPECT_EQ(url.GetInt("payload", 8388608).value(), 8388608);
   EXPECT_EQ(url.GetBool("sticky", false).value(), true);
   auto bad = url.GetInt("retries", 2);
   ASSERT_FALSE(bad.ok());
-  EXPECT_EQ(bad.status().message(), "parameter retries=x is not an integer in dubbo://h:1/S?retries=x&"
-                                    "sayHello.timeout=250&sticky=true&timeout=1000");
+  EXPECT_EQ(bad.status().message(),
+            "parameter retries=x is not an integer in dubbo://h:1/S?retries=x&"
+            "sayHello.timeout=250&sticky=true&timeout=1000");
   url.Set("group", "g").Set("version", "1.0.0");
   EXPECT_EQ(url.ServiceKey(), "g/S:1.0.0");
   EXPECT_EQ(ServiceKey("", "S", "0.0.0"), "S");

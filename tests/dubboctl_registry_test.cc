@@ -5,13 +5,12 @@
 // changes as they happen, generic invocations (strings, POJOs as maps with "class", business
 // exceptions, unknown methods), and the exit codes for bad usage and unreachable registries.
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
 
 #include <chrono>
 #include <cstring>
@@ -65,7 +64,8 @@ class Background {
     posix_spawn_file_actions_adddup2(&actions, fds[1], STDERR_FILENO);
     const std::string command = "exec " + std::string(DUBBOCTL_PATH) + " " + args;
     const char* argv[] = {"/bin/sh", "-c", command.c_str(), nullptr};
-    if (posix_spawn(&pid_, "/bin/sh", &actions, nullptr, const_cast<char* const*>(argv), environ) != 0) {
+    if (posix_spawn(&pid_, "/bin/sh", &actions, nullptr, const_cast<char* const*>(argv), environ) !=
+        0) {
       pid_ = -1;
     }
     posix_spawn_file_actions_destroy(&actions);
@@ -92,7 +92,8 @@ class Background {
         buffered_.erase(0, nl + 1);
         return line;
       }
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now());
       if (left.count() <= 0) return std::nullopt;
       pollfd p{out_, POLLIN, 0};
       if (poll(&p, 1, static_cast<int>(left.count())) <= 0) continue;
@@ -142,13 +143,14 @@ class UserService : public rpc::ServiceBase {
     return user;
   }
   Result<std::string> Describe(User user) {
-    return user.name + " #" + std::to_string(user.id) + " (" + std::to_string(user.tags.size()) + " tags)";
+    return user.name + " #" + std::to_string(user.id) + " (" + std::to_string(user.tags.size()) +
+           " tags)";
   }
 
   static std::shared_ptr<const rpc::ServiceDefinition> Definition() {
     auto def = std::make_shared<rpc::ServiceDefinition>(std::string(kUserInterface));
-    def->Add(rpc::Method("rename", "Ldemo/User;Ljava/lang/String;", {"demo.User", "java.lang.String"},
-                         &UserService::Rename))
+    def->Add(rpc::Method("rename", "Ldemo/User;Ljava/lang/String;",
+                         {"demo.User", "java.lang.String"}, &UserService::Rename))
         .Add(rpc::Method("describe", "Ldemo/User;", {"demo.User"}, &UserService::Describe));
     return def;
   }
@@ -229,9 +231,11 @@ TEST_F(DubboctlRegistryTest, ListsServicesWithTheirCounts) {
                "  }\n"
                "]\n");
   // $DUBBO_REGISTRY stands in for --registry.
-  const CommandResult env = RunCommand("DUBBO_REGISTRY=" + RegistryUrl() + " " + DUBBOCTL_PATH + " registry list");
+  const CommandResult env =
+      RunCommand("DUBBO_REGISTRY=" + RegistryUrl() + " " + DUBBOCTL_PATH + " registry list");
   EXPECT_EQ(env.exit_code, 0) << env.output;
-  EXPECT_NE(env.output.find("com.example.Billing                1          0\n"), std::string::npos) << env.output;
+  EXPECT_NE(env.output.find("com.example.Billing                1          0\n"), std::string::npos)
+      << env.output;
 }
 
 TEST_F(DubboctlRegistryTest, ProvidersAndConsumersAsTables) {
@@ -251,15 +255,22 @@ TEST_F(DubboctlRegistryTest, ProvidersAndConsumersAsTables) {
   Register(Consumer(kDemo, two_hours).Set("version", "1.0.0"));
 
   ExpectOutput("registry providers " + kDemo + Reg(), 0,
-               "ADDRESS                     VERSION  GROUP  WEIGHT  SERIALIZATION  APPLICATION    AGE   METHODS\n"
-               "127.0.0.1:20880             -        -      100     hessian2       demo-provider  2h0m  sayHello,fail\n"
-               "127.0.0.1:20881             1.0.0    blue   200     fastjson2      demo-provider  1d3h  sayHello,fail\n"
-               "127.0.0.1:20882 (disabled)  1.0.0    -      100     hessian2       demo-provider  2h0m  sayHello,fail\n"
-               "tri://127.0.0.1:50051       -        -      100     hessian2       demo-provider  2h0m  sayHello,fail\n");
+               "ADDRESS                     VERSION  GROUP  WEIGHT  SERIALIZATION  APPLICATION    "
+               "AGE   METHODS\n"
+               "127.0.0.1:20880             -        -      100     hessian2       demo-provider  "
+               "2h0m  sayHello,fail\n"
+               "127.0.0.1:20881             1.0.0    blue   200     fastjson2      demo-provider  "
+               "1d3h  sayHello,fail\n"
+               "127.0.0.1:20882 (disabled)  1.0.0    -      100     hessian2       demo-provider  "
+               "2h0m  sayHello,fail\n"
+               "tri://127.0.0.1:50051       -        -      100     hessian2       demo-provider  "
+               "2h0m  sayHello,fail\n");
   // --version and --group narrow the list as a reference would.
-  ExpectOutput("registry providers " + kDemo + Reg() + " --version 1.0.0 --group blue", 0,
-               "ADDRESS          VERSION  GROUP  WEIGHT  SERIALIZATION  APPLICATION    AGE   METHODS\n"
-               "127.0.0.1:20881  1.0.0    blue   200     fastjson2      demo-provider  1d3h  sayHello,fail\n");
+  ExpectOutput(
+      "registry providers " + kDemo + Reg() + " --version 1.0.0 --group blue", 0,
+      "ADDRESS          VERSION  GROUP  WEIGHT  SERIALIZATION  APPLICATION    AGE   METHODS\n"
+      "127.0.0.1:20881  1.0.0    blue   200     fastjson2      demo-provider  1d3h  "
+      "sayHello,fail\n");
   ExpectOutput("registry providers " + kDemo + Reg() + " --version 2.0.0", 0,
                "no providers of " + kDemo + " in " + RegistryUrl() + "\n");
   ExpectOutput("registry consumers " + kDemo + Reg(), 0,
@@ -271,33 +282,35 @@ TEST_F(DubboctlRegistryTest, ProvidersAndConsumersAsTables) {
 
 TEST_F(DubboctlRegistryTest, ProvidersAsJson) {
   Register(Provider(kDemo, 20881, 1700000000000).Set("version", "1.0.0").Set("group", "blue"));
-  ExpectOutput("registry providers --json " + kDemo + Reg(), 0,
-               "[\n"
-               "  {\n"
-               "    \"url\": \"dubbo://127.0.0.1:20881/org.apache.dubbo.demo.DemoService?anyhost=false&"
-               "application=demo-provider&dubbo=2.0.2&group=blue&interface=org.apache.dubbo.demo.DemoService&"
-               "methods=sayHello,fail&side=provider&timestamp=1700000000000&version=1.0.0\",\n"
-               "    \"protocol\": \"dubbo\",\n"
-               "    \"host\": \"127.0.0.1\",\n"
-               "    \"port\": 20881,\n"
-               "    \"address\": \"127.0.0.1:20881\",\n"
-               "    \"path\": \"org.apache.dubbo.demo.DemoService\",\n"
-               "    \"serviceKey\": \"blue/org.apache.dubbo.demo.DemoService:1.0.0\",\n"
-               "    \"side\": \"provider\",\n"
-               "    \"category\": \"providers\",\n"
-               "    \"parameters\": {\n"
-               "      \"anyhost\": \"false\",\n"
-               "      \"application\": \"demo-provider\",\n"
-               "      \"dubbo\": \"2.0.2\",\n"
-               "      \"group\": \"blue\",\n"
-               "      \"interface\": \"org.apache.dubbo.demo.DemoService\",\n"
-               "      \"methods\": \"sayHello,fail\",\n"
-               "      \"side\": \"provider\",\n"
-               "      \"timestamp\": \"1700000000000\",\n"
-               "      \"version\": \"1.0.0\"\n"
-               "    }\n"
-               "  }\n"
-               "]\n");
+  ExpectOutput(
+      "registry providers --json " + kDemo + Reg(), 0,
+      "[\n"
+      "  {\n"
+      "    \"url\": \"dubbo://127.0.0.1:20881/org.apache.dubbo.demo.DemoService?anyhost=false&"
+      "application=demo-provider&dubbo=2.0.2&group=blue&interface=org.apache.dubbo.demo."
+      "DemoService&"
+      "methods=sayHello,fail&side=provider&timestamp=1700000000000&version=1.0.0\",\n"
+      "    \"protocol\": \"dubbo\",\n"
+      "    \"host\": \"127.0.0.1\",\n"
+      "    \"port\": 20881,\n"
+      "    \"address\": \"127.0.0.1:20881\",\n"
+      "    \"path\": \"org.apache.dubbo.demo.DemoService\",\n"
+      "    \"serviceKey\": \"blue/org.apache.dubbo.demo.DemoService:1.0.0\",\n"
+      "    \"side\": \"provider\",\n"
+      "    \"category\": \"providers\",\n"
+      "    \"parameters\": {\n"
+      "      \"anyhost\": \"false\",\n"
+      "      \"application\": \"demo-provider\",\n"
+      "      \"dubbo\": \"2.0.2\",\n"
+      "      \"group\": \"blue\",\n"
+      "      \"interface\": \"org.apache.dubbo.demo.DemoService\",\n"
+      "      \"methods\": \"sayHello,fail\",\n"
+      "      \"side\": \"provider\",\n"
+      "      \"timestamp\": \"1700000000000\",\n"
+      "      \"version\": \"1.0.0\"\n"
+      "    }\n"
+      "  }\n"
+      "]\n");
   ExpectOutput("registry consumers --json " + kDemo + Reg(), 0, "[]\n");
 }
 
@@ -305,7 +318,8 @@ TEST_F(DubboctlRegistryTest, ProvidersAsJson) {
 
 constexpr char kDescribed[] =
     "url:          dubbo://192.168.0.5:20880/org.apache.dubbo.demo.DemoService?application=demo&"
-    "group=g1&interface=org.apache.dubbo.demo.DemoService&methods=sayHello,sayHelloAsync&side=provider&"
+    "group=g1&interface=org.apache.dubbo.demo.DemoService&methods=sayHello,sayHelloAsync&side="
+    "provider&"
     "version=1.0.0&weight=50\n"
     "protocol:     dubbo\n"
     "address:      192.168.0.5:20880\n"
@@ -323,8 +337,10 @@ constexpr char kDescribed[] =
     "  weight=50\n";
 
 constexpr char kDescribedUrl[] =
-    "dubbo://192.168.0.5:20880/org.apache.dubbo.demo.DemoService?weight=50&version=1.0.0&side=provider&"
-    "methods=sayHello,sayHelloAsync&interface=org.apache.dubbo.demo.DemoService&group=g1&application=demo";
+    "dubbo://192.168.0.5:20880/"
+    "org.apache.dubbo.demo.DemoService?weight=50&version=1.0.0&side=provider&"
+    "methods=sayHello,sayHelloAsync&interface=org.apache.dubbo.demo.DemoService&group=g1&"
+    "application=demo";
 
 TEST(DubboctlDescribeTest, UrlsNodeNamesAndEntries) {
   ExpectOutput("registry describe " + ShellQuote(kDescribedUrl), 0, kDescribed);
@@ -332,8 +348,9 @@ TEST(DubboctlDescribeTest, UrlsNodeNamesAndEntries) {
   const std::string node = UrlEncode(kDescribedUrl);
   ASSERT_EQ(node.find("dubbo%3A%2F%2F192.168.0.5%3A20880%2F"), 0u) << node;
   ExpectOutput("registry describe " + ShellQuote(node), 0, kDescribed);
-  ExpectOutput("registry describe " + ShellQuote("/dubbo/org.apache.dubbo.demo.DemoService/providers/" + node), 0,
-               kDescribed);
+  ExpectOutput("registry describe " +
+                   ShellQuote("/dubbo/org.apache.dubbo.demo.DemoService/providers/" + node),
+               0, kDescribed);
   // A file registry entry: its first line.
   TempDir dir;
   {
@@ -346,8 +363,8 @@ TEST(DubboctlDescribeTest, UrlsNodeNamesAndEntries) {
     r->Close();
   }
   // Consumers and overrides: side and category from the protocol; the age from the timestamp.
-  const std::string consumer =
-      "consumer://10.0.0.7/com.foo.Bar?interface=com.foo.Bar&timestamp=" + std::to_string(NowMillis() - 192000);
+  const std::string consumer = "consumer://10.0.0.7/com.foo.Bar?interface=com.foo.Bar&timestamp=" +
+                               std::to_string(NowMillis() - 192000);
   const CommandResult c = Dubboctl("registry describe '" + consumer + "'");
   EXPECT_EQ(c.exit_code, 0) << c.output;
   EXPECT_NE(c.output.find("address:      10.0.0.7\n"
@@ -386,7 +403,8 @@ TEST(DubboctlDescribeTest, UrlsNodeNamesAndEntries) {
   ExpectOutput("registry describe not-a-url", 1,
                "dubboctl: not a Dubbo URL (no \"://\", also once decoded): not-a-url\n");
   ExpectOutput("registry describe dubbo%3A%2F%2Fh%ZZ", 1,
-               "dubboctl: decoding the node name: " + UrlDecode("dubbo%3A%2F%2Fh%ZZ").status().message() + "\n");
+               "dubboctl: decoding the node name: " +
+                   UrlDecode("dubbo%3A%2F%2Fh%ZZ").status().message() + "\n");
 }
 
 // ---- watch -------------------------------------------------------------------------------------
@@ -413,12 +431,16 @@ TEST_F(DubboctlRegistryTest, WatchAsJsonAndStoppedBySignal) {
   ASSERT_TRUE(watch.started());
   std::optional<std::string> line = watch.ReadLine();
   ASSERT_TRUE(line.has_value());
-  EXPECT_TRUE(StartsWith(*line, "{\"event\":\"current\",\"url\":\"dubbo://127.0.0.1:20880/")) << *line;
+  EXPECT_TRUE(StartsWith(*line, "{\"event\":\"current\",\"url\":\"dubbo://127.0.0.1:20880/"))
+      << *line;
   Register(Provider(kDemo, 20881, 1700000000000).Set("version", "1.0.0"));
   line = watch.ReadLine();
   ASSERT_TRUE(line.has_value());
-  EXPECT_TRUE(StartsWith(*line, "{\"event\":\"added\",\"url\":\"dubbo://127.0.0.1:20881/")) << *line;
-  EXPECT_NE(line->find("\"serviceKey\":\"org.apache.dubbo.demo.DemoService:1.0.0\""), std::string::npos) << *line;
+  EXPECT_TRUE(StartsWith(*line, "{\"event\":\"added\",\"url\":\"dubbo://127.0.0.1:20881/"))
+      << *line;
+  EXPECT_NE(line->find("\"serviceKey\":\"org.apache.dubbo.demo.DemoService:1.0.0\""),
+            std::string::npos)
+      << *line;
   // Stopped by a signal: unsubscribes, closes and exits 0.
   kill(watch.pid(), SIGTERM);
   EXPECT_EQ(watch.Wait(), 0);
@@ -435,8 +457,10 @@ class DubboctlInvokeTest : public DubboctlRegistryTest {
     options.port = 0;
     options.io_threads = 1;
     server_ = std::make_unique<rpc::Server>(options);
-    ASSERT_TRUE(server_->Export(DemoService::Definition(), std::make_shared<DemoService>(&timers_)).ok());
-    ASSERT_TRUE(server_->Export(UserService::Definition(), std::make_shared<UserService>(), "1.0.0").ok());
+    ASSERT_TRUE(
+        server_->Export(DemoService::Definition(), std::make_shared<DemoService>(&timers_)).ok());
+    ASSERT_TRUE(
+        server_->Export(UserService::Definition(), std::make_shared<UserService>(), "1.0.0").ok());
     ASSERT_TRUE(server_->Start().ok());
     Register(Provider(kDemo, server_->port(), NowMillis()));
     Register(Provider(std::string(kUserInterface), server_->port(), NowMillis())
@@ -448,7 +472,9 @@ class DubboctlInvokeTest : public DubboctlRegistryTest {
     DubboctlRegistryTest::TearDown();
   }
 
-  std::string Direct() const { return " --url dubbo://127.0.0.1:" + std::to_string(server_->port()); }
+  std::string Direct() const {
+    return " --url dubbo://127.0.0.1:" + std::to_string(server_->port());
+  }
 
   rpc::IoThreads timers_{1, "test-timers"};
   std::unique_ptr<rpc::Server> server_;
@@ -465,20 +491,22 @@ TEST_F(DubboctlInvokeTest, StringsThroughTheRegistryAndDirectly) {
   // -v: which provider answered, on stderr.
   const CommandResult verbose = Dubboctl("invoke -v " + kDemo + " sayHello '[\"v\"]'" + Reg());
   EXPECT_EQ(verbose.exit_code, 0) << verbose.output;
-  EXPECT_NE(verbose.output.find("dubboctl: 127.0.0.1:" + std::to_string(server_->port()) + " answered in "),
+  EXPECT_NE(verbose.output.find("dubboctl: 127.0.0.1:" + std::to_string(server_->port()) +
+                                " answered in "),
             std::string::npos)
       << verbose.output;
   // Arguments from stdin.
-  const CommandResult piped = RunCommand("echo '[\"stdin\"]' | " + std::string(DUBBOCTL_PATH) + " invoke " + kDemo +
-                                         " sayHello -" + Direct());
+  const CommandResult piped = RunCommand("echo '[\"stdin\"]' | " + std::string(DUBBOCTL_PATH) +
+                                         " invoke " + kDemo + " sayHello -" + Direct());
   EXPECT_EQ(piped.exit_code, 0) << piped.output;
   EXPECT_EQ(piped.output, "\"Hello stdin\"\n");
 }
 
 TEST_F(DubboctlInvokeTest, PojoArgumentsAsMapsWithClass) {
   const std::string user = R"({"class":"demo.User","id":7,"name":"Ada","tags":["admin","ops"]})";
-  ExpectOutput("invoke " + std::string(kUserInterface) + " describe '[" + user + "]' --version 1.0.0" + Reg(), 0,
-               "\"Ada #7 (2 tags)\"\n");
+  ExpectOutput("invoke " + std::string(kUserInterface) + " describe '[" + user +
+                   "]' --version 1.0.0" + Reg(),
+               0, "\"Ada #7 (2 tags)\"\n");
   // The result POJO comes back as a map with "class" first, as Dubbo's generic calls return it.
   ExpectOutput("invoke " + std::string(kUserInterface) + " rename '[" + user +
                    ", \"Grace\"]' --types demo.User,java.lang.String --version 1.0.0" + Reg(),
@@ -493,19 +521,23 @@ TEST_F(DubboctlInvokeTest, PojoArgumentsAsMapsWithClass) {
                "  ]\n"
                "}\n");
   // "*" accepts any version; the request then carries the chosen provider's.
-  ExpectOutput("invoke " + std::string(kUserInterface) + " describe '[" + user + "]' --version '*'" + Reg(), 0,
-               "\"Ada #7 (2 tags)\"\n");
+  ExpectOutput(
+      "invoke " + std::string(kUserInterface) + " describe '[" + user + "]' --version '*'" + Reg(),
+      0, "\"Ada #7 (2 tags)\"\n");
   // Without the version no provider matches: Dubbo's matching, not a guess.
-  const CommandResult none = Dubboctl("invoke " + std::string(kUserInterface) + " describe '[" + user + "]'" + Reg());
+  const CommandResult none =
+      Dubboctl("invoke " + std::string(kUserInterface) + " describe '[" + user + "]'" + Reg());
   EXPECT_EQ(none.exit_code, 1) << none.output;
-  EXPECT_TRUE(StartsWith(none.output, "dubboctl: UNAVAILABLE(204): No provider available for the service "
-                                      "org.apache.dubbo.demo.UserService from registry " +
-                                          RegistryUrl()))
+  EXPECT_TRUE(StartsWith(none.output,
+                         "dubboctl: UNAVAILABLE(204): No provider available for the service "
+                         "org.apache.dubbo.demo.UserService from registry " +
+                             RegistryUrl()))
       << none.output;
 }
 
 TEST_F(DubboctlInvokeTest, ExceptionsAndFailuresExitOne) {
-  ExpectOutput("invoke " + kDemo + " fail '[\"boom\"]'" + Reg(), 1, "java.lang.IllegalStateException: boom\n");
+  ExpectOutput("invoke " + kDemo + " fail '[\"boom\"]'" + Reg(), 1,
+               "java.lang.IllegalStateException: boom\n");
   ExpectOutput("invoke --json " + kDemo + " fail '[\"boom\"]'" + Direct(), 1,
                "{\n"
                "  \"exception\": {\n"
@@ -521,7 +553,8 @@ TEST_F(DubboctlInvokeTest, ExceptionsAndFailuresExitOne) {
   ExpectOutput("invoke " + kDemo + " sayHello '[\"x\",]'" + Direct(), 1,
                "dubboctl: arguments: json: expected a value at line 1, column 6 (offset 5)\n");
   ExpectOutput("invoke " + kDemo + " sayHello '{\"a\":1}'" + Direct(), 1,
-               "dubboctl: the arguments must be a JSON array (one element per argument), e.g. '[\"world\"]'\n");
+               "dubboctl: the arguments must be a JSON array (one element per argument), e.g. "
+               "'[\"world\"]'\n");
   // Nothing listens on a port that was free a moment ago.
   rpc::ServerOptions options;
   options.host = "127.0.0.1";
@@ -532,11 +565,12 @@ TEST_F(DubboctlInvokeTest, ExceptionsAndFailuresExitOne) {
     ASSERT_TRUE(gone.Start().ok());
     port = gone.port();
   }
-  const CommandResult refused =
-      Dubboctl("invoke " + kDemo + " sayHello '[\"x\"]' --url dubbo://127.0.0.1:" + std::to_string(port));
+  const CommandResult refused = Dubboctl(
+      "invoke " + kDemo + " sayHello '[\"x\"]' --url dubbo://127.0.0.1:" + std::to_string(port));
   EXPECT_EQ(refused.exit_code, 1) << refused.output;
   EXPECT_TRUE(StartsWith(refused.output, "dubboctl: ")) << refused.output;
-  EXPECT_NE(refused.output.find("127.0.0.1:" + std::to_string(port)), std::string::npos) << refused.output;
+  EXPECT_NE(refused.output.find("127.0.0.1:" + std::to_string(port)), std::string::npos)
+      << refused.output;
 }
 
 // ---- the same commands against ZooKeeper ------------------------------------------------------
@@ -547,8 +581,8 @@ TEST(DubboctlZookeeperTest, ListProvidersWatchAndInvoke) {
   std::string error;
   ZooKeeperServer* zk = ZooKeeperServer::Shared(&error);
   ASSERT_NE(zk, nullptr) << "no ZooKeeper server: " << error;
-  const std::string address = "zookeeper://" + zk->address() + "?file-cache=false&group=dubboctl-test-" +
-                              std::to_string(getpid());
+  const std::string address = "zookeeper://" + zk->address() +
+                              "?file-cache=false&group=dubboctl-test-" + std::to_string(getpid());
   auto opened = registry::OpenRegistry(address);
   ASSERT_TRUE(opened.ok()) << opened.status();
   std::shared_ptr<registry::Registry> reg = *opened;
@@ -560,10 +594,14 @@ TEST(DubboctlZookeeperTest, ListProvidersWatchAndInvoke) {
   options.port = 0;
   options.io_threads = 1;
   rpc::Server server(options);
-  ASSERT_TRUE(server.Export(DemoService::Definition(), std::make_shared<DemoService>(&timers)).ok());
+  ASSERT_TRUE(
+      server.Export(DemoService::Definition(), std::make_shared<DemoService>(&timers)).ok());
   ASSERT_TRUE(server.Start().ok());
   Url provider("dubbo", "127.0.0.1", server.port(), kDemo);
-  provider.Set("application", "zk-provider").Set("interface", kDemo).Set("methods", "sayHello,fail").Set("side", "provider");
+  provider.Set("application", "zk-provider")
+      .Set("interface", kDemo)
+      .Set("methods", "sayHello,fail")
+      .Set("side", "provider");
   ASSERT_TRUE(reg->Register(provider).ok());
 
   ExpectOutput("registry list" + r, 0,
@@ -591,19 +629,23 @@ TEST(DubboctlZookeeperTest, ListProvidersWatchAndInvoke) {
 
 TEST(DubboctlRegistryErrorTest, BadUsageExitsTwo) {
   for (const std::string args :
-       {"registry", "registry bogus", "registry list", "registry providers --registry file:///tmp/x",
-        "registry providers a.B c.D --registry file:///tmp/x", "registry list --registry file:///tmp/x --timeout 0",
-        "registry watch a.B --registry file:///tmp/x --count 0", "registry describe", "invoke", "invoke a.B",
-        "invoke a.B m", "invoke a.B m --registry file:///tmp/x --url dubbo://h:1",
+       {"registry", "registry bogus", "registry list",
+        "registry providers --registry file:///tmp/x",
+        "registry providers a.B c.D --registry file:///tmp/x",
+        "registry list --registry file:///tmp/x --timeout 0",
+        "registry watch a.B --registry file:///tmp/x --count 0", "registry describe", "invoke",
+        "invoke a.B", "invoke a.B m", "invoke a.B m --registry file:///tmp/x --url dubbo://h:1",
         "invoke a.B m --url dubbo://h:1 --timeout x", "invoke a.B m '[1]' '[2]' --url dubbo://h:1",
-        "invoke a.B m '[1]' --types int,int --url dubbo://h:1", "invoke a.B m --types int, '[1]' --url dubbo://h:1"}) {
+        "invoke a.B m '[1]' --types int,int --url dubbo://h:1",
+        "invoke a.B m --types int, '[1]' --url dubbo://h:1"}) {
     const CommandResult r = Dubboctl(args);
     EXPECT_EQ(r.exit_code, 2) << args << "\n" << r.output;
     EXPECT_TRUE(StartsWith(r.output, "dubboctl: ")) << args << "\n" << r.output;
     EXPECT_NE(r.output.find("Usage: dubboctl"), std::string::npos) << args << "\n" << r.output;
   }
   const CommandResult r = Dubboctl("invoke a.B m '[1]' --types int,int --url dubbo://h:1");
-  EXPECT_TRUE(StartsWith(r.output, "dubboctl: --types names 2 parameter type(s) but 1 argument(s) were given\n"))
+  EXPECT_TRUE(StartsWith(
+      r.output, "dubboctl: --types names 2 parameter type(s) but 1 argument(s) were given\n"))
       << r.output;
   const CommandResult missing = Dubboctl("registry list");
   EXPECT_TRUE(StartsWith(missing.output, "dubboctl: --registry (or $DUBBO_REGISTRY) is required\n"))
@@ -613,13 +655,16 @@ TEST(DubboctlRegistryErrorTest, BadUsageExitsTwo) {
 TEST(DubboctlRegistryErrorTest, UnknownAndUnreachableRegistriesExitOne) {
   const CommandResult unknown = Dubboctl("registry list --registry bogus://somewhere");
   EXPECT_EQ(unknown.exit_code, 1) << unknown.output;
-  EXPECT_TRUE(StartsWith(unknown.output, "dubboctl: registry \"bogus://somewhere\": unknown registry \"bogus\""))
+  EXPECT_TRUE(StartsWith(unknown.output,
+                         "dubboctl: registry \"bogus://somewhere\": unknown registry \"bogus\""))
       << unknown.output;
   const CommandResult no_scheme = Dubboctl("registry list --registry somewhere");
   EXPECT_EQ(no_scheme.exit_code, 1) << no_scheme.output;
   const CommandResult invoke = Dubboctl("invoke a.B m --registry bogus://somewhere");
   EXPECT_EQ(invoke.exit_code, 1) << invoke.output;
-  EXPECT_TRUE(StartsWith(invoke.output, "dubboctl: registry \"bogus://somewhere\": unknown registry")) << invoke.output;
+  EXPECT_TRUE(
+      StartsWith(invoke.output, "dubboctl: registry \"bogus://somewhere\": unknown registry"))
+      << invoke.output;
 
   // A ZooKeeper address nothing listens on: reported with the address, promptly. (Until the
   // ZooKeeper registry is built in, the scheme is unknown: still exit 1.)
@@ -633,15 +678,18 @@ TEST(DubboctlRegistryErrorTest, UnknownAndUnreachableRegistriesExitOne) {
     port = gone.port();
   }
   const std::string zk = "zookeeper://127.0.0.1:" + std::to_string(port);
-  for (const std::string command : {"registry list", "registry providers a.B", "registry watch a.B",
-                                    "invoke a.B m"}) {
+  for (const std::string command :
+       {"registry list", "registry providers a.B", "registry watch a.B", "invoke a.B m"}) {
     const auto start = std::chrono::steady_clock::now();
-    const CommandResult r = Dubboctl(command + " --registry " + zk + (command == "invoke a.B m" ? "" : " --timeout 3000"));
+    const CommandResult r = Dubboctl(command + " --registry " + zk +
+                                     (command == "invoke a.B m" ? "" : " --timeout 3000"));
     const auto took = std::chrono::steady_clock::now() - start;
     EXPECT_EQ(r.exit_code, 1) << command << "\n" << r.output;
-    EXPECT_TRUE(r.output.find("dubboctl: cannot reach registry " + zk + ": ") != std::string::npos ||
+    EXPECT_TRUE(r.output.find("dubboctl: cannot reach registry " + zk + ": ") !=
+                    std::string::npos ||
                 r.output.find("unknown registry \"zookeeper\"") != std::string::npos)
-        << command << "\n" << r.output;
+        << command << "\n"
+        << r.output;
     EXPECT_LT(took, 8s) << command;
   }
 }
@@ -649,14 +697,17 @@ TEST(DubboctlRegistryErrorTest, UnknownAndUnreachableRegistriesExitOne) {
 TEST(DubboctlRegistryErrorTest, HelpDescribesTheCommands) {
   const CommandResult top = Dubboctl("--help");
   EXPECT_EQ(top.exit_code, 0);
-  for (const char* text : {"registry", "invoke"}) EXPECT_NE(top.output.find(text), std::string::npos) << text;
+  for (const char* text : {"registry", "invoke"})
+    EXPECT_NE(top.output.find(text), std::string::npos) << text;
   const CommandResult reg = Dubboctl("registry --help");
   EXPECT_EQ(reg.exit_code, 0);
-  for (const char* text : {"list", "providers", "consumers", "watch", "describe", "DUBBO_REGISTRY", "--timeout"})
+  for (const char* text :
+       {"list", "providers", "consumers", "watch", "describe", "DUBBO_REGISTRY", "--timeout"})
     EXPECT_NE(reg.output.find(text), std::string::npos) << text << "\n" << reg.output;
   const CommandResult invoke = Dubboctl("invoke --help");
   EXPECT_EQ(invoke.exit_code, 0);
-  for (const char* text : {"--registry", "--url", "--types", "--timeout", "\"class\"", "GenericException"})
+  for (const char* text :
+       {"--registry", "--url", "--types", "--timeout", "\"class\"", "GenericException"})
     EXPECT_NE(invoke.output.find(text), std::string::npos) << text << "\n" << invoke.output;
 }
 

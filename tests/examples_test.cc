@@ -62,7 +62,8 @@ TEST_F(ExamplesTest, GreeterThroughTheRegistryAndDirectly) {
       "slowHello (coroutine): Hello coroutine, eventually",
   };
   for (const std::string& where : {Registry(), address}) {
-    const CommandResult consumer = RunCommand(ShellQuote(GREETER_CONSUMER) + " --registry " + ShellQuote(where));
+    const CommandResult consumer =
+        RunCommand(ShellQuote(GREETER_CONSUMER) + " --registry " + ShellQuote(where));
     EXPECT_EQ(consumer.exit_code, 0) << where << "\n" << consumer.output;
     EXPECT_EQ(Lines(consumer.output), expected) << where;
   }
@@ -77,22 +78,26 @@ TEST_F(ExamplesTest, GreeterThroughTheRegistryAndDirectly) {
 TEST_F(ExamplesTest, UserServiceAcrossProcesses) {
   std::unique_ptr<ChildProcess> provider;
   StartProvider(&provider, USER_PROVIDER);
-  const CommandResult consumer = RunCommand(ShellQuote(USER_CONSUMER) + " --registry " + ShellQuote(Registry()));
+  const CommandResult consumer =
+      RunCommand(ShellQuote(USER_CONSUMER) + " --registry " + ShellQuote(Registry()));
   EXPECT_EQ(consumer.exit_code, 0) << consumer.output;
-  EXPECT_EQ(Lines(consumer.output), (std::vector<std::string>{
-                                        "existUser: true",
-                                        "createUser: true",
-                                        "getUser: id=42 name=Doug Lea birthday=1968-12-8 permissions=15",
-                                        "listUser: page=3 total=1000 users=15 last=Doug Lea14",
-                                    }));
+  EXPECT_EQ(Lines(consumer.output),
+            (std::vector<std::string>{
+                "existUser: true",
+                "createUser: true",
+                "getUser: id=42 name=Doug Lea birthday=1968-12-8 permissions=15",
+                "listUser: page=3 total=1000 users=15 last=Doug Lea14",
+            }));
   provider->Signal(SIGTERM);
   EXPECT_EQ(provider->Wait(15s), 0);
 }
 
 TEST_F(ExamplesTest, ConsumerFailsClearlyWithoutAProvider) {
-  const CommandResult consumer = RunCommand(ShellQuote(GREETER_CONSUMER) + " --registry " + ShellQuote(Registry()));
+  const CommandResult consumer =
+      RunCommand(ShellQuote(GREETER_CONSUMER) + " --registry " + ShellQuote(Registry()));
   EXPECT_EQ(consumer.exit_code, 1);
-  EXPECT_NE(consumer.output.find("No provider available for the service org.apache.dubbo.demo.DemoService"),
+  EXPECT_NE(consumer.output.find(
+                "No provider available for the service org.apache.dubbo.demo.DemoService"),
             std::string::npos)
       << consumer.output;
   const CommandResult bad_flag = RunCommand(ShellQuote(GREETER_CONSUMER) + " --bogus");

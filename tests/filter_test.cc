@@ -3,9 +3,10 @@
 // reject with its code and Dubbo's message, and the provider's own counters show that a rejected
 // call never ran the method. Also: per-method consumer timeouts, the provider timeout log, access
 // logs, mock/degradation, sticky selection and user filters on both sides.
-#include <gtest/gtest.h>
+#include "cluster/filter.h"
 
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -20,11 +21,10 @@
 #include <sstream>
 #include <thread>
 
-#include "cluster/filter.h"
-#include "cluster/filter/accesslog.h"
-#include "metrics/metrics.h"
-#include "common/log.h"
 #include "app/application.h"
+#include "cluster/filter/accesslog.h"
+#include "common/log.h"
+#include "metrics/metrics.h"
 #include "rpc/io_threads.h"
 #include "rpc/provider_filter.h"
 #include "rpc/stub.h"
@@ -71,7 +71,8 @@ class CounterService : public rpc::ServiceBase {
     int seen = max_running.load();
     while (now > seen && !max_running.compare_exchange_weak(seen, now)) {
     }
-    auto timer = std::make_shared<asio::steady_timer>(timers_->Next(), std::chrono::milliseconds(ms));
+    auto timer =
+        std::make_shared<asio::steady_timer>(timers_->Next(), std::chrono::milliseconds(ms));
     auto holder = std::make_shared<rpc::Responder<int32_t>>(std::move(reply));
     timer->async_wait([this, timer, holder, ms](const std::error_code&) {
       --running;
@@ -133,9 +134,12 @@ class CounterStub : public rpc::StubBase {
  public:
   static constexpr std::string_view kInterface = testing::kInterface;
   CounterStub(std::shared_ptr<rpc::Invoker> invoker, std::string version, std::string group)
-      : StubBase(std::move(invoker), std::string(kInterface), std::move(version), std::move(group)) {}
+      : StubBase(std::move(invoker), std::string(kInterface), std::move(version),
+                 std::move(group)) {}
 
-  Result<std::string> SayHello(const std::string& name) const { return Call<std::string>(kSayHello, name); }
+  Result<std::string> SayHello(const std::string& name) const {
+    return Call<std::string>(kSayHello, name);
+  }
   Result<int32_t> Sleep(int32_t ms) const { return Call<int32_t>(kSleep, ms); }
   void Sleep(int32_t ms, std::function<void(Result<int32_t>)> done) const {
     CallWithCallback<int32_t>(kSleep, std::move(done), ms);
@@ -145,7 +149,9 @@ class CounterStub : public rpc::StubBase {
   Result<std::vector<std::string>> Names() const { return Call<std::vector<std::string>>(kNames); }
   Result<int32_t> Count() const { return Call<int32_t>(kCount); }
   Result<bool> Flag() const { return Call<bool>(kFlag); }
-  Result<std::optional<std::string>> Maybe() const { return Call<std::optional<std::string>>(kMaybe); }
+  Result<std::optional<std::string>> Maybe() const {
+    return Call<std::optional<std::string>>(kMaybe);
+  }
 
  private:
   static constexpr rpc::MethodInfo kSayHello{"sayHello", "Ljava/lang/String;"};
@@ -160,7 +166,8 @@ class CounterStub : public rpc::StubBase {
 
 // A sleep(ms) call with an explicit timeout, answered into a future (the callback runs on an I/O
 // thread).
-std::future<rpc::RpcResult> SleepCall(rpc::Invoker& invoker, int32_t ms, std::chrono::milliseconds timeout) {
+std::future<rpc::RpcResult> SleepCall(rpc::Invoker& invoker, int32_t ms,
+                                      std::chrono::milliseconds timeout) {
   auto inv = std::make_shared<rpc::Invocation>();
   inv->interface = std::string(kInterface);
   inv->method = "sleep";
@@ -241,7 +248,8 @@ class FilterTest : public ::testing::Test {
     Provider p;
     p.app = Application::Create(c).value();
     p.service = std::make_shared<CounterService>(&timers_);
-    const Status exported = p.app->Export(CounterService::Definition(), p.service, std::move(service));
+    const Status exported =
+        p.app->Export(CounterService::Definition(), p.service, std::move(service));
     EXPECT_TRUE(exported.ok()) << exported;
     const Status started = p.app->Start();
     EXPECT_TRUE(started.ok()) << started;
@@ -274,9 +282,11 @@ TEST_F(FilterTest, ConsumerTimeoutIsTakenPerMethod) {
   auto p = StartProvider();
   auto consumer = Consumer();
   // The method's own timeout wins over the reference's, in both directions.
-  auto longer = Direct(*consumer, p, {{"timeout", "150"}, {"sleep.timeout", "5000"}, {"retries", "0"}});
+  auto longer =
+      Direct(*consumer, p, {{"timeout", "150"}, {"sleep.timeout", "5000"}, {"retries", "0"}});
   EXPECT_EQ(longer.Sleep(400).value(), 400);
-  auto shorter = Direct(*consumer, p, {{"timeout", "5000"}, {"sleep.timeout", "150"}, {"retries", "0"}});
+  auto shorter =
+      Direct(*consumer, p, {{"timeout", "5000"}, {"sleep.timeout", "150"}, {"retries", "0"}});
   const auto start = Clock::now();
   auto timed_out = shorter.Sleep(1500);
   EXPECT_EQ(timed_out.status().code(), StatusCode::kServerTimeout) << timed_out.status();
@@ -287,10 +297,14 @@ TEST_F(FilterTest, ConsumerTimeoutIsTakenPerMethod) {
 TEST_F(FilterTest, ProviderTimeoutLogsSlowCallsWithoutAborting) {
   auto observer = std::make_shared<AfterObserver>();
   // Each test registers its own instance: replace the previous test's.
-  ASSERT_TRUE(rpc::ProviderFilters().Register(
-      "test-after-observer", [observer](const Url&) -> Result<std::shared_ptr<rpc::ProviderFilter>> {
-    return std::shared_ptr<rpc::ProviderFilter>(observer);
-  }, Replace::kYes).ok());
+  ASSERT_TRUE(rpc::ProviderFilters()
+                  .Register(
+                      "test-after-observer",
+                      [observer](const Url&) -> Result<std::shared_ptr<rpc::ProviderFilter>> {
+                        return std::shared_ptr<rpc::ProviderFilter>(observer);
+                      },
+                      Replace::kYes)
+                  .ok());
   auto p = StartProvider({{"timeout", "100"}, {"service.filter", "test-after-observer"}});
   auto consumer = Consumer();
   auto stub = Direct(*consumer, p, {{"timeout", "3000"}});
@@ -300,9 +314,10 @@ TEST_F(FilterTest, ProviderTimeoutLogsSlowCallsWithoutAborting) {
   ASSERT_TRUE(observer->WaitAfter(2));  // both calls' After() ran, the timeout filter's first
   const std::string log = ::testing::internal::GetCapturedStderr();
   EXPECT_EQ(Occurrences(log, "invoke timed out."), 1u) << log;
-  EXPECT_NE(log.find("invoke timed out. method: sleep arguments: (int) , url is dubbo://127.0.0.1:" +
-                     std::to_string(p.port) + "/" + std::string(kInterface)),
-            std::string::npos)
+  EXPECT_NE(
+      log.find("invoke timed out. method: sleep arguments: (int) , url is dubbo://127.0.0.1:" +
+               std::to_string(p.port) + "/" + std::string(kInterface)),
+      std::string::npos)
       << log;
   EXPECT_NE(log.find(" ms."), std::string::npos) << log;
 }
@@ -326,7 +341,7 @@ TEST_F(FilterTest, ActivesQueuesCallsWithoutBlockingAndNeverExceedsTheLimit) {
     EXPECT_TRUE(r.ok()) << r.status();
   }
   EXPECT_EQ(p.service->sleeps.load(), kCalls);
-  EXPECT_EQ(p.service->max_running.load(), 2);  // never more than `actives` at the provider
+  EXPECT_EQ(p.service->max_running.load(), 2);   // never more than `actives` at the provider
   EXPECT_GE(MillisSince(issued), 3 * 150 - 20);  // three rounds of two
 }
 
@@ -339,17 +354,20 @@ TEST_F(FilterTest, ActivesFailsAWaiterAtItsTimeoutWithDubbosMessage) {
   ASSERT_TRUE(WaitFor([&] { return p.service->running.load() == 1; }));
   const auto start = Clock::now();
   auto second = SleepCall(*stub.invoker(), 10, 300ms);
-  EXPECT_EQ(second.wait_for(0ms), std::future_status::timeout);  // queued, not answered, not blocking
+  EXPECT_EQ(second.wait_for(0ms),
+            std::future_status::timeout);  // queued, not answered, not blocking
   EXPECT_EQ(stub.SayHello("meanwhile").value(), "Hello meanwhile");
   const rpc::RpcResult r = second.get();
   const int64_t waited = MillisSince(start);
   EXPECT_EQ(r.status.code(), StatusCode::kLimitExceeded) << r.status;
-  EXPECT_EQ(r.status.message().rfind("Waiting concurrent invoke timeout in client-side for service:  " +
-                                         std::string(kInterface) + ", method: sleep, elapsed: ",
-                                     0),
-            0u)
+  EXPECT_EQ(
+      r.status.message().rfind("Waiting concurrent invoke timeout in client-side for service:  " +
+                                   std::string(kInterface) + ", method: sleep, elapsed: ",
+                               0),
+      0u)
       << r.status;
-  EXPECT_NE(r.status.message().find(", timeout: 300. concurrent invokes: 1. max concurrent invoke limit: 1"),
+  EXPECT_NE(r.status.message().find(
+                ", timeout: 300. concurrent invokes: 1. max concurrent invoke limit: 1"),
             std::string::npos)
       << r.status;
   EXPECT_GE(waited, 280);
@@ -366,7 +384,8 @@ TEST_F(FilterTest, ActivesFailsAWaiterAtItsTimeoutWithDubbosMessage) {
 int64_t ProviderRejections(const std::string& method) {
   int64_t n = 0;
   for (const auto& [key, s] : metrics::MetricsRegistry::Global().Snapshot()) {
-    if (key.side == metrics::MetricsSide::kProvider && key.interface == kInterface && key.method == method) {
+    if (key.side == metrics::MetricsSide::kProvider && key.interface == kInterface &&
+        key.method == method) {
       n += s.Count(metrics::CallKind::kLimit);
     }
   }
@@ -386,18 +405,19 @@ TEST_F(FilterTest, ExecutesRejectsAtOnceBeforeTheMethodRuns) {
   // A provider-side rejection travels as status 70 (SERVICE_ERROR) with Java's message.
   EXPECT_EQ(rejected.status().code(), StatusCode::kServiceError) << rejected.status();
   const std::string m = rejected.status().message();
-  EXPECT_EQ(m.rfind("Failed to invoke method sleep in provider dubbo://127.0.0.1:" + std::to_string(p.port) + "/" +
-                        std::string(kInterface) + "?",
+  EXPECT_EQ(m.rfind("Failed to invoke method sleep in provider dubbo://127.0.0.1:" +
+                        std::to_string(p.port) + "/" + std::string(kInterface) + "?",
                     0),
             0u)
       << m;
-  EXPECT_TRUE(m.ends_with(", cause: The service using threads greater than <dubbo:service executes=\"1\" /> limited."))
+  EXPECT_TRUE(m.ends_with(
+      ", cause: The service using threads greater than <dubbo:service executes=\"1\" /> limited."))
       << m;
   EXPECT_EQ(stub.SayHello("other").value(), "Hello other");  // per method
   EXPECT_TRUE(first.get().status.ok());
-  EXPECT_EQ(p.service->sleeps.load(), 1);  // the rejected call never ran
+  EXPECT_EQ(p.service->sleeps.load(), 1);                         // the rejected call never ran
   EXPECT_EQ(ProviderRejections("sleep") - rejections_before, 1);  // metrics run before the limits
-  EXPECT_EQ(stub.Sleep(5).value(), 5);     // released when the first finished
+  EXPECT_EQ(stub.Sleep(5).value(), 5);  // released when the first finished
   EXPECT_EQ(p.service->sleeps.load(), 2);
 }
 
@@ -410,8 +430,8 @@ TEST_F(FilterTest, TpsAdmitsTpsCallsPerFixedWindow) {
   for (int i = 0; i < 3; ++i) EXPECT_TRUE(stub.SayHello("a").ok());
   auto rejected = stub.Count();  // the window is per service, not per method
   EXPECT_EQ(rejected.status().code(), StatusCode::kServiceError) << rejected.status();
-  EXPECT_EQ(rejected.status().message(),
-            "Failed to invoke service " + std::string(kInterface) + ".count because exceed max service tps.");
+  EXPECT_EQ(rejected.status().message(), "Failed to invoke service " + std::string(kInterface) +
+                                             ".count because exceed max service tps.");
   EXPECT_EQ(p.service->hellos.load(), 3);
   EXPECT_EQ(p.service->others.load(), 0);
 
@@ -444,9 +464,9 @@ TEST_F(FilterTest, TokenAdmitsOnlyConsumersCarryingTheRegisteredToken) {
   auto without = Direct(*direct, p, {{"retries", "0"}});
   auto rejected = without.SayHello("direct");
   EXPECT_EQ(rejected.status().code(), StatusCode::kServiceError) << rejected.status();
-  EXPECT_EQ(rejected.status().message(), "Invalid token! Forbid invoke remote service interface " +
-                                             std::string(kInterface) +
-                                             " method sayHello() from consumer 127.0.0.1 to provider 127.0.0.1");
+  EXPECT_EQ(rejected.status().message(),
+            "Invalid token! Forbid invoke remote service interface " + std::string(kInterface) +
+                " method sayHello() from consumer 127.0.0.1 to provider 127.0.0.1");
   EXPECT_EQ(p.service->hellos.load(), 1);  // never ran
 
   auto with = direct->Refer<CounterStub>({{"url", p.Url() + "?token=" + token}});
@@ -466,7 +486,8 @@ TEST_F(FilterTest, AccessLogAppendsDubboLinesOnBothSides) {
   const std::string consumer_log = dir_.File("consumer-access.log");
   auto p = StartProvider({{"accesslog", provider_log}, {"version", "1.0.0"}, {"group", "g"}});
   auto consumer = Consumer();
-  auto stub = Direct(*consumer, p, {{"accesslog", consumer_log}, {"version", "1.0.0"}, {"group", "g"}});
+  auto stub =
+      Direct(*consumer, p, {{"accesslog", consumer_log}, {"version", "1.0.0"}, {"group", "g"}});
   EXPECT_EQ(stub.SayHello("world").value(), "Hello world");
   EXPECT_EQ(stub.Count().value(), 7);
   EXPECT_EQ(stub.Find("bob").value().age, 42);
@@ -477,17 +498,21 @@ TEST_F(FilterTest, AccessLogAppendsDubboLinesOnBothSides) {
   const std::string service = R"( - g/org\.apache\.dubbo\.filter\.CounterService:1\.0\.0 )";
   const auto provider_lines = ReadLines(provider_log);
   ASSERT_EQ(provider_lines.size(), 3u);
-  EXPECT_TRUE(std::regex_match(provider_lines[0], std::regex(stamp + R"(127\.0\.0\.1:\d+ -> 127\.0\.0\.1:)" + port +
-                                                             service + R"(sayHello\(java\.lang\.String\) \["world"\]$)")))
+  EXPECT_TRUE(std::regex_match(
+      provider_lines[0], std::regex(stamp + R"(127\.0\.0\.1:\d+ -> 127\.0\.0\.1:)" + port +
+                                    service + R"(sayHello\(java\.lang\.String\) \["world"\]$)")))
       << provider_lines[0];
-  EXPECT_TRUE(std::regex_match(provider_lines[1], std::regex(stamp + ".*" + service + R"(count\(\) $)")))
+  EXPECT_TRUE(
+      std::regex_match(provider_lines[1], std::regex(stamp + ".*" + service + R"(count\(\) $)")))
       << provider_lines[1];
-  EXPECT_TRUE(std::regex_match(provider_lines[2], std::regex(".*find\\(java\\.lang\\.String\\) \\[\"bob\"\\]$")))
+  EXPECT_TRUE(std::regex_match(provider_lines[2],
+                               std::regex(".*find\\(java\\.lang\\.String\\) \\[\"bob\"\\]$")))
       << provider_lines[2];
   const auto consumer_lines = ReadLines(consumer_log);
   ASSERT_EQ(consumer_lines.size(), 3u);
-  EXPECT_TRUE(std::regex_match(consumer_lines[0], std::regex(stamp + R"(filter-consumer -> 127\.0\.0\.1:)" + port +
-                                                             service + R"(sayHello\(java\.lang\.String\) \["world"\]$)")))
+  EXPECT_TRUE(std::regex_match(
+      consumer_lines[0], std::regex(stamp + R"(filter-consumer -> 127\.0\.0\.1:)" + port + service +
+                                    R"(sayHello\(java\.lang\.String\) \["world"\]$)")))
       << consumer_lines[0];
 
   // accesslog=true: the process log, at level info.
@@ -501,13 +526,15 @@ TEST_F(FilterTest, AccessLogAppendsDubboLinesOnBothSides) {
   const std::string log = ::testing::internal::GetCapturedStderr();
   SetLogLevel(level);
   EXPECT_NE(log.find(" INFO ["), std::string::npos) << log;
-  EXPECT_NE(log.find(" - org.apache.dubbo.filter.CounterService sayHello(java.lang.String) [\"logged\"]"),
-            std::string::npos)
+  EXPECT_NE(
+      log.find(" - org.apache.dubbo.filter.CounterService sayHello(java.lang.String) [\"logged\"]"),
+      std::string::npos)
       << log;
 }
 
 TEST_F(FilterTest, AccessLogBufferIsBoundedAndCountsWhatItDrops) {
-  // The writer is stuck on a FIFO nobody reads: what arrives meanwhile fills the buffer, then drops.
+  // The writer is stuck on a FIFO nobody reads: what arrives meanwhile fills the buffer, then
+  // drops.
   const std::string fifo = dir_.File("stuck.fifo");
   ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
   const int reader = ::open(fifo.c_str(), O_RDONLY | O_NONBLOCK);
@@ -553,7 +580,8 @@ TEST_F(FilterTest, AccessLogBufferIsBoundedAndCountsWhatItDrops) {
   ::close(reader);
   EXPECT_NE(warnings.find("dropped 2 entries"), std::string::npos) << warnings;
   EXPECT_EQ(Occurrences(all, "\n"), 4u);
-  for (int i = 0; i < 3; ++i) EXPECT_NE(all.find(" kept" + std::to_string(i) + "() "), std::string::npos);
+  for (int i = 0; i < 3; ++i)
+    EXPECT_NE(all.find(" kept" + std::to_string(i) + "() "), std::string::npos);
   EXPECT_EQ(all.find("dropped"), std::string::npos);
 }
 
@@ -583,7 +611,8 @@ TEST_F(FilterTest, ForceMockAnswersEveryFormWithoutCallingTheProvider) {
   auto e = rpc::ExceptionAs<DegradedException>(thrown);
   ASSERT_TRUE(e.has_value()) << thrown;
   EXPECT_EQ(e->message.value_or(""), "mocked exception for service degradation.");
-  EXPECT_EQ(p.service->hellos.load() + p.service->others.load(), 0);  // nothing reached the provider
+  EXPECT_EQ(p.service->hellos.load() + p.service->others.load(),
+            0);                         // nothing reached the provider
   EXPECT_EQ(stub.Sleep(5).value(), 5);  // a method without a mock is called
   EXPECT_EQ(p.service->sleeps.load(), 1);
 
@@ -604,7 +633,9 @@ TEST_F(FilterTest, ForceMockAnswersEveryFormWithoutCallingTheProvider) {
   EXPECT_EQ(p.service->hellos.load() + p.service->others.load(), 0);
 
   // The answer is encoded in the reference's serialization.
-  auto packed = Direct(*consumer, p, {{"serialization", "msgpack"}, {"mock", "force:return {\"name\":\"mp\",\"age\":3}"}});
+  auto packed =
+      Direct(*consumer, p,
+             {{"serialization", "msgpack"}, {"mock", "force:return {\"name\":\"mp\",\"age\":3}"}});
   EXPECT_EQ(packed.Find("x").value().name, "mp");
   EXPECT_EQ(p.service->others.load(), 0);
 }
@@ -612,7 +643,9 @@ TEST_F(FilterTest, ForceMockAnswersEveryFormWithoutCallingTheProvider) {
 TEST_F(FilterTest, FailMockAnswersOnlyFailuresThatAreNotTheMethods) {
   auto p = StartProvider();
   auto consumer = Consumer();
-  auto stub = Direct(*consumer, p, {{"mock", "fail:return \"fallback\""}, {"sayHello.mock", "return \"hello-fallback\""}});
+  auto stub = Direct(
+      *consumer, p,
+      {{"mock", "fail:return \"fallback\""}, {"sayHello.mock", "return \"hello-fallback\""}});
   EXPECT_EQ(stub.SayHello("real").value(), "Hello real");  // a working provider answers
   const Status biz = stub.Fail("boom");  // a business exception is the method's answer
   ASSERT_NE(biz.exception(), nullptr) << biz;
@@ -620,7 +653,8 @@ TEST_F(FilterTest, FailMockAnswersOnlyFailuresThatAreNotTheMethods) {
 
   // A provider that is not there: every call fails, the mock answers.
   asio::io_context io;
-  asio::ip::tcp::acceptor probe(io, asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  asio::ip::tcp::acceptor probe(io,
+                                asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
   const uint16_t dead = probe.local_endpoint().port();
   probe.close();
   auto gone = consumer->Refer<CounterStub>({{"url", "dubbo://127.0.0.1:" + std::to_string(dead)},
@@ -633,7 +667,8 @@ TEST_F(FilterTest, FailMockAnswersOnlyFailuresThatAreNotTheMethods) {
   EXPECT_EQ(gone->Maybe().value().value_or(""), "m");
   const auto failed = gone->Count();
   EXPECT_EQ(failed.status().code(), StatusCode::kUnavailable);
-  EXPECT_EQ(failed.status().message().rfind("mock error : mocked exception for service degradation., invoke error is :", 0),
+  EXPECT_EQ(failed.status().message().rfind(
+                "mock error : mocked exception for service degradation., invoke error is :", 0),
             0u)
       << failed.status();
   // Without a mock the failure shows.
@@ -651,35 +686,52 @@ TEST_F(FilterTest, BadValuesFailAtReferAndExportNamingTheParameter) {
     params["url"] = p.Url();
     return consumer->Refer<CounterStub>(std::move(params)).status();
   };
-  EXPECT_NE(refer({{"actives", "-x"}}).message().find("parameter actives=-x is not an integer"), std::string::npos);
-  EXPECT_NE(refer({{"sleep.actives", "2.5"}}).message().find("sleep.actives=2.5"), std::string::npos);
+  EXPECT_NE(refer({{"actives", "-x"}}).message().find("parameter actives=-x is not an integer"),
+            std::string::npos);
+  EXPECT_NE(refer({{"sleep.actives", "2.5"}}).message().find("sleep.actives=2.5"),
+            std::string::npos);
   const Status bad_json = refer({{"mock", "return {bad"}});
   EXPECT_EQ(bad_json.code(), StatusCode::kInvalidArgument);
-  EXPECT_NE(bad_json.message().find("parameter mock=return {bad: not a valid value: json:"), std::string::npos)
+  EXPECT_NE(bad_json.message().find("parameter mock=return {bad: not a valid value: json:"),
+            std::string::npos)
       << bad_json;
   const Status impl = refer({{"mock", "true"}});
   EXPECT_NE(impl.message().find("<Interface>Mock"), std::string::npos) << impl;
-  EXPECT_NE(refer({{"sayHello.mock", "com.example.HelloMock"}}).message().find("sayHello.mock=com.example.HelloMock"),
+  EXPECT_NE(refer({{"sayHello.mock", "com.example.HelloMock"}})
+                .message()
+                .find("sayHello.mock=com.example.HelloMock"),
             std::string::npos);
-  EXPECT_NE(refer({{"mock", "throw not a class"}}).message().find("is not a Java class name"), std::string::npos);
-  EXPECT_NE(refer({{"accesslog", file + "/sub/access.log"}}).message().find("accesslog=" + file + "/sub/access.log"),
+  EXPECT_NE(refer({{"mock", "throw not a class"}}).message().find("is not a Java class name"),
+            std::string::npos);
+  EXPECT_NE(refer({{"accesslog", file + "/sub/access.log"}})
+                .message()
+                .find("accesslog=" + file + "/sub/access.log"),
             std::string::npos);
 
   ApplicationConfig c;
   c.protocol = {{"host", "127.0.0.1"}, {"port", "0"}};
   auto app = Application::Create(c).value();
   auto exported = [&](Parameters params) {
-    return app->Export(CounterService::Definition(), std::make_shared<CounterService>(&timers_), std::move(params));
+    return app->Export(CounterService::Definition(), std::make_shared<CounterService>(&timers_),
+                       std::move(params));
   };
-  EXPECT_NE(exported({{"executes", "abc"}}).message().find("parameter executes=abc"), std::string::npos);
-  EXPECT_NE(exported({{"sleep.executes", "x1"}}).message().find("parameter sleep.executes=x1"), std::string::npos);
-  EXPECT_NE(exported({{"tps", "abc"}}).message().find("parameter tps=abc"), std::string::npos);
-  EXPECT_NE(exported({{"tps", "5"}, {"tps.interval", "soon"}}).message().find("parameter tps.interval=soon"),
+  EXPECT_NE(exported({{"executes", "abc"}}).message().find("parameter executes=abc"),
             std::string::npos);
-  EXPECT_NE(exported({{"tps", "5"}, {"tps.interval", "0"}}).message().find("tps.interval=0"), std::string::npos);
-  EXPECT_NE(exported({{"timeout", "slow"}}).message().find("parameter timeout=slow"), std::string::npos);
-  EXPECT_NE(exported({{"accesslog", file + "/x.log"}}).message().find("accesslog="), std::string::npos);
-  EXPECT_NE(exported({{"service.filter", "no-such-filter"}}).message().find("no-such-filter"), std::string::npos);
+  EXPECT_NE(exported({{"sleep.executes", "x1"}}).message().find("parameter sleep.executes=x1"),
+            std::string::npos);
+  EXPECT_NE(exported({{"tps", "abc"}}).message().find("parameter tps=abc"), std::string::npos);
+  EXPECT_NE(exported({{"tps", "5"}, {"tps.interval", "soon"}})
+                .message()
+                .find("parameter tps.interval=soon"),
+            std::string::npos);
+  EXPECT_NE(exported({{"tps", "5"}, {"tps.interval", "0"}}).message().find("tps.interval=0"),
+            std::string::npos);
+  EXPECT_NE(exported({{"timeout", "slow"}}).message().find("parameter timeout=slow"),
+            std::string::npos);
+  EXPECT_NE(exported({{"accesslog", file + "/x.log"}}).message().find("accesslog="),
+            std::string::npos);
+  EXPECT_NE(exported({{"service.filter", "no-such-filter"}}).message().find("no-such-filter"),
+            std::string::npos);
 }
 
 // --- sticky --------------------------------------------------------------------------------------
@@ -691,7 +743,8 @@ TEST_F(FilterTest, StickyKeepsOneProviderWhileItIsAvailable) {
   auto stub = consumer->Refer<CounterStub>({{"sayHello.sticky", "true"}, {"retries", "0"}}).value();
   for (int i = 0; i < 20; ++i) ASSERT_TRUE(stub.SayHello("s").ok());
   // All on one provider (random would split 20 calls with probability 1 - 2^-19).
-  EXPECT_TRUE(a.service->hellos == 20 || b.service->hellos == 20) << a.service->hellos << "/" << b.service->hellos;
+  EXPECT_TRUE(a.service->hellos == 20 || b.service->hellos == 20)
+      << a.service->hellos << "/" << b.service->hellos;
   // A method without sticky spreads.
   for (int i = 0; i < 40; ++i) ASSERT_TRUE(stub.Count().ok());
   EXPECT_GT(a.service->others.load(), 0);
@@ -712,7 +765,8 @@ TEST_F(FilterTest, StickyKeepsOneProviderWhileItIsAvailable) {
 // Consumer side: adds an attachment to a copy of the invocation.
 class StampFilter : public cluster::Filter {
  public:
-  void Invoke(rpc::Invoker& next, std::shared_ptr<const rpc::Invocation> inv, rpc::ResponseCallback done) override {
+  void Invoke(rpc::Invoker& next, std::shared_ptr<const rpc::Invocation> inv,
+              rpc::ResponseCallback done) override {
     auto copy = std::make_shared<rpc::Invocation>(*inv);
     copy->attachments.Set("x-stamp", "stamped-" + inv->method);
     next.Invoke(std::move(copy), std::move(done));
@@ -735,16 +789,24 @@ class RequireStampFilter : public rpc::ProviderFilter {
 
 TEST_F(FilterTest, UserFiltersRunOnBothSidesAndMayChangeAttachments) {
   // Each test registers its own instance: replace the previous test's.
-  ASSERT_TRUE(cluster::Filters().Register(
-      "test-stamp", [](const Url&) -> Result<std::shared_ptr<cluster::Filter>> {
-    return std::shared_ptr<cluster::Filter>(std::make_shared<StampFilter>());
-  }, Replace::kYes).ok());
+  ASSERT_TRUE(cluster::Filters()
+                  .Register(
+                      "test-stamp",
+                      [](const Url&) -> Result<std::shared_ptr<cluster::Filter>> {
+                        return std::shared_ptr<cluster::Filter>(std::make_shared<StampFilter>());
+                      },
+                      Replace::kYes)
+                  .ok());
   auto require = std::make_shared<RequireStampFilter>();
   // Each test registers its own instance: replace the previous test's.
-  ASSERT_TRUE(rpc::ProviderFilters().Register(
-      "test-require-stamp", [require](const Url&) -> Result<std::shared_ptr<rpc::ProviderFilter>> {
-    return std::shared_ptr<rpc::ProviderFilter>(require);
-  }, Replace::kYes).ok());
+  ASSERT_TRUE(rpc::ProviderFilters()
+                  .Register(
+                      "test-require-stamp",
+                      [require](const Url&) -> Result<std::shared_ptr<rpc::ProviderFilter>> {
+                        return std::shared_ptr<rpc::ProviderFilter>(require);
+                      },
+                      Replace::kYes)
+                  .ok());
   auto p = StartProvider({{"service.filter", "test-require-stamp"}});
   auto consumer = Consumer();
   auto stamped = Direct(*consumer, p, {{"reference.filter", "test-stamp"}});
@@ -759,7 +821,8 @@ TEST_F(FilterTest, UserFiltersRunOnBothSidesAndMayChangeAttachments) {
   EXPECT_EQ(p.service->hellos.load(), 1);
 
   // "-default" drops the built-in consumer filters: actives=1 no longer limits.
-  auto unlimited = Direct(*consumer, p, {{"reference.filter", "-default,test-stamp"}, {"actives", "1"}});
+  auto unlimited =
+      Direct(*consumer, p, {{"reference.filter", "-default,test-stamp"}, {"actives", "1"}});
   std::promise<void> both;
   std::atomic<int> answered{0};
   for (int i = 0; i < 2; ++i) {

@@ -17,8 +17,8 @@
 #include <mutex>
 
 #include "all_types.dubbo.h"
-#include "common/url.h"
 #include "app/application.h"
+#include "common/url.h"
 #include "rpc/channel_invoker.h"
 #include "rpc/client.h"
 #include "rpc/frame.h"

@@ -109,11 +109,22 @@ class Random {
 
   // UTF-8 of every kind the writer meets, valid or not, around the length-form boundaries.
   std::string Text() {
-    static const char* kPieces[] = {
-        "a", "Z", "0", " ", "\xc3\xa9", "\xe4\xb8\xad", "\xe5\x8c\x97", "\xf0\x9f\x98\x80",
-        "\xed\xa0\x80",  // a surrogate as CESU-8
-        "\xe0\x80\x80",  // overlong
-        "\x80", "\xc0", "\xff", "\xe4\xb8", "\xf0\x9f\x98", "\xf4\x90\x80\x80"};
+    static const char* kPieces[] = {"a",
+                                    "Z",
+                                    "0",
+                                    " ",
+                                    "\xc3\xa9",
+                                    "\xe4\xb8\xad",
+                                    "\xe5\x8c\x97",
+                                    "\xf0\x9f\x98\x80",
+                                    "\xed\xa0\x80",  // a surrogate as CESU-8
+                                    "\xe0\x80\x80",  // overlong
+                                    "\x80",
+                                    "\xc0",
+                                    "\xff",
+                                    "\xe4\xb8",
+                                    "\xf0\x9f\x98",
+                                    "\xf4\x90\x80\x80"};
     static const size_t kLengths[] = {0, 1, 7, 8, 15, 16, 31, 32, 33, 255, 256, 1023, 1024, 1025};
     const size_t n = Pick(40) == 0 ? kLengths[Pick(14)] : static_cast<size_t>(Pick(24));
     const bool ascii = Pick(3) == 0;
@@ -144,10 +155,14 @@ class Random {
   }
   Value Dynamic(int depth) {
     switch (Pick(depth > 2 ? 4 : 6)) {
-      case 0: return Value();
-      case 1: return Value::Int(Int());
-      case 2: return Value::String(Text());
-      case 3: return Value::Long(Long());
+      case 0:
+        return Value();
+      case 1:
+        return Value::Int(Int());
+      case 2:
+        return Value::String(Text());
+      case 3:
+        return Value::Long(Long());
       case 4: {
         List l{Pick(2) ? "" : "[object", {}};
         for (int i = Pick(3); i > 0; --i) l.items.push_back(Dynamic(depth + 1));
@@ -185,10 +200,18 @@ class Random {
     for (int i = 1 + Pick(3); i > 0 && !bytes.empty(); --i) {
       const size_t at = static_cast<size_t>(Pick(static_cast<int>(bytes.size())));
       switch (Pick(4)) {
-        case 0: bytes[at] = static_cast<char>(Pick(256)); break;
-        case 1: bytes.erase(at, 1 + Pick(3)); break;
-        case 2: bytes.insert(at, 1, static_cast<char>("C\x60\x51\x90\x03\x30Z"[Pick(7)])); break;
-        default: bytes.resize(at); break;
+        case 0:
+          bytes[at] = static_cast<char>(Pick(256));
+          break;
+        case 1:
+          bytes.erase(at, 1 + Pick(3));
+          break;
+        case 2:
+          bytes.insert(at, 1, static_cast<char>("C\x60\x51\x90\x03\x30Z"[Pick(7)]));
+          break;
+        default:
+          bytes.resize(at);
+          break;
       }
     }
     return bytes;

@@ -60,7 +60,9 @@ class Hessian2InteropTest : public ::testing::Test {
 TempDir* Hessian2InteropTest::classes_ = nullptr;
 CommandResult* Hessian2InteropTest::javac_ = nullptr;
 
-std::string Reencoded(const std::vector<Value>& values) { return ToHex(hessian2::EncodeAll(values)); }
+std::string Reencoded(const std::vector<Value>& values) {
+  return ToHex(hessian2::EncodeAll(values));
+}
 
 void Hessian2InteropTest::CheckAgainst(const Peer& peer) {
   TempDir dir;
@@ -74,7 +76,8 @@ void Hessian2InteropTest::CheckAgainst(const Peer& peer) {
   std::map<std::string, const HessianVector*> ours_by_name;
   for (const auto& v : HessianVectors()) ours_by_name[v.name] = &v;
   for (const auto& [name, hex] : theirs) {
-    EXPECT_TRUE(ours_by_name.count(name)) << "vector " << name << " of " << peer.name << " is not in the C++ table";
+    EXPECT_TRUE(ours_by_name.count(name))
+        << "vector " << name << " of " << peer.name << " is not in the C++ table";
   }
 
   VectorFile ours;

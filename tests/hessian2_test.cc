@@ -82,10 +82,20 @@ std::string Repeat(char c, size_t n) { return std::string(n, c); }
 
 TEST(Hessian2WriterTest, IntFormsMatchJava) {
   const std::pair<int32_t, const char*> cases[] = {
-      {0, "90"},           {-16, "80"},         {47, "bf"},           {48, "c830"},
-      {-17, "c7ef"},       {-2048, "c000"},     {2047, "cfff"},       {-2049, "d3f7ff"},
-      {2048, "d40800"},    {-262144, "d00000"}, {262143, "d7ffff"},   {-262145, "49fffbffff"},
-      {262144, "4900040000"}, {std::numeric_limits<int32_t>::max(), "497fffffff"},
+      {0, "90"},
+      {-16, "80"},
+      {47, "bf"},
+      {48, "c830"},
+      {-17, "c7ef"},
+      {-2048, "c000"},
+      {2047, "cfff"},
+      {-2049, "d3f7ff"},
+      {2048, "d40800"},
+      {-262144, "d00000"},
+      {262143, "d7ffff"},
+      {-262145, "49fffbffff"},
+      {262144, "4900040000"},
+      {std::numeric_limits<int32_t>::max(), "497fffffff"},
       {std::numeric_limits<int32_t>::min(), "4980000000"}};
   for (auto [v, hex] : cases) {
     EXPECT_EQ(EncHex(v), hex) << v;
@@ -119,13 +129,25 @@ TEST(Hessian2WriterTest, LongFormsMatchJava) {
 }
 
 TEST(Hessian2WriterTest, DoubleFormsMatchJava) {
-  const std::pair<double, const char*> cases[] = {
-      {0.0, "5b"},          {1.0, "5c"},          {1.5, "5f000005dc"},   {-0.0, "5b"},
-      {2.0, "5d02"},        {127.0, "5d7f"},      {-128.0, "5d80"},      {128.0, "5e0080"},
-      {32767.0, "5e7fff"},  {-32768.0, "5e8000"}, {32768.0, "5f01f40000"}, {12.25, "5f00002fda"},
-      {0.1, "5f00000064"},  {0.003, "5f00000003"}, {12.345, "5f00003039"},
-      {-99.99, "44c058ff5c28f5c28f"}, {99.99, "444058ff5c28f5c28f"},
-      {1e300, "447e37e43c8800759c"}, {std::nan(""), "447ff8000000000000"}};
+  const std::pair<double, const char*> cases[] = {{0.0, "5b"},
+                                                  {1.0, "5c"},
+                                                  {1.5, "5f000005dc"},
+                                                  {-0.0, "5b"},
+                                                  {2.0, "5d02"},
+                                                  {127.0, "5d7f"},
+                                                  {-128.0, "5d80"},
+                                                  {128.0, "5e0080"},
+                                                  {32767.0, "5e7fff"},
+                                                  {-32768.0, "5e8000"},
+                                                  {32768.0, "5f01f40000"},
+                                                  {12.25, "5f00002fda"},
+                                                  {0.1, "5f00000064"},
+                                                  {0.003, "5f00000003"},
+                                                  {12.345, "5f00003039"},
+                                                  {-99.99, "44c058ff5c28f5c28f"},
+                                                  {99.99, "444058ff5c28f5c28f"},
+                                                  {1e300, "447e37e43c8800759c"},
+                                                  {std::nan(""), "447ff8000000000000"}};
   for (auto [v, hex] : cases) EXPECT_EQ(EncHex(v), hex) << v;
   EXPECT_EQ(Decode<double>(Bytes("5f00003039")).value(), 0.001 * 12345);
   EXPECT_EQ(Decode<double>(Bytes("5d80")).value(), -128.0);
@@ -160,13 +182,15 @@ TEST(Hessian2ReaderTest, DatesBeyondTheTimePointRangeAreErrorsNotOverflow) {
   using std::chrono::system_clock;
   auto far = Decode<system_clock::time_point>(Bytes("4a7fffffffffffffff"));
   ASSERT_FALSE(far.ok());
-  EXPECT_NE(far.status().message().find("date 9223372036854775807 ms is outside the time_point's range"),
-            std::string::npos)
+  EXPECT_NE(
+      far.status().message().find("date 9223372036854775807 ms is outside the time_point's range"),
+      std::string::npos)
       << far.status();
   EXPECT_NE(far.status().message().find("offset 0"), std::string::npos) << far.status();
   // Millisecond time points hold every Java date.
   using MillisPoint = std::chrono::time_point<system_clock, std::chrono::milliseconds>;
-  EXPECT_EQ(Decode<MillisPoint>(Bytes("4a7fffffffffffffff")).value().time_since_epoch().count(), INT64_MAX);
+  EXPECT_EQ(Decode<MillisPoint>(Bytes("4a7fffffffffffffff")).value().time_since_epoch().count(),
+            INT64_MAX);
 }
 
 TEST(Hessian2WriterTest, StringFormsAndChunksMatchJava) {
@@ -178,7 +202,9 @@ TEST(Hessian2WriterTest, StringFormsAndChunksMatchJava) {
   EXPECT_EQ(EncHex(Repeat('a', 1024)).substr(0, 6), "530400");
   EXPECT_EQ(EncHex(std::string("a\xc3\xa9\xe4\xb8\xad")), "0361c3a9e4b8ad");
   EXPECT_EQ(EncHex(std::string("\xf0\x9f\x98\x80")), "02eda0bdedb880");  // surrogates, CESU-8
-  EXPECT_EQ(EncHex(std::string("a\xf0\x9f\x98\x80" "b")), "0461eda0bdedb88062");
+  EXPECT_EQ(EncHex(std::string("a\xf0\x9f\x98\x80"
+                               "b")),
+            "0461eda0bdedb88062");
 
   std::string s40000;
   for (int i = 0; i < 40000; ++i) s40000.push_back(static_cast<char>('a' + i % 26));
@@ -276,8 +302,8 @@ TEST(Hessian2WriterTest, JavaValueShapes) {
                                      "0063132332e3435"))
                 .value(),
             BigDecimal{"123.45"});
-  for (const char* text : {"0", "1", "-1", "4294967296", "12345678901234567890",
-                           "-98765432109876543210987654321"}) {
+  for (const char* text :
+       {"0", "1", "-1", "4294967296", "12345678901234567890", "-98765432109876543210987654321"}) {
     auto back = Decode<BigInteger>(Encode(BigInteger{text}));
     ASSERT_TRUE(back.ok()) << back.status();
     EXPECT_EQ(back->value, text);
@@ -331,13 +357,14 @@ TEST(Hessian2WriterTest, UserExceptionsPutTheirFieldsFirst) {
 TEST(Hessian2WriterTest, EnumsAreSingletonObjects) {
   EXPECT_EQ(EncHex(demo::Color::RED), "430a64656d6f2e436f6c6f7291046e616d656003524544");
   // The second RED is a back-reference to container #1 (the list is #0).
-  EXPECT_EQ(EncHex(std::vector<demo::Color>{demo::Color::RED, demo::Color::RED, demo::Color::GREEN}),
-            "7b430a64656d6f2e436f6c6f7291046e616d65600352454451916005475245454e");
+  EXPECT_EQ(
+      EncHex(std::vector<demo::Color>{demo::Color::RED, demo::Color::RED, demo::Color::GREEN}),
+      "7b430a64656d6f2e436f6c6f7291046e616d65600352454451916005475245454e");
 }
 
 TEST(Hessian2ReaderTest, AcceptsEveryStringAndListForm) {
   // 'R' chunk ending in a compact final chunk; split surrogate pair across chunks.
-  EXPECT_EQ(Decode<std::string>(Bytes("520002616203636465")).value() , "abcde");
+  EXPECT_EQ(Decode<std::string>(Bytes("520002616203636465")).value(), "abcde");
   EXPECT_EQ(Decode<std::string>(Bytes("520001eda0bd01edb880")).value(), "\xf0\x9f\x98\x80");
   // Plain 4-byte UTF-8 (Java rejects it) is accepted leniently as one character.
   EXPECT_EQ(Decode<std::string>(Bytes("01f09f9880")).value(), "\xf0\x9f\x98\x80");
@@ -346,7 +373,11 @@ TEST(Hessian2ReaderTest, AcceptsEveryStringAndListForm) {
   // The six list forms: U, V, W, X, 0x70+n, 0x78+n.
   using V = std::vector<int32_t>;
   EXPECT_EQ(Decode<V>(Bytes("55045b696e7491925a")).value(), (V{1, 2}));
-  EXPECT_EQ(Decode<V>(Bytes("5604" "5b696e74" "929192")).value(), (V{1, 2}));
+  EXPECT_EQ(Decode<V>(Bytes("5604"
+                            "5b696e74"
+                            "929192"))
+                .value(),
+            (V{1, 2}));
   EXPECT_EQ(Decode<V>(Bytes("5791925a")).value(), (V{1, 2}));
   EXPECT_EQ(Decode<V>(Bytes("58929192")).value(), (V{1, 2}));
   EXPECT_EQ(Decode<V>(Bytes("72045b696e749192")).value(), (V{1, 2}));
@@ -355,12 +386,13 @@ TEST(Hessian2ReaderTest, AcceptsEveryStringAndListForm) {
 }
 
 TEST(Hessian2ReaderTest, NumbersConvertLikeJava) {
-  EXPECT_EQ(Decode<int32_t>(Bytes("e5")).value(), 5);          // long form read as int
-  EXPECT_EQ(Decode<int64_t>(Bytes("95")).value(), 5);          // int form read as long
-  EXPECT_EQ(Decode<int32_t>(Bytes("5f00003039")).value(), 12); // (int) 12.345
-  EXPECT_EQ(Decode<int32_t>(Bytes("4e")).value(), 0);          // null reads as 0
+  EXPECT_EQ(Decode<int32_t>(Bytes("e5")).value(), 5);           // long form read as int
+  EXPECT_EQ(Decode<int64_t>(Bytes("95")).value(), 5);           // int form read as long
+  EXPECT_EQ(Decode<int32_t>(Bytes("5f00003039")).value(), 12);  // (int) 12.345
+  EXPECT_EQ(Decode<int32_t>(Bytes("4e")).value(), 0);           // null reads as 0
   EXPECT_EQ(Decode<double>(Bytes("d40800")).value(), 2048.0);
-  EXPECT_EQ(Decode<int64_t>(Bytes("447e37e43c8800759c")).value(), std::numeric_limits<int64_t>::max());
+  EXPECT_EQ(Decode<int64_t>(Bytes("447e37e43c8800759c")).value(),
+            std::numeric_limits<int64_t>::max());
 }
 
 TEST(Hessian2ReaderTest, TypedStructsMatchFieldsByName) {
@@ -386,7 +418,8 @@ TEST(Hessian2ReaderTest, TypedStructsMatchFieldsByName) {
 
 TEST(Hessian2ReaderTest, TypedReadFollowsBackReferences) {
   // [p, p] with one Pair instance: the typed reader replays the referenced object.
-  auto pairs = Decode<std::vector<demo::Pair>>(Bytes("7a430964656d6f2e506169729201610162609701735191"));
+  auto pairs =
+      Decode<std::vector<demo::Pair>>(Bytes("7a430964656d6f2e506169729201610162609701735191"));
   ASSERT_TRUE(pairs.ok()) << pairs.status();
   EXPECT_EQ(*pairs, (std::vector<demo::Pair>{{7, "s"}, {7, "s"}}));
   // The same Pair written twice at top level: the second is "51 90".
@@ -402,7 +435,8 @@ TEST(Hessian2ReaderTest, TypedReadFollowsBackReferences) {
   auto colors = Decode<std::vector<demo::Color>>(
       Bytes("7b430a64656d6f2e436f6c6f7291046e616d65600352454451916005475245454e"));
   ASSERT_TRUE(colors.ok()) << colors.status();
-  EXPECT_EQ(*colors, (std::vector<demo::Color>{demo::Color::RED, demo::Color::RED, demo::Color::GREEN}));
+  EXPECT_EQ(*colors,
+            (std::vector<demo::Color>{demo::Color::RED, demo::Color::RED, demo::Color::GREEN}));
 }
 
 TEST(Hessian2ReaderTest, TypedReadRejectsCycles) {
@@ -441,9 +475,12 @@ TEST(Hessian2ReaderTest, BadInputSaysWhatAndWhere) {
       {"6f", "hessian2: object refers to class definition 15 but 0 are defined at offset 0"},
       {"480161919090", "hessian2: unexpected end of input inside a map (no 'Z') at offset 6"},
       {"4801619190", "hessian2: unexpected end of input, expected a value at offset 5"},
-      {"43036162638f", "hessian2: class definition of abc declares -1 fields, more than the input holds at offset 0"},
+      {"43036162638f",
+       "hessian2: class definition of abc declares -1 fields, more than the input holds at offset "
+       "0"},
       {"02c341", "hessian2: bad UTF-8 sequence in string at offset 1"},
-      {"41ffff00", "hessian2: unexpected end of input: binary chunk needs 65535 bytes, 1 left at offset 3"},
+      {"41ffff00",
+       "hessian2: unexpected end of input: binary chunk needs 65535 bytes, 1 left at offset 3"},
       {"7190", "hessian2: type reference 0 out of range (0 types defined) at offset 1"},
   };
   for (const auto& c : cases) {

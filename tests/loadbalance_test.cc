@@ -26,8 +26,6 @@
 
 #include "app/application.h"
 #include "cluster/cluster_invoker.h"
-#include "cluster/registry_directory.h"
-#include "rpc/channel_invoker.h"
 #include "cluster/loadbalance/consistent_hash.h"
 #include "cluster/loadbalance/least_active.h"
 #include "cluster/loadbalance/md5.h"
@@ -36,8 +34,10 @@
 #include "cluster/loadbalance/round_robin.h"
 #include "cluster/loadbalance/shortest_response.h"
 #include "cluster/provider_invoker.h"
+#include "cluster/registry_directory.h"
 #include "common/hex.h"
 #include "rpc/argument_text.h"
+#include "rpc/channel_invoker.h"
 #include "rpc/stub.h"
 #include "tests/support/rpc_fixtures.h"
 
@@ -61,7 +61,9 @@ constexpr std::string_view kService = "org.apache.dubbo.demo.DemoService";
 class FakeInvoker final : public rpc::Invoker {
  public:
   explicit FakeInvoker(Url url) : url_(std::move(url)) {}
-  void Invoke(std::shared_ptr<const rpc::Invocation>, rpc::ResponseCallback done) override { done({}); }
+  void Invoke(std::shared_ptr<const rpc::Invocation>, rpc::ResponseCallback done) override {
+    done({});
+  }
   const Url& url() const override { return url_; }
   bool IsAvailable() const override { return true; }
 
@@ -71,7 +73,8 @@ class FakeInvoker final : public rpc::Invoker {
 
 // dubbo://<host>:20880/DemoService?<params>
 std::shared_ptr<rpc::Invoker> Fake(const std::string& host, const std::string& params = "") {
-  auto url = Url::Parse("dubbo://" + host + ":20880/" + std::string(kService) + (params.empty() ? "" : "?" + params));
+  auto url = Url::Parse("dubbo://" + host + ":20880/" + std::string(kService) +
+                        (params.empty() ? "" : "?" + params));
   EXPECT_TRUE(url.ok()) << url.status();
   return std::make_shared<FakeInvoker>(*url);
 }
@@ -91,7 +94,8 @@ rpc::Invocation Call(std::string method, const Args&... args) {
   inv.method = std::move(method);
   // DemoService's descriptors, for the calls that reach a server.
   inv.descriptor = inv.method == "sayHello" ? "Ljava/lang/String;" : "I";
-  if constexpr (sizeof...(Args) > 0) inv.arguments = std::make_shared<rpc::TypedArguments<Args...>>(args...);
+  if constexpr (sizeof...(Args) > 0)
+    inv.arguments = std::make_shared<rpc::TypedArguments<Args...>>(args...);
   return inv;
 }
 
@@ -101,7 +105,8 @@ size_t IndexOf(const InvokerList& list, const std::shared_ptr<rpc::Invoker>& pic
   return static_cast<size_t>(it - list.begin());
 }
 
-std::vector<int64_t> Counts(LoadBalance& lb, const InvokerList& list, const rpc::Invocation& inv, int samples) {
+std::vector<int64_t> Counts(LoadBalance& lb, const InvokerList& list, const rpc::Invocation& inv,
+                            int samples) {
   std::vector<int64_t> counts(list.size());
   const Url consumer;
   for (int i = 0; i < samples; ++i) ++counts[IndexOf(list, lb.Select(list, consumer, inv))];
@@ -117,14 +122,17 @@ void ExpectDistribution(const std::vector<int64_t>& counts, const std::vector<do
   for (size_t i = 0; i < counts.size(); ++i) {
     const double mean = static_cast<double>(n) * p[i];
     const double sd = std::sqrt(static_cast<double>(n) * p[i] * (1 - p[i]));
-    EXPECT_NEAR(static_cast<double>(counts[i]), mean, 7 * sd + 1e-9) << "provider " << i << " of " << counts.size();
+    EXPECT_NEAR(static_cast<double>(counts[i]), mean, 7 * sd + 1e-9)
+        << "provider " << i << " of " << counts.size();
   }
 }
 
-std::string Sequence(LoadBalance& lb, const InvokerList& list, const rpc::Invocation& inv, int picks) {
+std::string Sequence(LoadBalance& lb, const InvokerList& list, const rpc::Invocation& inv,
+                     int picks) {
   std::string s;
   const Url consumer;
-  for (int i = 0; i < picks; ++i) s += static_cast<char>('a' + IndexOf(list, lb.Select(list, consumer, inv)));
+  for (int i = 0; i < picks; ++i)
+    s += static_cast<char>('a' + IndexOf(list, lb.Select(list, consumer, inv)));
   return s;
 }
 
@@ -137,7 +145,8 @@ TEST(Md5Test, Rfc1321Vectors) {
       {"abc", "900150983cd24fb0d6963f7d28e17f72"},
       {"message digest", "f96b697d7cb7938d525a2f31aaf161d0"},
       {"abcdefghijklmnopqrstuvwxyz", "c3fcd3d76192e4007dfb496cca67e13b"},
-      {"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789", "d174ab98d277d9f5a5611c2c9f419d9f"},
+      {"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789",
+       "d174ab98d277d9f5a5611c2c9f419d9f"},
       {"12345678901234567890123456789012345678901234567890123456789012345678901234567890",
        "57edf4a22be3c955ac49da2e2107b67a"},
       // Padding boundaries (hashlib): 55 bytes fit one block, 56 need two, 64 is a whole block.
@@ -168,18 +177,20 @@ TEST(WeightTest, WarmUpFollowsJavaArithmetic) {
   auto at = [&](int64_t uptime, int32_t weight = 100, int32_t warmup = 600000) {
     return WarmupWeight(WeightSpec{weight, now - uptime, warmup}, now);
   };
-  EXPECT_EQ(at(1), 1);             // 1 / 6000.0 = 0 -> clamped to 1
+  EXPECT_EQ(at(1), 1);  // 1 / 6000.0 = 0 -> clamped to 1
   EXPECT_EQ(at(5999), 1);
   EXPECT_EQ(at(6000), 1);
-  EXPECT_EQ(at(59999), 9);         // truncated, not rounded
+  EXPECT_EQ(at(59999), 9);  // truncated, not rounded
   EXPECT_EQ(at(300000), 50);
   EXPECT_EQ(at(599999), 99);
-  EXPECT_EQ(at(600000), 100);      // uptime == warmup: warmed up
+  EXPECT_EQ(at(600000), 100);  // uptime == warmup: warmed up
   EXPECT_EQ(at(10'000'000), 100);
-  EXPECT_EQ(at(0), 100);           // Java tests 0 < uptime: a provider started this millisecond is not ramped
-  EXPECT_EQ(at(-1), 1);            // clock skew: a timestamp in the future
+  EXPECT_EQ(at(0),
+            100);        // Java tests 0 < uptime: a provider started this millisecond is not ramped
+  EXPECT_EQ(at(-1), 1);  // clock skew: a timestamp in the future
   EXPECT_EQ(at(-10'000), 1);
-  // Float, not exact, arithmetic: 500 / (1000f / 26) = 12.9999995f -> 12 (the exact quotient is 13).
+  // Float, not exact, arithmetic: 500 / (1000f / 26) = 12.9999995f -> 12 (the exact quotient is
+  // 13).
   EXPECT_EQ(at(500, 26, 1000), 12);
   EXPECT_EQ(at(3500, 46, 7000), 22);
   // No timestamp, zero and negative weights.
@@ -211,26 +222,30 @@ TEST(RandomTest, UniformWithoutWeights) {
 TEST(RandomTest, WeightedLinearAndBinarySearch) {
   RandomLoadBalance lb;
   // Four providers: Dubbo's linear scan.
-  const InvokerList four = {Fake("10.0.0.1", "weight=1"), Fake("10.0.0.2", "weight=2"), Fake("10.0.0.3", "weight=3"),
-                            Fake("10.0.0.4", "weight=4")};
+  const InvokerList four = {Fake("10.0.0.1", "weight=1"), Fake("10.0.0.2", "weight=2"),
+                            Fake("10.0.0.3", "weight=3"), Fake("10.0.0.4", "weight=4")};
   ExpectDistribution(Counts(lb, four, Call("m"), 50000), {0.1, 0.2, 0.3, 0.4});
   // Six: the binary search, including a provider of weight 0 that must never be picked.
-  const InvokerList six = {Fake("10.0.0.1", "weight=1"), Fake("10.0.0.2", "weight=0"), Fake("10.0.0.3", "weight=3"),
-                           Fake("10.0.0.4", "weight=4"), Fake("10.0.0.5", "weight=5"), Fake("10.0.0.6", "weight=7")};
+  const InvokerList six = {Fake("10.0.0.1", "weight=1"), Fake("10.0.0.2", "weight=0"),
+                           Fake("10.0.0.3", "weight=3"), Fake("10.0.0.4", "weight=4"),
+                           Fake("10.0.0.5", "weight=5"), Fake("10.0.0.6", "weight=7")};
   const auto counts = Counts(lb, six, Call("m"), 50000);
   EXPECT_EQ(counts[1], 0);
   ExpectDistribution(counts, {1 / 20.0, 0, 3 / 20.0, 4 / 20.0, 5 / 20.0, 7 / 20.0});
   // Per-method weights.
-  const InvokerList methods = {Fake("10.0.0.1", "weight=1&hot.weight=9"), Fake("10.0.0.2", "weight=1")};
+  const InvokerList methods = {Fake("10.0.0.1", "weight=1&hot.weight=9"),
+                               Fake("10.0.0.2", "weight=1")};
   ExpectDistribution(Counts(lb, methods, Call("hot"), 20000), {0.9, 0.1});
   ExpectDistribution(Counts(lb, methods, Call("cold"), 20000), {0.5, 0.5});
 }
 
 TEST(RandomTest, EqualOrZeroWeightsAreUniform) {
   RandomLoadBalance lb;
-  const InvokerList equal = {Fake("10.0.0.1", "weight=5"), Fake("10.0.0.2", "weight=5"), Fake("10.0.0.3", "weight=5")};
+  const InvokerList equal = {Fake("10.0.0.1", "weight=5"), Fake("10.0.0.2", "weight=5"),
+                             Fake("10.0.0.3", "weight=5")};
   ExpectDistribution(Counts(lb, equal, Call("m"), 30000), {1 / 3.0, 1 / 3.0, 1 / 3.0});
-  const InvokerList zero = {Fake("10.0.0.1", "weight=0"), Fake("10.0.0.2", "weight=0"), Fake("10.0.0.3", "weight=0")};
+  const InvokerList zero = {Fake("10.0.0.1", "weight=0"), Fake("10.0.0.2", "weight=0"),
+                            Fake("10.0.0.3", "weight=0")};
   ExpectDistribution(Counts(lb, zero, Call("m"), 30000), {1 / 3.0, 1 / 3.0, 1 / 3.0});
   // A weight on any provider, not only the first, makes the pick weighted.
   const InvokerList later = {Fake("10.0.0.1"), Fake("10.0.0.2", "weight=300")};
@@ -253,12 +268,14 @@ TEST(RandomTest, WarmingProvidersGetTheirRampedWeight) {
 TEST(RoundRobinTest, SmoothWeightedSequences) {
   {
     RoundRobinLoadBalance lb;
-    const InvokerList list = {Fake("10.0.0.1", "weight=5"), Fake("10.0.0.2", "weight=1"), Fake("10.0.0.3", "weight=1")};
+    const InvokerList list = {Fake("10.0.0.1", "weight=5"), Fake("10.0.0.2", "weight=1"),
+                              Fake("10.0.0.3", "weight=1")};
     EXPECT_EQ(Sequence(lb, list, Call("m"), 14), "aabacaaaabacaa");
   }
   {
     RoundRobinLoadBalance lb;
-    const InvokerList list = {Fake("10.0.0.1", "weight=1"), Fake("10.0.0.2", "weight=2"), Fake("10.0.0.3", "weight=3")};
+    const InvokerList list = {Fake("10.0.0.1", "weight=1"), Fake("10.0.0.2", "weight=2"),
+                              Fake("10.0.0.3", "weight=3")};
     EXPECT_EQ(Sequence(lb, list, Call("m"), 12), "cbacbccbacbc");
   }
   {
@@ -275,7 +292,8 @@ TEST(RoundRobinTest, SmoothWeightedSequences) {
 
 TEST(RoundRobinTest, StateIsPerMethod) {
   RoundRobinLoadBalance lb;
-  const InvokerList list = {Fake("10.0.0.1", "weight=1"), Fake("10.0.0.2", "weight=2"), Fake("10.0.0.3", "weight=3")};
+  const InvokerList list = {Fake("10.0.0.1", "weight=1"), Fake("10.0.0.2", "weight=2"),
+                            Fake("10.0.0.3", "weight=3")};
   EXPECT_EQ(Sequence(lb, list, Call("one"), 4), "cbac");
   EXPECT_EQ(Sequence(lb, list, Call("two"), 12), "cbacbccbacbc");
   EXPECT_EQ(Sequence(lb, list, Call("one"), 8), "bccbacbc");
@@ -304,10 +322,12 @@ TEST(RoundRobinTest, RecreatedInvokerKeepsItsPlace) {
 
 TEST(RoundRobinTest, ConcurrentPicksKeepTheProportions) {
   RoundRobinLoadBalance lb;
-  const InvokerList list = {Fake("10.0.0.1", "weight=5"), Fake("10.0.0.2", "weight=1"), Fake("10.0.0.3", "weight=1")};
+  const InvokerList list = {Fake("10.0.0.1", "weight=5"), Fake("10.0.0.2", "weight=1"),
+                            Fake("10.0.0.3", "weight=1")};
   const auto inv = Call("m");
   std::vector<std::future<std::vector<int64_t>>> workers;
-  for (int t = 0; t < 4; ++t) workers.push_back(std::async(std::launch::async, [&] { return Counts(lb, list, inv, 7000); }));
+  for (int t = 0; t < 4; ++t)
+    workers.push_back(std::async(std::launch::async, [&] { return Counts(lb, list, inv, 7000); }));
   std::vector<int64_t> total(3);
   for (auto& w : workers) {
     const auto c = w.get();
@@ -349,7 +369,8 @@ TEST(LeastActiveTest, TiesGoByWeightThenUniformly) {
 
 // --- shortestresponse ----------------------------------------------------------------------------
 
-void SetWindow(ProviderInvoker& p, int64_t calls, int64_t average_us, int32_t active, int64_t start_ms) {
+void SetWindow(ProviderInvoker& p, int64_t calls, int64_t average_us, int32_t active,
+               int64_t start_ms) {
   MethodStats& s = p.Stats("m");
   s.window_start_ms = start_ms;
   s.window_succeeded = calls;
@@ -399,7 +420,7 @@ TEST(ShortestResponseTest, WindowIsRebasedWhenItElapsed) {
   EXPECT_EQ(b->Stats("m").window_elapsed_us.load(), 0);
   EXPECT_GE(b->Stats("m").window_start_ms.load(), now);
   EXPECT_EQ(a->Stats("m").window_succeeded.load(), 10);  // a's window has not elapsed
-  EXPECT_EQ(b->Stats("m").succeeded.load(), 0);           // lifetime counters are untouched
+  EXPECT_EQ(b->Stats("m").succeeded.load(), 0);          // lifetime counters are untouched
 
   // The first window starts at the first pick, keeping what was counted before.
   MethodStats fresh;
@@ -427,33 +448,40 @@ TEST(ShortestResponseTest, SlidePeriodComesFromTheConsumerUrl) {
 // --- consistenthash ------------------------------------------------------------------------------
 
 InvokerList FourHosts(const std::string& params = "") {
-  return {Fake("10.0.0.1", params), Fake("10.0.0.2", params), Fake("10.0.0.3", params), Fake("10.0.0.4", params)};
+  return {Fake("10.0.0.1", params), Fake("10.0.0.2", params), Fake("10.0.0.3", params),
+          Fake("10.0.0.4", params)};
 }
 
 TEST(ConsistentHashTest, PicksMatchDubbosRing) {
   ConsistentHashLoadBalance lb;
   const InvokerList list = FourHosts();
-  const std::map<std::string, size_t> expected = {{"alice", 0}, {"bob", 0},   {"carol", 3}, {"dave", 3},
-                                                  {"erin", 2},  {"frank", 2}, {"grace", 2}, {"heidi", 2}};
+  const std::map<std::string, size_t> expected = {{"alice", 0}, {"bob", 0},  {"carol", 3},
+                                                  {"dave", 3},  {"erin", 2}, {"frank", 2},
+                                                  {"grace", 2}, {"heidi", 2}};
   for (const auto& [key, index] : expected) {
     EXPECT_EQ(IndexOf(list, lb.Select(list, Url(), Call("m", std::string(key)))), index) << key;
   }
   const std::string users = "1213221033223232120331330311331211300233";  // user-0 .. user-39
   for (size_t i = 0; i < users.size(); ++i) {
     const std::string key = "user-" + std::to_string(i);
-    EXPECT_EQ(IndexOf(list, lb.Select(list, Url(), Call("m", key))), static_cast<size_t>(users[i] - '0')) << key;
+    EXPECT_EQ(IndexOf(list, lb.Select(list, Url(), Call("m", key))),
+              static_cast<size_t>(users[i] - '0'))
+        << key;
   }
 }
 
 TEST(ConsistentHashTest, KeysAreJavaTextOfTypedArguments) {
   ConsistentHashLoadBalance lb;
   const InvokerList list = FourHosts();
-  auto pick = [&](const rpc::Invocation& inv) { return IndexOf(list, lb.Select(list, Url(), inv)); };
-  EXPECT_EQ(pick(Call("m", int32_t{42})), 1u);                      // "42"
-  EXPECT_EQ(pick(Call("m", int64_t{-7})), 3u);                      // "-7"
-  EXPECT_EQ(pick(Call("m", std::optional<std::string>())), 1u);     // "null"
-  EXPECT_EQ(pick(Call("m", std::string("x"), int32_t{5})), 1u);     // only argument 0: "x"
-  // A writer that cannot tell its arguments' text hashes the empty key, like a call without arguments.
+  auto pick = [&](const rpc::Invocation& inv) {
+    return IndexOf(list, lb.Select(list, Url(), inv));
+  };
+  EXPECT_EQ(pick(Call("m", int32_t{42})), 1u);                   // "42"
+  EXPECT_EQ(pick(Call("m", int64_t{-7})), 3u);                   // "-7"
+  EXPECT_EQ(pick(Call("m", std::optional<std::string>())), 1u);  // "null"
+  EXPECT_EQ(pick(Call("m", std::string("x"), int32_t{5})), 1u);  // only argument 0: "x"
+  // A writer that cannot tell its arguments' text hashes the empty key, like a call without
+  // arguments.
   rpc::Invocation opaque = Call("m");
   opaque.arguments = rpc::MakeArguments([](ObjectOutput& o) { o.WriteString("alice"); });
   EXPECT_EQ(pick(opaque), 3u);  // pick("") in the Python model
@@ -463,8 +491,9 @@ TEST(ConsistentHashTest, KeysAreJavaTextOfTypedArguments) {
 TEST(ConsistentHashTest, HashArgumentsAndNodesPerMethod) {
   ConsistentHashLoadBalance lb;
   // Keys for ("e", 7): "e" -> 0, "e7" -> 2, "7e" -> 1, "7" -> 3.
-  const InvokerList list = {Fake("10.0.0.1", "two.hash.arguments=0,1&rev.hash.arguments=1,,0&second.hash.arguments=1"),
-                            Fake("10.0.0.2"), Fake("10.0.0.3"), Fake("10.0.0.4")};
+  const InvokerList list = {
+      Fake("10.0.0.1", "two.hash.arguments=0,1&rev.hash.arguments=1,,0&second.hash.arguments=1"),
+      Fake("10.0.0.2"), Fake("10.0.0.3"), Fake("10.0.0.4")};
   auto pick = [&](const std::string& method) {
     return IndexOf(list, lb.Select(list, Url(), Call(method, std::string("e"), int32_t{7})));
   };
@@ -477,10 +506,11 @@ TEST(ConsistentHashTest, HashArgumentsAndNodesPerMethod) {
   for (const std::string nodes : {"8", "10"}) {
     ConsistentHashLoadBalance small;
     const InvokerList few = FourHosts("hash.nodes=" + nodes);
-    const std::map<std::string, size_t> expected = {{"alice", 0}, {"bob", 3},  {"carol", 2}, {"dave", 0},
-                                                    {"heidi", 3}, {"true", 2}, {"x", 2}};
+    const std::map<std::string, size_t> expected = {
+        {"alice", 0}, {"bob", 3}, {"carol", 2}, {"dave", 0}, {"heidi", 3}, {"true", 2}, {"x", 2}};
     for (const auto& [key, index] : expected) {
-      EXPECT_EQ(IndexOf(few, small.Select(few, Url(), Call("m", std::string(key)))), index) << key << " " << nodes;
+      EXPECT_EQ(IndexOf(few, small.Select(few, Url(), Call("m", std::string(key)))), index)
+          << key << " " << nodes;
     }
     // "k15" hashes past the last point (4208999753): it wraps to the first, owned by provider 3.
     EXPECT_GT(HashPoint("k15"), 4208999753u);
@@ -492,10 +522,13 @@ TEST(ConsistentHashTest, IgnoresWeightsAndWarmUp) {
   ConsistentHashLoadBalance lb;
   const int64_t now = NowMillis();
   const InvokerList list = {Fake("10.0.0.1", "weight=1&timestamp=" + std::to_string(now)),
-                            Fake("10.0.0.2", "weight=1000"), Fake("10.0.0.3", "weight=0"), Fake("10.0.0.4")};
-  const std::map<std::string, size_t> expected = {{"alice", 0}, {"carol", 3}, {"erin", 2}, {"42", 1}};
+                            Fake("10.0.0.2", "weight=1000"), Fake("10.0.0.3", "weight=0"),
+                            Fake("10.0.0.4")};
+  const std::map<std::string, size_t> expected = {
+      {"alice", 0}, {"carol", 3}, {"erin", 2}, {"42", 1}};
   for (const auto& [key, index] : expected) {
-    for (int i = 0; i < 20; ++i) EXPECT_EQ(IndexOf(list, lb.Select(list, Url(), Call("m", std::string(key)))), index);
+    for (int i = 0; i < 20; ++i)
+      EXPECT_EQ(IndexOf(list, lb.Select(list, Url(), Call("m", std::string(key)))), index);
   }
 }
 
@@ -595,7 +628,8 @@ TEST(ArgumentTextTest, DoubleAndFloatToString) {
 TEST(ArgumentTextTest, UnknownTextAppendsNothing) {
   std::string s = "k";
   EXPECT_FALSE(rpc::AppendJavaText(Binary{1, 2}, &s));
-  EXPECT_FALSE(rpc::AppendJavaText(std::vector<Binary>{{1}}, &s));  // fails after writing "[": undone
+  EXPECT_FALSE(
+      rpc::AppendJavaText(std::vector<Binary>{{1}}, &s));  // fails after writing "[": undone
   EXPECT_EQ(s, "k");
   const rpc::TypedArguments<std::string, int32_t> args("a", 7);
   EXPECT_TRUE(args.AppendArgumentText(1, &s));
@@ -617,13 +651,16 @@ TEST(MakeLoadBalanceTest, PlainBalancerWithoutMethodKeys) {
 
 TEST(MakeLoadBalanceTest, MethodLoadBalanceSendsMethodsToTheirOwn) {
   dubbo::RegisterBuiltins();
-  const Url consumer = *Url::Parse("consumer://127.0.0.1/svc?loadbalance=roundrobin&lookup.loadbalance=consistenthash");
+  const Url consumer = *Url::Parse(
+      "consumer://127.0.0.1/svc?loadbalance=roundrobin&lookup.loadbalance=consistenthash");
   auto lb = MakeLoadBalance(consumer);
   ASSERT_TRUE(lb.ok()) << lb.status();
   EXPECT_NE(dynamic_cast<MethodLoadBalance*>(lb->get()), nullptr);
   const InvokerList list = FourHosts();
   // lookup: consistenthash, always alice's provider.
-  for (int i = 0; i < 10; ++i) EXPECT_EQ(IndexOf(list, (*lb)->Select(list, consumer, Call("lookup", std::string("alice")))), 0u);
+  for (int i = 0; i < 10; ++i)
+    EXPECT_EQ(IndexOf(list, (*lb)->Select(list, consumer, Call("lookup", std::string("alice")))),
+              0u);
   // Everything else: roundrobin.
   EXPECT_EQ(Sequence(**lb, list, Call("other", std::string("alice")), 8), "abcdabcd");
 }
@@ -637,7 +674,8 @@ TEST(MakeLoadBalanceTest, RejectsMalformedParameters) {
       {"hash.arguments=first", "hash.arguments=first is not a list of argument indexes"},
       {"hash.arguments=,", "hash.arguments=, names no argument index"},
       {"shortestresponse.slide.period=0", "shortestresponse.slide.period=0 must be at least 1"},
-      {"shortestresponse.slide.period=soon", "shortestresponse.slide.period=soon is not an integer"},
+      {"shortestresponse.slide.period=soon",
+       "shortestresponse.slide.period=soon is not an integer"},
       {"weight=heavy", "weight=heavy is not an integer"},
       {"warmup=-5", "warmup=-5 must be at least 0"},
       {"loadbalance=nosuch", "unknown load balancer \"nosuch\""},
@@ -650,8 +688,9 @@ TEST(MakeLoadBalanceTest, RejectsMalformedParameters) {
     EXPECT_NE(lb.status().message().find(message), std::string::npos) << lb.status();
   }
   // Valid forms are accepted.
-  EXPECT_TRUE(MakeLoadBalance(*Url::Parse("consumer://127.0.0.1/svc?loadbalance=consistenthash&hash.nodes=320"
-                                          "&hash.arguments=0,,1&shortestresponse.slide.period=5000&weight=-1"))
+  EXPECT_TRUE(MakeLoadBalance(
+                  *Url::Parse("consumer://127.0.0.1/svc?loadbalance=consistenthash&hash.nodes=320"
+                              "&hash.arguments=0,,1&shortestresponse.slide.period=5000&weight=-1"))
                   .ok());
 }
 
@@ -676,7 +715,10 @@ class ClusterLoadBalanceTest : public ::testing::Test {
       options.port = 0;
       options.io_threads = 1;
       auto server = std::make_unique<rpc::Server>(options);
-      ASSERT_TRUE(server->Export(testing::DemoService::Definition(), std::make_shared<testing::DemoService>(&timers_)).ok());
+      ASSERT_TRUE(server
+                      ->Export(testing::DemoService::Definition(),
+                               std::make_shared<testing::DemoService>(&timers_))
+                      .ok());
       ASSERT_TRUE(server->Start().ok());
       servers_.push_back(std::move(server));
     }
@@ -684,10 +726,12 @@ class ClusterLoadBalanceTest : public ::testing::Test {
 
   // A reference to the three servers with `params`, as direct connections.
   std::shared_ptr<rpc::Invoker> Refer(const std::string& params) {
-    const Url consumer = *Url::Parse("consumer://127.0.0.1/" + std::string(kService) + "?" + params);
+    const Url consumer =
+        *Url::Parse("consumer://127.0.0.1/" + std::string(kService) + "?" + params);
     InvokerList invokers;
     for (const auto& server : servers_) {
-      auto provider = *Url::Parse("dubbo://127.0.0.1:" + std::to_string(server->port()) + "/" + std::string(kService));
+      auto provider = *Url::Parse("dubbo://127.0.0.1:" + std::to_string(server->port()) + "/" +
+                                  std::string(kService));
       auto channel = rpc::ChannelInvoker::Create(MergeProviderUrl(provider, consumer), client_);
       EXPECT_TRUE(channel.ok()) << channel.status();
       auto invoker = MakeProviderInvoker(*channel);
@@ -705,10 +749,11 @@ class ClusterLoadBalanceTest : public ::testing::Test {
     inv.timeout = 5000ms;
     auto promise = std::make_shared<std::promise<std::string>>();
     auto future = promise->get_future();
-    invoker.Invoke(std::make_shared<const rpc::Invocation>(std::move(inv)), [promise](rpc::RpcResult r) {
-      EXPECT_TRUE(r.status.ok()) << r.status;
-      promise->set_value(r.remote);
-    });
+    invoker.Invoke(std::make_shared<const rpc::Invocation>(std::move(inv)),
+                   [promise](rpc::RpcResult r) {
+                     EXPECT_TRUE(r.status.ok()) << r.status;
+                     promise->set_value(r.remote);
+                   });
     return future;
   }
   static std::string CallOnce(rpc::Invoker& invoker, rpc::Invocation inv) {
@@ -728,7 +773,8 @@ TEST_F(ClusterLoadBalanceTest, PerMethodBalancersThroughJoinCluster) {
   ASSERT_NE(ref, nullptr);
   // sayHello: consistenthash on the name, so every call for "alice" reaches one provider.
   const std::string alice = CallOnce(*ref, Call("sayHello", std::string("alice")));
-  for (int i = 0; i < 10; ++i) EXPECT_EQ(CallOnce(*ref, Call("sayHello", std::string("alice"))), alice);
+  for (int i = 0; i < 10; ++i)
+    EXPECT_EQ(CallOnce(*ref, Call("sayHello", std::string("alice"))), alice);
   // big: roundrobin with equal weights, so the providers in list order, twice.
   std::vector<std::string> order;
   for (int i = 0; i < 6; ++i) order.push_back(CallOnce(*ref, Call("big", int32_t{1})));
@@ -748,7 +794,8 @@ TEST_F(ClusterLoadBalanceTest, LeastActiveSeesLiveInFlightCounts) {
     if (StatsOf(*p, "sleep")->active.load() == 1) busy = p->url().Address();
   }
   ASSERT_FALSE(busy.empty());
-  for (int i = 0; i < 12; ++i) EXPECT_NE(CallOnce(*ref, Call("sleep", int32_t{0})), busy) << "call " << i;
+  for (int i = 0; i < 12; ++i)
+    EXPECT_NE(CallOnce(*ref, Call("sleep", int32_t{0})), busy) << "call " << i;
   ASSERT_EQ(slow.wait_for(10s), std::future_status::ready);
   EXPECT_EQ(slow.get(), busy);
 }

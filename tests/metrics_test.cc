@@ -1,15 +1,16 @@
 // Metrics: outcome classification, the latency histogram, the per-filter method table, the
 // Prometheus text, and end to end through real Applications: the counters of both sides match
 // exactly what the calls did, and the in-flight gauges follow calls held in the provider.
+#include "metrics/metrics.h"
+
 #include <gtest/gtest.h>
 
 #include <atomic>
 #include <thread>
 
-#include "metrics/metrics.h"
+#include "app/application.h"
 #include "metrics/metrics_filter.h"
 #include "metrics/prometheus.h"
-#include "app/application.h"
 #include "rpc/provider_filter.h"
 #include "tests/support/gate_service.h"
 
@@ -35,7 +36,8 @@ bool Eventually(Pred pred, std::chrono::milliseconds timeout = 10s) {
 }
 
 // The cell of `method` of GateService for `application` on `side` in the global registry.
-MethodMetricsSnapshot Cell(MetricsSide side, const std::string& application, const std::string& method) {
+MethodMetricsSnapshot Cell(MetricsSide side, const std::string& application,
+                           const std::string& method) {
   for (const auto& [key, s] : MetricsRegistry::Global().Snapshot()) {
     if (key.side == side && key.application == application && key.interface == kGateInterface &&
         key.method == method) {
@@ -109,7 +111,7 @@ TEST(MetricsHistogramTest, BucketsQuantilesAndExtremes) {
   m.Finished(CallKind::kTimeout, 40'000);  // (20 ms, 50 ms]
   m.Started();
   m.Finished(CallKind::kUnknown, 20'000'000);  // beyond 10 s
-  m.Started();  // still running
+  m.Started();                                 // still running
   const MethodMetricsSnapshot s = m.Read();
   EXPECT_EQ(s.processing, 1);
   EXPECT_EQ(s.Finished(), 100);
@@ -133,8 +135,10 @@ TEST(MetricsHistogramTest, BucketsQuantilesAndExtremes) {
 
 TEST(ServiceMetricsTest, ResolvesTheUrlsMethodsUpFrontAndOthersOnce) {
   MetricsRegistry registry;
-  const Url url = Url::Parse("dubbo://127.0.0.1:20880/org.x.Svc?application=app&methods=a,b&version=0.0.0&group=g")
-                      .value();
+  const Url url =
+      Url::Parse(
+          "dubbo://127.0.0.1:20880/org.x.Svc?application=app&methods=a,b&version=0.0.0&group=g")
+          .value();
   metrics::ServiceMetrics metrics(registry, MetricsSide::kProvider, url);
   auto snapshot = registry.Snapshot();
   ASSERT_EQ(snapshot.size(), 2u);  // listed methods exist (at zero) before any call
@@ -174,8 +178,11 @@ TEST(PrometheusTest, NamesLabelsEscapingAndCumulativeBuckets) {
   m.Started();
   const std::string text = metrics::PrometheusText(registry);
   const std::string labels =
-      "{application_name=\"a\\\"b\\\\c\\nd\",interface=\"org.x.Svc\",method=\"get\",group=\"\",version=\"1.0\"}";
-  auto has = [&](const std::string& line) { return text.find("\n" + line + "\n") != std::string::npos; };
+      "{application_name=\"a\\\"b\\\\c\\nd\",interface=\"org.x.Svc\",method=\"get\",group=\"\","
+      "version=\"1.0\"}";
+  auto has = [&](const std::string& line) {
+    return text.find("\n" + line + "\n") != std::string::npos;
+  };
   EXPECT_TRUE(has("# TYPE dubbo_consumer_requests_succeed_total counter")) << text;
   EXPECT_TRUE(has("dubbo_consumer_requests_succeed_total" + labels + " 3")) << text;
   EXPECT_TRUE(has("dubbo_consumer_requests_business_failed_total" + labels + " 1")) << text;
@@ -184,7 +191,8 @@ TEST(PrometheusTest, NamesLabelsEscapingAndCumulativeBuckets) {
   EXPECT_TRUE(has("dubbo_consumer_requests_processing" + labels + " 1")) << text;
   EXPECT_TRUE(has("dubbo_consumer_rt_milliseconds_max" + labels + " 1.5")) << text;
   EXPECT_TRUE(has("dubbo_consumer_rt_milliseconds_sum" + labels + " 3.01")) << text;
-  const std::string bucket = "dubbo_consumer_rt_milliseconds_histogram_bucket" + labels.substr(0, labels.size() - 1);
+  const std::string bucket =
+      "dubbo_consumer_rt_milliseconds_histogram_bucket" + labels.substr(0, labels.size() - 1);
   EXPECT_TRUE(has(bucket + ",le=\"0.001\"} 0")) << text;
   EXPECT_TRUE(has(bucket + ",le=\"0.005\"} 1")) << text;
   EXPECT_TRUE(has(bucket + ",le=\"0.01\"} 2")) << text;
@@ -193,9 +201,11 @@ TEST(PrometheusTest, NamesLabelsEscapingAndCumulativeBuckets) {
   EXPECT_TRUE(has(bucket + ",le=\"+Inf\"} 4")) << text;
   EXPECT_TRUE(has("dubbo_consumer_rt_milliseconds_histogram_count" + labels + " 4")) << text;
   EXPECT_TRUE(has("dubbo_consumer_rt_milliseconds_histogram_sum" + labels + " 3.01")) << text;
-  EXPECT_EQ(text.find("dubbo_provider_"), std::string::npos);  // no provider cells, no provider families
+  EXPECT_EQ(text.find("dubbo_provider_"),
+            std::string::npos);  // no provider cells, no provider families
   // One HELP and one TYPE per family.
-  EXPECT_EQ(text.find("# TYPE dubbo_consumer_requests_total "), text.rfind("# TYPE dubbo_consumer_requests_total "));
+  EXPECT_EQ(text.find("# TYPE dubbo_consumer_requests_total "),
+            text.rfind("# TYPE dubbo_consumer_requests_total "));
   EXPECT_EQ(metrics::FormatMillis(0), "0");
   EXPECT_EQ(metrics::FormatMillis(1), "0.001");
   EXPECT_EQ(metrics::FormatMillis(120), "0.12");
@@ -207,7 +217,8 @@ TEST(PrometheusTest, NamesLabelsEscapingAndCumulativeBuckets) {
 class RejectLimited final : public rpc::ProviderFilter {
  public:
   Status Before(const rpc::RequestInfo& request) override {
-    if (request.method == "limited") return Status(StatusCode::kLimitExceeded, "limited by the test");
+    if (request.method == "limited")
+      return Status(StatusCode::kLimitExceeded, "limited by the test");
     return Status::Ok();
   }
 };
@@ -216,10 +227,15 @@ class MetricsEndToEndTest : public ::testing::Test {
  protected:
   void SetUp() override {
     // Each test registers its own instance: replace the previous test's.
-    ASSERT_TRUE(rpc::ProviderFilters().Register(
-        "metrics-test-reject", [](const Url&) -> Result<std::shared_ptr<rpc::ProviderFilter>> {
-      return std::shared_ptr<rpc::ProviderFilter>(std::make_shared<RejectLimited>());
-    }, Replace::kYes).ok());
+    ASSERT_TRUE(rpc::ProviderFilters()
+                    .Register(
+                        "metrics-test-reject",
+                        [](const Url&) -> Result<std::shared_ptr<rpc::ProviderFilter>> {
+                          return std::shared_ptr<rpc::ProviderFilter>(
+                              std::make_shared<RejectLimited>());
+                        },
+                        Replace::kYes)
+                    .ok());
     const std::string suffix = ::testing::UnitTest::GetInstance()->current_test_info()->name();
     provider_name_ = "metrics-provider-" + suffix;
     consumer_name_ = "metrics-consumer-" + suffix;
@@ -228,14 +244,18 @@ class MetricsEndToEndTest : public ::testing::Test {
     p.qos_enable = false;
     p.protocol = {{"host", "127.0.0.1"}, {"port", "0"}, {"shutdown.wait", "200"}};
     provider_ = Application::Create(p).value();
-    ASSERT_TRUE(provider_->Export(GateService::Definition(), gate_, {{"service.filter", "metrics-test-reject"}}).ok());
+    ASSERT_TRUE(
+        provider_
+            ->Export(GateService::Definition(), gate_, {{"service.filter", "metrics-test-reject"}})
+            .ok());
     ASSERT_TRUE(provider_->Start().ok());
     ApplicationConfig c;
     c.name = consumer_name_;
     c.qos_enable = false;
     consumer_ = Application::Create(c).value();
-    auto invoker = consumer_->Refer(std::string(kGateInterface),
-                                    {{"url", "dubbo://127.0.0.1:" + std::to_string(provider_->port())}, {"retries", "0"}});
+    auto invoker = consumer_->Refer(
+        std::string(kGateInterface),
+        {{"url", "dubbo://127.0.0.1:" + std::to_string(provider_->port())}, {"retries", "0"}});
     ASSERT_TRUE(invoker.ok()) << invoker.status();
     invoker_ = *invoker;
   }
@@ -267,7 +287,8 @@ TEST_F(MetricsEndToEndTest, CountersMatchWhatTheCallsDid) {
   }
   ASSERT_TRUE(gate_->WaitHeld(2, 5s));
   gate_->Release();
-  ASSERT_TRUE(Eventually([&] { return Cell(MetricsSide::kProvider, provider_name_, "hold").Finished() == 2; }));
+  ASSERT_TRUE(Eventually(
+      [&] { return Cell(MetricsSide::kProvider, provider_name_, "hold").Finished() == 2; }));
 
   const auto p_echo = Cell(MetricsSide::kProvider, provider_name_, "echo");
   EXPECT_EQ(p_echo.Count(CallKind::kSucceeded), 5);
@@ -312,15 +333,20 @@ TEST_F(MetricsEndToEndTest, CountersMatchWhatTheCallsDid) {
 
   // And the exposition says the same.
   const std::string text = metrics::PrometheusText(MetricsRegistry::Global());
-  const std::string labels = "{application_name=\"" + consumer_name_ +
-                             "\",interface=\"org.apache.dubbo.demo.GateService\",method=\"hold\",group=\"\",version=\"\"}";
-  EXPECT_NE(text.find("\ndubbo_consumer_requests_timeout_total" + labels + " 2\n"), std::string::npos) << text;
-  EXPECT_NE(text.find("\ndubbo_consumer_rt_milliseconds_histogram_count" + labels + " 2\n"), std::string::npos);
+  const std::string labels =
+      "{application_name=\"" + consumer_name_ +
+      "\",interface=\"org.apache.dubbo.demo.GateService\",method=\"hold\",group=\"\",version=\"\"}";
+  EXPECT_NE(text.find("\ndubbo_consumer_requests_timeout_total" + labels + " 2\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("\ndubbo_consumer_rt_milliseconds_histogram_count" + labels + " 2\n"),
+            std::string::npos);
 }
 
 TEST_F(MetricsEndToEndTest, InFlightGaugesFollowHeldCalls) {
   std::vector<std::future<rpc::RpcResult>> calls;
-  for (int i = 0; i < 3; ++i) calls.push_back(CallGateAsync(*invoker_, "hold", "t" + std::to_string(i), 20s));
+  for (int i = 0; i < 3; ++i)
+    calls.push_back(CallGateAsync(*invoker_, "hold", "t" + std::to_string(i), 20s));
   ASSERT_TRUE(gate_->WaitHeld(3, 10s));
   // Held in the provider's method: counted in flight on both sides, finished nowhere.
   EXPECT_EQ(Cell(MetricsSide::kProvider, provider_name_, "hold").processing, 3);
@@ -331,7 +357,8 @@ TEST_F(MetricsEndToEndTest, InFlightGaugesFollowHeldCalls) {
   for (auto& f : calls) EXPECT_TRUE(f.get().status.ok());
   EXPECT_EQ(Cell(MetricsSide::kConsumer, consumer_name_, "hold").processing, 0);
   EXPECT_EQ(Cell(MetricsSide::kConsumer, consumer_name_, "hold").Count(CallKind::kSucceeded), 3);
-  ASSERT_TRUE(Eventually([&] { return Cell(MetricsSide::kProvider, provider_name_, "hold").processing == 0; }));
+  ASSERT_TRUE(Eventually(
+      [&] { return Cell(MetricsSide::kProvider, provider_name_, "hold").processing == 0; }));
   EXPECT_EQ(Cell(MetricsSide::kProvider, provider_name_, "hold").Count(CallKind::kSucceeded), 3);
 }
 
@@ -341,7 +368,8 @@ TEST_F(MetricsEndToEndTest, ServiceFilterMinusMetricsTurnsCountingOff) {
   p.qos_enable = false;
   p.protocol = {{"host", "127.0.0.1"}, {"port", "0"}, {"shutdown.wait", "200"}};
   auto quiet = Application::Create(p).value();
-  ASSERT_TRUE(quiet->Export(GateService::Definition(), gate_, {{"service.filter", "-metrics"}}).ok());
+  ASSERT_TRUE(
+      quiet->Export(GateService::Definition(), gate_, {{"service.filter", "-metrics"}}).ok());
   ASSERT_TRUE(quiet->Start().ok());
   auto invoker = consumer_->Refer(std::string(kGateInterface),
                                   {{"url", "dubbo://127.0.0.1:" + std::to_string(quiet->port())},

@@ -27,7 +27,8 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// --- the plugins -----------------------------------------------------------------------------------
+// --- the plugins
+// -----------------------------------------------------------------------------------
 
 std::atomic<int> lb_selections{0};
 std::atomic<int> consumer_filter_calls{0};
@@ -90,8 +91,8 @@ class ReplacedRoundRobin final : public cluster::LoadBalance {
 };
 
 Result<std::string> Hello(rpc::Invoker& invoker, const std::string& name) {
-  auto inv = std::make_shared<rpc::Invocation>(DemoCall(
-      "sayHello", "Ljava/lang/String;", [name](ObjectOutput& o) { o.WriteString(name); }));
+  auto inv = std::make_shared<rpc::Invocation>(
+      DemoCall("sayHello", "Ljava/lang/String;", [name](ObjectOutput& o) { o.WriteString(name); }));
   std::promise<Result<std::string>> p;
   invoker.Invoke(inv, [&p](rpc::RpcResult r) { p.set_value(rpc::DecodeResult<std::string>(r)); });
   return p.get_future().get();
@@ -136,11 +137,12 @@ TEST(PluginTest, RegisteringATakenNameIsAnErrorUnlessAskedToReplace) {
   EXPECT_TRUE(cluster::LoadBalances().Register("plugin-test-replaced", factory).ok());
   EXPECT_EQ(cluster::LoadBalances().Register("plugin-test-replaced", factory).code(),
             StatusCode::kAlreadyExists);
-  EXPECT_TRUE(cluster::LoadBalances().Register("plugin-test-replaced", factory, Replace::kYes).ok());
+  EXPECT_TRUE(
+      cluster::LoadBalances().Register("plugin-test-replaced", factory, Replace::kYes).ok());
 
   // Serializations: a taken id or name is refused; the built-ins stay.
-  Status hessian = SerializationRegistry::Global().Register(
-      std::make_unique<hessian2::Hessian2Serialization>());
+  Status hessian =
+      SerializationRegistry::Global().Register(std::make_unique<hessian2::Hessian2Serialization>());
   EXPECT_EQ(hessian.code(), StatusCode::kAlreadyExists) << hessian;
   EXPECT_NE(SerializationRegistry::Global().Find("hessian2"), nullptr);
 }
@@ -155,11 +157,13 @@ class CustomPluginTest : public ::testing::Test {
                                     std::make_shared<FirstLoadBalance>());
                               })
                     .ok());
-    ASSERT_TRUE(SerializationRegistry::Global().Register(std::make_unique<CountedSerialization>()).ok());
+    ASSERT_TRUE(
+        SerializationRegistry::Global().Register(std::make_unique<CountedSerialization>()).ok());
     ASSERT_TRUE(cluster::Filters()
                     .Register("counting",
                               [](const Url&) -> Result<std::shared_ptr<cluster::Filter>> {
-                                return std::shared_ptr<cluster::Filter>(std::make_shared<CountingFilter>());
+                                return std::shared_ptr<cluster::Filter>(
+                                    std::make_shared<CountingFilter>());
                               })
                     .ok());
     ASSERT_TRUE(rpc::ProviderFilters()
@@ -179,8 +183,9 @@ class CustomPluginTest : public ::testing::Test {
     c.qos_enable = false;
     auto app = Application::Create(c);
     EXPECT_TRUE(app.ok()) << app.status();
-    EXPECT_TRUE((*app)->Export(DemoService::Definition(), std::make_shared<DemoService>(&timers_),
-                               {{"service.filter", "counting"}})
+    EXPECT_TRUE((*app)
+                    ->Export(DemoService::Definition(), std::make_shared<DemoService>(&timers_),
+                             {{"service.filter", "counting"}})
                     .ok());
     EXPECT_TRUE((*app)->Start().ok());
     return std::move(*app);
@@ -203,14 +208,15 @@ TEST_F(CustomPluginTest, TwoApplicationsOnTwoThreadsCallThroughTheCustomPlugins)
     c.registry = "file://" + dir_.path() + "?notify.delay=1";
     c.qos_enable = false;
     DUBBO_ASSIGN_OR_RETURN(auto app, Application::Create(c));
-    DUBBO_ASSIGN_OR_RETURN(auto invoker,
-                           app->Refer(std::string(kDemoInterface), {{"loadbalance", "first"},
-                                                                    {"serialization", "counted"},
-                                                                    {"reference.filter", "counting"},
-                                                                    {"check", "true"}}));
+    DUBBO_ASSIGN_OR_RETURN(
+        auto invoker, app->Refer(std::string(kDemoInterface), {{"loadbalance", "first"},
+                                                               {"serialization", "counted"},
+                                                               {"reference.filter", "counting"},
+                                                               {"check", "true"}}));
     for (int i = 0; i < kCalls; ++i) {
       DUBBO_ASSIGN_OR_RETURN(std::string hello, Hello(*invoker, name));
-      if (hello != "Hello " + name) return Status(StatusCode::kInternal, "unexpected reply " + hello);
+      if (hello != "Hello " + name)
+        return Status(StatusCode::kInternal, "unexpected reply " + hello);
     }
     return Status::Ok();
   };

@@ -3,13 +3,12 @@
 // checked against what happened; offline/online are seen by the consumer; bad input (unknown
 // commands, binary bytes, a 1 MiB line, idle and surplus clients) is answered or cut off while
 // the server keeps serving others; port conflicts leave the application running.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
-
-#include <arpa/inet.h>
 
 #include <cstdlib>
 #include <cstring>
@@ -19,11 +18,11 @@
 #include <sstream>
 #include <thread>
 
+#include "app/application.h"
 #include "metrics/metrics.h"
 #include "qos/qos_server.h"
 #include "qos/request.h"
 #include "registry/registry.h"
-#include "app/application.h"
 #include "tests/support/gate_service.h"
 #include "tests/support/process.h"
 
@@ -98,7 +97,8 @@ class Client {
     return true;
   }
   // Everything up to and including `token`; nullopt when it does not come in time.
-  std::optional<std::string> ReadUntil(std::string_view token, std::chrono::milliseconds timeout = 10s) {
+  std::optional<std::string> ReadUntil(std::string_view token,
+                                       std::chrono::milliseconds timeout = 10s) {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     for (;;) {
       if (const size_t at = buffer_.find(token); at != std::string::npos) {
@@ -124,7 +124,8 @@ class Client {
  private:
   bool Fill(std::chrono::steady_clock::time_point deadline) {
     if (eof_) return false;
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) return false;
     pollfd p{fd_, POLLIN, 0};
     if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) return false;
@@ -150,7 +151,8 @@ std::unique_ptr<Client> Telnet(uint16_t port) {
   // An empty line makes it a telnet session at once (the banner and a prompt), then a prompt.
   c->Send("\n");
   auto banner = c->ReadUntil("dubbo>");
-  if (!banner || banner->find("/____/") == std::string::npos || !c->ReadUntil("dubbo>")) return nullptr;
+  if (!banner || banner->find("/____/") == std::string::npos || !c->ReadUntil("dubbo>"))
+    return nullptr;
   return c;
 }
 
@@ -179,7 +181,8 @@ HttpReply Http(uint16_t port, const std::string& target, const std::string& meth
   if (!closed || head_end == std::string::npos || raw.rfind("HTTP/1.1 ", 0) != 0) return r;
   r.status = std::stoi(raw.substr(9, 3));
   const size_t ct = raw.find("Content-Type: ");
-  if (ct != std::string::npos && ct < head_end) r.content_type = raw.substr(ct + 14, raw.find("\r\n", ct) - ct - 14);
+  if (ct != std::string::npos && ct < head_end)
+    r.content_type = raw.substr(ct + 14, raw.find("\r\n", ct) - ct - 14);
   r.body = raw.substr(head_end + 4);
   const size_t cl = raw.find("Content-Length: ");
   if (cl == std::string::npos || std::stoul(raw.substr(cl + 16)) != r.body.size()) r.status = -1;
@@ -252,7 +255,8 @@ class QosTest : public ::testing::Test {
 TEST_F(QosTest, SilentClientGetsTheBannerAndPrompt) {
   Client c;
   ASSERT_TRUE(c.Connect(provider_->qos_port()));
-  auto banner = c.ReadUntil("dubbo>", 5s);  // after the 500 ms a telnet user is given to speak first
+  auto banner =
+      c.ReadUntil("dubbo>", 5s);  // after the 500 ms a telnet user is given to speak first
   ASSERT_TRUE(banner.has_value());
   EXPECT_NE(banner->find("/____/ \\____//____//____/ \\____/"), std::string::npos) << *banner;
   EXPECT_EQ(Command(c, "live"), "true");
@@ -299,8 +303,8 @@ TEST_F(QosTest, CountShowsTheCallsMade) {
   ASSERT_TRUE(t);
   const std::string count = Command(*t, "count GateService");
   EXPECT_EQ(count.rfind("As Provider side: org.apache.dubbo.demo.GateService\n", 0), 0u) << count;
-  EXPECT_EQ(Row(count, "method"),
-            (std::vector<std::string>{"method", "total", "succeeded", "failed", "active", "average", "max"}))
+  EXPECT_EQ(Row(count, "method"), (std::vector<std::string>{"method", "total", "succeeded",
+                                                            "failed", "active", "average", "max"}))
       << count;
   auto echo = Row(count, "echo");
   ASSERT_EQ(echo.size(), 7u) << count;
@@ -319,7 +323,8 @@ TEST_F(QosTest, CountShowsTheCallsMade) {
   EXPECT_EQ(Row(count, "hold")[1], "0");
 
   // One method, over HTTP, on the consumer's side.
-  const HttpReply c = Http(consumer_->qos_port(), "/count?service=org.apache.dubbo.demo.GateService&method=echo");
+  const HttpReply c =
+      Http(consumer_->qos_port(), "/count?service=org.apache.dubbo.demo.GateService&method=echo");
   EXPECT_EQ(c.status, 200);
   EXPECT_EQ(c.body.rfind("As Consumer side: org.apache.dubbo.demo.GateService\n", 0), 0u) << c.body;
   EXPECT_EQ(Row(c.body, "echo").at(1), "3");
@@ -340,18 +345,25 @@ TEST_F(QosTest, InvokeMakesARealGenericCall) {
   // It went through the provider's real path: the provider counted a generic call.
   EXPECT_TRUE(Eventually([&] {
     for (const auto& [key, s] : metrics::MetricsRegistry::Global().Snapshot())
-      if (key.application == provider_name_ && key.method == "$invoke" && s.Finished() == 1) return true;
+      if (key.application == provider_name_ && key.method == "$invoke" && s.Finished() == 1)
+        return true;
     return false;
   }));
   EXPECT_EQ(Command(*t, "invoke GateService.boom(\"bad day\")"),
             "Failed to invoke method boom, cause: java.lang.IllegalStateException: bad day");
-  EXPECT_EQ(Command(*t, "invoke GateService.echo(\"unterminated)").rfind("Invalid json argument, cause: ", 0), 0u);
-  EXPECT_EQ(Command(*t, "invoke echo(\"x\")").rfind("Invalid parameters, format: service.method(args)", 0), 0u);
-  EXPECT_EQ(Command(*t, "invoke GateService.echo"), "Invalid parameters, format: service.method(args)");
+  EXPECT_EQ(Command(*t, "invoke GateService.echo(\"unterminated)")
+                .rfind("Invalid json argument, cause: ", 0),
+            0u);
+  EXPECT_EQ(Command(*t, "invoke echo(\"x\")")
+                .rfind("Invalid parameters, format: service.method(args)", 0),
+            0u);
+  EXPECT_EQ(Command(*t, "invoke GateService.echo"),
+            "Invalid parameters, format: service.method(args)");
   EXPECT_EQ(Command(*t, "invoke org.NoSuch.echo(1)"), "No such service org.NoSuch");
 
   // The consumer only refers to the service: its QoS calls through the reference, over HTTP.
-  const HttpReply h = Http(consumer_->qos_port(), "/invoke?org.apache.dubbo.demo.GateService.echo(%22via%20ref%22)");
+  const HttpReply h = Http(consumer_->qos_port(),
+                           "/invoke?org.apache.dubbo.demo.GateService.echo(%22via%20ref%22)");
   EXPECT_EQ(h.status, 200);
   EXPECT_EQ(h.body.rfind("result: \"via ref\"\n", 0), 0u) << h.body;
 }
@@ -370,13 +382,15 @@ TEST_F(QosTest, OfflineTakesTheProviderOutOfTheRegistryAndOnlineBringsItBack) {
   EXPECT_EQ(Command(*t, "offline org.apache.dubbo.demo.GateService"), "OK");
   EXPECT_TRUE(registry->Lookup(query).value().empty());
   // The consumer hears of it and stops calling.
-  EXPECT_TRUE(Eventually([&] { return CallGate(*invoker_, "echo", "x").status.code() == StatusCode::kUnavailable; }));
+  EXPECT_TRUE(Eventually(
+      [&] { return CallGate(*invoker_, "echo", "x").status.code() == StatusCode::kUnavailable; }));
   EXPECT_NE(Command(*t, "ls").find("|org.apache.dubbo.demo.GateService| N |"), std::string::npos);
   EXPECT_EQ(Command(*t, "ready"), "false");
   const HttpReply not_ready = Http(provider_->qos_port(), "/ready");
   EXPECT_EQ(not_ready.status, 503);
   EXPECT_EQ(not_ready.body, "false");
-  EXPECT_NE(Http(consumer_->qos_port(), "/ls").body.find("|org.apache.dubbo.demo.GateService| 0 |"), std::string::npos);
+  EXPECT_NE(Http(consumer_->qos_port(), "/ls").body.find("|org.apache.dubbo.demo.GateService| 0 |"),
+            std::string::npos);
 
   EXPECT_EQ(Http(provider_->qos_port(), "/online").body, "OK");  // no argument: every service
   EXPECT_EQ(registry->Lookup(query).value().size(), 1u);
@@ -393,8 +407,8 @@ TEST_F(QosTest, PsHelpLiveAndQuit) {
   EXPECT_EQ(Http(consumer_->qos_port(), "/ps").body, "");  // a consumer serves no port
   const std::string help = Command(*t, "help");
   const std::set<std::string> cells = Cells(help);
-  for (const char* name : {"help", "ls", "ps", "count", "invoke", "online", "offline", "ready", "live",
-                                  "metrics", "quit"}) {
+  for (const char* name : {"help", "ls", "ps", "count", "invoke", "online", "offline", "ready",
+                           "live", "metrics", "quit"}) {
     EXPECT_TRUE(cells.count(name)) << name << "\n" << help;
   }
   EXPECT_EQ(Command(*t, "help count").rfind("COMMAND NAME: count\n", 0), 0u);
@@ -428,7 +442,8 @@ TEST_F(QosTest, MetricsAreValidPrometheusTextWithTheCallsMade) {
     ASSERT_NE(close, std::string::npos) << line;
     std::string family = line.substr(0, brace);
     for (const char* suffix : {"_bucket", "_sum", "_count"}) {
-      if (family.ends_with(suffix) && !declared.count(family)) family.resize(family.size() - std::strlen(suffix));
+      if (family.ends_with(suffix) && !declared.count(family))
+        family.resize(family.size() - std::strlen(suffix));
     }
     EXPECT_TRUE(declared.count(family)) << line;
     const std::string value = line.substr(close + 2);
@@ -437,16 +452,23 @@ TEST_F(QosTest, MetricsAreValidPrometheusTextWithTheCallsMade) {
     EXPECT_EQ(*end, '\0') << line;
   }
   EXPECT_GT(samples, 0u);
-  const std::string labels = "{application_name=\"" + provider_name_ +
-                             "\",interface=\"org.apache.dubbo.demo.GateService\",method=\"echo\",group=\"\",version=\"\"}";
-  EXPECT_NE(m.body.find("\ndubbo_provider_requests_succeed_total" + labels + " 4\n"), std::string::npos) << m.body;
-  EXPECT_NE(m.body.find("\ndubbo_provider_rt_milliseconds_histogram_count" + labels + " 4\n"), std::string::npos);
-  const std::string consumer_labels = "{application_name=\"" + consumer_name_ + labels.substr(labels.find("\",interface"));
-  EXPECT_NE(m.body.find("\ndubbo_consumer_requests_succeed_total" + consumer_labels + " 4\n"), std::string::npos);
+  const std::string labels =
+      "{application_name=\"" + provider_name_ +
+      "\",interface=\"org.apache.dubbo.demo.GateService\",method=\"echo\",group=\"\",version=\"\"}";
+  EXPECT_NE(m.body.find("\ndubbo_provider_requests_succeed_total" + labels + " 4\n"),
+            std::string::npos)
+      << m.body;
+  EXPECT_NE(m.body.find("\ndubbo_provider_rt_milliseconds_histogram_count" + labels + " 4\n"),
+            std::string::npos);
+  const std::string consumer_labels =
+      "{application_name=\"" + consumer_name_ + labels.substr(labels.find("\",interface"));
+  EXPECT_NE(m.body.find("\ndubbo_consumer_requests_succeed_total" + consumer_labels + " 4\n"),
+            std::string::npos);
   // The same text from telnet.
   auto t = Telnet(provider_->qos_port());
   ASSERT_TRUE(t);
-  EXPECT_NE(Command(*t, "metrics").find("dubbo_provider_requests_succeed_total" + labels + " 4\n"), std::string::npos);
+  EXPECT_NE(Command(*t, "metrics").find("dubbo_provider_requests_succeed_total" + labels + " 4\n"),
+            std::string::npos);
 }
 
 TEST_F(QosTest, BadInputGetsAnErrorAndOthersAreStillServed) {
@@ -501,7 +523,8 @@ TEST(QosServerTest, IdleSurplusAndSlowClientsAreCutOff) {
   ASSERT_TRUE(b.ReadUntil("dubbo>", 5s));
   ASSERT_TRUE(c.Connect(port));
   bool closed = false;
-  EXPECT_EQ(c.ReadToClose(5s, &closed), "Too many QoS connections (at most 2), try again later\r\n");
+  EXPECT_EQ(c.ReadToClose(5s, &closed),
+            "Too many QoS connections (at most 2), try again later\r\n");
   EXPECT_TRUE(closed);
 
   // Both sessions go quiet: closed after the idle timeout, which frees their places.
@@ -566,8 +589,9 @@ TEST(QosPortTest, ApplicationsShareAPortAndATakenPortIsNotFatal) {
   ASSERT_EQ(::listen(holder, 1), 0);
   ASSERT_TRUE(c->Start().ok());
   EXPECT_EQ(c->qos_port(), 0);
-  auto ref = c->Refer(std::string(kGateInterface), {{"url", "dubbo://127.0.0.1:" + std::to_string(c->port())},
-                                                    {"version", "3.0.0"}});
+  auto ref =
+      c->Refer(std::string(kGateInterface),
+               {{"url", "dubbo://127.0.0.1:" + std::to_string(c->port())}, {"version", "3.0.0"}});
   ASSERT_TRUE(ref.ok()) << ref.status();
   EXPECT_TRUE(CallGate(**ref, "echo", "still serving").status.ok());
   ::close(holder);
@@ -584,8 +608,9 @@ TEST(QosPortTest, ApplicationsShareAPortAndATakenPortIsNotFatal) {
 TEST(QosConfigTest, PropertiesKeysAndBadValues) {
   TempDir dir;
   const std::string path = dir.File("dubbo.properties");
-  std::ofstream(path) << "dubbo.application.name=q\ndubbo.application.qos-enable=false\n"
-                         "dubbo.application.qos-port=0\ndubbo.application.qos-accept-foreign-ip=true\n";
+  std::ofstream(path)
+      << "dubbo.application.name=q\ndubbo.application.qos-enable=false\n"
+         "dubbo.application.qos-port=0\ndubbo.application.qos-accept-foreign-ip=true\n";
   auto config = ApplicationConfig::Load(path);
   ASSERT_TRUE(config.ok()) << config.status();
   EXPECT_FALSE(config->qos_enable);
@@ -613,7 +638,8 @@ TEST(QosRequestTest, TelnetLines) {
 }
 
 TEST(QosRequestTest, HttpRequestHeads) {
-  auto r = qos::ParseHttpRequest("GET /count?service=demo.Greeter&method=greet&flag HTTP/1.1\r\nHost: x");
+  auto r = qos::ParseHttpRequest(
+      "GET /count?service=demo.Greeter&method=greet&flag HTTP/1.1\r\nHost: x");
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(r.name, "count");
   EXPECT_EQ(r.args, "demo.Greeter greet flag");

@@ -34,10 +34,10 @@
 #include <thread>
 #include <vector>
 
+#include "app/application.h"
 #include "common/url.h"
 #include "registry/registry.h"
 #include "registry/zookeeper_registry.h"
-#include "app/application.h"
 #include "rpc/io_threads.h"
 #include "rpc/result.h"
 #include "rpc/service.h"
@@ -60,9 +60,11 @@ class E2eService : public rpc::ServiceBase {
 
   Result<std::string> Name() { return name_; }
   void Sleep(int32_t ms, rpc::Responder<std::string> reply) {
-    auto timer = std::make_shared<asio::steady_timer>(timers_->Next(), std::chrono::milliseconds(ms));
+    auto timer =
+        std::make_shared<asio::steady_timer>(timers_->Next(), std::chrono::milliseconds(ms));
     auto holder = std::make_shared<rpc::Responder<std::string>>(std::move(reply));
-    timer->async_wait([timer, holder, name = name_](const std::error_code&) { holder->Reply(name); });
+    timer->async_wait(
+        [timer, holder, name = name_](const std::error_code&) { holder->Reply(name); });
   }
 
   static std::shared_ptr<const rpc::ServiceDefinition> Definition() {
@@ -110,12 +112,15 @@ bool Eventually(F f, std::chrono::milliseconds timeout) {
   return true;
 }
 
-int64_t Millis(Clock::duration d) { return std::chrono::duration_cast<std::chrono::milliseconds>(d).count(); }
+int64_t Millis(Clock::duration d) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
+}
 
 // Calls name() in a loop on a few threads and counts answers per provider and failures.
 class CallLoop {
  public:
-  explicit CallLoop(std::shared_ptr<rpc::Invoker> invoker, int threads = 2) : invoker_(std::move(invoker)) {
+  explicit CallLoop(std::shared_ptr<rpc::Invoker> invoker, int threads = 2)
+      : invoker_(std::move(invoker)) {
     for (int i = 0; i < threads; ++i) {
       threads_.emplace_back([this] {
         while (running_) {
@@ -197,7 +202,8 @@ class AddressWatch {
     };
   }
   // Waits until the latest list has (`present`) or lacks `address`; the arrival time of that list.
-  std::optional<Clock::time_point> Await(const std::string& address, bool present, std::chrono::milliseconds timeout) {
+  std::optional<Clock::time_point> Await(const std::string& address, bool present,
+                                         std::chrono::milliseconds timeout) {
     std::unique_lock<std::mutex> lock(mu_);
     const bool ok = cv_.wait_for(lock, timeout, [&] {
       return (std::find(latest_.begin(), latest_.end(), address) != latest_.end()) == present;
@@ -217,14 +223,16 @@ class AddressWatch {
 class ProviderProcess {
  public:
   ProviderProcess(const std::string& registry, const std::string& name)
-      : child_({"/proc/self/exe", std::string("--gtest_filter=") + kChildTest, "--gtest_also_run_disabled_tests",
-                "--e2e-registry=" + registry, "--e2e-name=" + name}) {}
+      : child_({"/proc/self/exe", std::string("--gtest_filter=") + kChildTest,
+                "--gtest_also_run_disabled_tests", "--e2e-registry=" + registry,
+                "--e2e-name=" + name}) {}
 
   // Waits for "ready <port>"; the port, or 0.
   uint16_t AwaitReady(std::chrono::milliseconds timeout) {
     const auto deadline = Clock::now() + timeout;
     while (Clock::now() < deadline) {
-      auto line = child_.ReadLine(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()));
+      auto line = child_.ReadLine(
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()));
       if (!line) return 0;
       unsigned port = 0;
       if (std::sscanf(line->c_str(), "ready %u", &port) == 1) return static_cast<uint16_t>(port);
@@ -255,11 +263,13 @@ class RegistryE2eTest : public ::testing::Test {
 
   // A root of the test's own; the cache file named after `app`.
   std::string RegistryUrl(const std::string& app, const std::string& extra = "") const {
-    return "zookeeper://" + server_->address() + "?group=" + root_ + "&file=" + dir_.File(app + ".cache") + extra;
+    return "zookeeper://" + server_->address() + "?group=" + root_ +
+           "&file=" + dir_.File(app + ".cache") + extra;
   }
 
   // warmup=0: shares follow the weights from the start (no ten-minute warm-up ramp).
-  std::unique_ptr<Application> Provider(const std::string& name, const std::string& registry_extra = "") {
+  std::unique_ptr<Application> Provider(const std::string& name,
+                                        const std::string& registry_extra = "") {
     ApplicationConfig c;
     c.name = name;
     c.registry = RegistryUrl(name, registry_extra);
@@ -267,15 +277,17 @@ class RegistryE2eTest : public ::testing::Test {
     auto app = Application::Create(c);
     EXPECT_TRUE(app.ok()) << app.status();
     if (!app.ok()) return nullptr;
-    EXPECT_TRUE((*app)->Export(E2eService::Definition(), std::make_shared<E2eService>(name, &timers_),
-                               {{"warmup", "0"}})
+    EXPECT_TRUE((*app)
+                    ->Export(E2eService::Definition(), std::make_shared<E2eService>(name, &timers_),
+                             {{"warmup", "0"}})
                     .ok());
     const Status started = (*app)->Start();
     EXPECT_TRUE(started.ok()) << started;
     return std::move(*app);
   }
 
-  std::unique_ptr<Application> Consumer(const std::string& name, const std::string& registry_extra = "") {
+  std::unique_ptr<Application> Consumer(const std::string& name,
+                                        const std::string& registry_extra = "") {
     ApplicationConfig c;
     c.name = name;
     c.registry = RegistryUrl(name, registry_extra);
@@ -308,13 +320,15 @@ class RegistryE2eTest : public ::testing::Test {
     return "";
   }
   // True once `path` exists as an ephemeral node of the session `registry` has now.
-  static bool OwnedBy(ZkTestClient& client, const std::string& path, const registry::Registry& registry) {
+  static bool OwnedBy(ZkTestClient& client, const std::string& path,
+                      const registry::Registry& registry) {
     const auto session = registry::ZookeeperRegistrySession(registry);
     struct Stat st {};
     return session && !path.empty() && client.Exists(path, &st) && st.ephemeralOwner == session->id;
   }
   // Writes an override:// URL as dubbo-admin does: a persistent node under configurators.
-  std::string WriteOverride(ZkTestClient& client, const std::string& host_port, const std::string& params) {
+  std::string WriteOverride(ZkTestClient& client, const std::string& host_port,
+                            const std::string& params) {
     auto url = Url::Parse("override://" + host_port + "/" + std::string(kInterface) +
                           "?category=configurators&dynamic=false&" + params);
     EXPECT_TRUE(url.ok()) << url.status();
@@ -462,7 +476,10 @@ TEST_F(RegistryE2eTest, ConsumerStartedWhileZooKeeperIsDownCallsFromTheCacheThen
   ASSERT_TRUE(client);
   // Its consumer registration, queued during the outage, is written.
   EXPECT_TRUE(Eventually(
-      [&] { return OwnedBy(*client, ConsumerNode(*client, "cached-consumer"), *consumer->registry()); }, 20s));
+      [&] {
+        return OwnedBy(*client, ConsumerNode(*client, "cached-consumer"), *consumer->registry());
+      },
+      20s));
   // The live subscription replaced the cached list: a provider started now gets calls.
   auto p2 = Provider("p2");
   ASSERT_TRUE(p2);
@@ -471,7 +488,8 @@ TEST_F(RegistryE2eTest, ConsumerStartedWhileZooKeeperIsDownCallsFromTheCacheThen
   EXPECT_EQ(loop.failures(), 0) << loop.first_failure();
 }
 
-// --- providers leaving -----------------------------------------------------------------------------
+// --- providers leaving
+// -----------------------------------------------------------------------------
 
 TEST_F(RegistryE2eTest, KilledProviderGoesAtSessionExpiryStoppedOneWithin200Ms) {
   auto stable = Provider("stable");
@@ -507,7 +525,8 @@ TEST_F(RegistryE2eTest, KilledProviderGoesAtSessionExpiryStoppedOneWithin200Ms) 
   }
   std::sort(graceful.begin(), graceful.end());
   EXPECT_LE(graceful[1], 200) << "listener latencies (ms): " << ::testing::PrintToString(graceful);
-  std::printf("graceful stop -> consumer listener: %s ms\n", ::testing::PrintToString(graceful).c_str());
+  std::printf("graceful stop -> consumer listener: %s ms\n",
+              ::testing::PrintToString(graceful).c_str());
 
   // SIGKILL: nothing unregisters; the node goes when the 2 s session expires. The client pings
   // every third of the session, so the server expires it 2/3..1 session (+ a tick) after the
@@ -523,7 +542,8 @@ TEST_F(RegistryE2eTest, KilledProviderGoesAtSessionExpiryStoppedOneWithin200Ms) 
   const auto gone = watch.Await(address, false, 10s);
   ASSERT_TRUE(gone.has_value()) << "a killed provider stayed listed past its session";
   const int64_t latency = Millis(*gone - kill);
-  std::printf("SIGKILL -> consumer listener: %lld ms (session 2000 ms)\n", static_cast<long long>(latency));
+  std::printf("SIGKILL -> consumer listener: %lld ms (session 2000 ms)\n",
+              static_cast<long long>(latency));
   EXPECT_GE(latency, 1000);
   EXPECT_LE(latency, 5000);
   // Calls meanwhile: failover moved every one that met the dead provider to the stable one.
@@ -532,7 +552,8 @@ TEST_F(RegistryE2eTest, KilledProviderGoesAtSessionExpiryStoppedOneWithin200Ms) 
   EXPECT_EQ(loop.failures(), 0) << loop.first_failure();
 }
 
-// --- configurators ---------------------------------------------------------------------------------
+// --- configurators
+// ---------------------------------------------------------------------------------
 
 // Shares of `n` name() calls per provider.
 std::map<std::string, int> Distribution(rpc::Invoker& invoker, int n) {
@@ -592,7 +613,8 @@ TEST_F(RegistryE2eTest, OverridesChangeWeightTimeoutAndDisabledAtRunTime) {
   EXPECT_TRUE(Eventually([&] { return Distribution(**invoker, 50)["a"] > 0; }, 10s));
 }
 
-// --- the provider process ----------------------------------------------------------------------------
+// --- the provider process
+// ----------------------------------------------------------------------------
 
 // "--e2e-<key>=<value>" arguments of this process.
 std::map<std::string, std::string> ChildArguments() {
@@ -623,8 +645,9 @@ TEST(RegistryE2eChild, DISABLED_Provider) {
   c.protocol = {{"host", "127.0.0.1"}, {"port", "0"}, {"shutdown.wait", "1000"}};
   auto app = Application::Create(c);
   ASSERT_TRUE(app.ok()) << app.status();
-  ASSERT_TRUE((*app)->Export(E2eService::Definition(), std::make_shared<E2eService>(c.name, &timers),
-                             {{"warmup", "0"}})
+  ASSERT_TRUE((*app)
+                  ->Export(E2eService::Definition(), std::make_shared<E2eService>(c.name, &timers),
+                           {{"warmup", "0"}})
                   .ok());
   ASSERT_TRUE((*app)->Start().ok());
   std::printf("ready %u\n", static_cast<unsigned>((*app)->port()));

@@ -33,9 +33,9 @@
 #include <thread>
 #include <vector>
 
+#include "app/application.h"
 #include "common/url.h"
 #include "registry/registry.h"
-#include "app/application.h"
 #include "rpc/result.h"
 #include "rpc/service.h"
 #include "tests/support/process.h"
@@ -59,7 +59,8 @@ class GreetingService : public rpc::ServiceBase {
 
   static std::shared_ptr<const rpc::ServiceDefinition> Definition() {
     auto def = std::make_shared<rpc::ServiceDefinition>(std::string(kCppInterface));
-    def->Add(rpc::Method("sayHello", std::string(kString), {"java.lang.String"}, &GreetingService::SayHello));
+    def->Add(rpc::Method("sayHello", std::string(kString), {"java.lang.String"},
+                         &GreetingService::SayHello));
     return def;
   }
 
@@ -67,7 +68,8 @@ class GreetingService : public rpc::ServiceBase {
   const std::string from_;
 };
 
-Result<std::string> SayHello(rpc::Invoker& invoker, std::string_view interface, const std::string& name) {
+Result<std::string> SayHello(rpc::Invoker& invoker, std::string_view interface,
+                             const std::string& name) {
   auto inv = std::make_shared<rpc::Invocation>();
   inv->interface = std::string(interface);
   inv->method = "sayHello";
@@ -111,9 +113,11 @@ class RegistryInteropTest : public ::testing::Test {
     auto app = Application::Create(c);
     EXPECT_TRUE(app.ok()) << app.status();
     if (!app.ok()) return nullptr;
-    EXPECT_TRUE((*app)->Export(GreetingService::Definition(), std::make_shared<GreetingService>(tag)).ok());
+    EXPECT_TRUE(
+        (*app)->Export(GreetingService::Definition(), std::make_shared<GreetingService>(tag)).ok());
     EXPECT_TRUE((*app)
-                    ->Export(GreetingService::Definition(), std::make_shared<GreetingService>(tag + " g1/1.0.0"),
+                    ->Export(GreetingService::Definition(),
+                             std::make_shared<GreetingService>(tag + " g1/1.0.0"),
                              {{"version", "1.0.0"}, {"group", "g1"}})
                     .ok());
     const Status started = (*app)->Start();
@@ -133,8 +137,8 @@ TEST_F(RegistryInteropTest, NpmConsumersDiscoverOurProviderThroughZooKeeper) {
     std::string client, app, version, group;
     std::unique_ptr<ChildProcess> process;
     std::string Expected(const std::string& call, const std::string& greeting) const {
-      return R"({"client":")" + client + R"(","call":")" + call + R"(","ok":true,"value":")" + greeting +
-             (group.empty() ? "" : " " + group + "/" + version) + R"("})";
+      return R"({"client":")" + client + R"(","call":")" + call + R"(","ok":true,"value":")" +
+             greeting + (group.empty() ? "" : " " + group + "/" + version) + R"("})";
     }
   };
   // No unversioned apache-dubbo-js peer: it would call either export at random (see the top).
@@ -151,7 +155,8 @@ TEST_F(RegistryInteropTest, NpmConsumersDiscoverOurProviderThroughZooKeeper) {
   peers[1] = {"node-zookeeper-dubbo", "js-nzd", "", "", nullptr};
   peers[2] = {"node-zookeeper-dubbo", "js-nzd-g1", "1.0.0", "g1", nullptr};
   for (Peer& p : peers) {
-    std::vector<std::string> argv = {"node", SourceDir() + "/tests/interop/js/zk_consumer.js", server_->address(),
+    std::vector<std::string> argv = {"node", SourceDir() + "/tests/interop/js/zk_consumer.js",
+                                     server_->address(),
                                      p.client == "apache-dubbo-js" ? "rc6" : "nzd"};
     if (!p.version.empty()) argv.insert(argv.end(), {p.version, p.group});
     p.process = std::make_unique<ChildProcess>(argv);
@@ -163,9 +168,11 @@ TEST_F(RegistryInteropTest, NpmConsumersDiscoverOurProviderThroughZooKeeper) {
   for (Peer& p : peers) {
     std::vector<std::string> lines;
     ASSERT_TRUE(p.process->WaitForLine(R"({"phase":"waiting"})", 60s, &lines))
-        << p.app << " did not finish discovery (is node installed and scripts/setup run?); it printed:\n"
+        << p.app
+        << " did not finish discovery (is node installed and scripts/setup run?); it printed:\n"
         << ::testing::PrintToString(lines);
-    EXPECT_EQ(lines, std::vector<std::string>{p.Expected("sayHello", "Hello world from A")}) << p.app;
+    EXPECT_EQ(lines, std::vector<std::string>{p.Expected("sayHello", "Hello world from A")})
+        << p.app;
   }
 
   // Their consumer:// nodes (written with encodeURIComponent, empty values) parse as ours.
@@ -175,13 +182,14 @@ TEST_F(RegistryInteropTest, NpmConsumersDiscoverOurProviderThroughZooKeeper) {
   consumers.Set("category", "consumers").Set("version", "*").Set("group", "*");
   std::set<std::string> seen;
   std::set<std::string> want;
-  for (const Peer& p : peers) want.insert(p.app + " side=consumer version=" + p.version + " group=" + p.group);
+  for (const Peer& p : peers)
+    want.insert(p.app + " side=consumer version=" + p.version + " group=" + p.group);
   EXPECT_TRUE(Eventually(
       [&] {
         seen.clear();
         for (const Url& u : (*registry)->Lookup(consumers).value_or(std::vector<Url>{})) {
-          seen.insert(u.Get("application") + " side=" + u.Get("side") + " version=" + u.Get("version") +
-                      " group=" + u.Get("group"));
+          seen.insert(u.Get("application") + " side=" + u.Get("side") +
+                      " version=" + u.Get("version") + " group=" + u.Get("group"));
         }
         return seen == want;
       },
@@ -209,7 +217,8 @@ TEST_F(RegistryInteropTest, OurConsumerDiscoversAJsProviderWhoseNodesJavaScriptW
   const auto line = js.ReadLine(30s);
   unsigned port = 0;
   ASSERT_TRUE(line && std::sscanf(line->c_str(), "registered %u", &port) == 1)
-      << "zk_provider.js did not register (is node installed and scripts/setup run?): " << line.value_or("<EOF>");
+      << "zk_provider.js did not register (is node installed and scripts/setup run?): "
+      << line.value_or("<EOF>");
 
   // The names as a JavaScript process wrote them are what our encoder writes for the URLs they
   // hold: Java's URLEncoder of the whole sorted URL, '+' for the space.
@@ -235,7 +244,8 @@ TEST_F(RegistryInteropTest, OurConsumerDiscoversAJsProviderWhoseNodesJavaScriptW
   auto consumer = Application::Create(c).value();
   auto plain = consumer->Refer(std::string(kJsInterface));
   ASSERT_TRUE(plain.ok()) << plain.status();
-  auto grouped = consumer->Refer(std::string(kJsInterface), {{"version", "1.0.0"}, {"group", "g1"}});
+  auto grouped =
+      consumer->Refer(std::string(kJsInterface), {{"version", "1.0.0"}, {"group", "g1"}});
   ASSERT_TRUE(grouped.ok()) << grouped.status();
   auto hello = SayHello(**plain, kJsInterface, "world");
   ASSERT_TRUE(hello.ok()) << hello.status();
@@ -252,7 +262,8 @@ TEST_F(RegistryInteropTest, OurConsumerDiscoversAJsProviderWhoseNodesJavaScriptW
   const Url& p = found->front();
   EXPECT_EQ(p.Address(), "127.0.0.1:" + std::to_string(port));
   EXPECT_EQ(p.Get("application"), "js-hessian-provider");
-  EXPECT_EQ(p.Get("methods"), "attachment,echoUser,fail,gather,nothing,probeHeartbeat,sayHello,stats");
+  EXPECT_EQ(p.Get("methods"),
+            "attachment,echoUser,fail,gather,nothing,probeHeartbeat,sayHello,stats");
   EXPECT_EQ(p.Get("owner"), "interop team");
 
   // The process goes, its session with it: the ephemeral nodes vanish and the consumer follows.

@@ -1,3 +1,5 @@
+#include "registry/registry.h"
+
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -12,18 +14,17 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
-#include <iostream>
 #include <future>
+#include <iostream>
 #include <mutex>
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include "common/url.h"
+#include "registry/cache_file.h"
 #include "registry/file_registry.h"
 #include "registry/internal.h"
-#include "registry/cache_file.h"
-#include "registry/registry.h"
 #include "registry/zookeeper_registry.h"
 #include "tests/support/process.h"
 #include "tests/support/registry_fixtures.h"
@@ -54,8 +55,9 @@ Url Provider(const std::string& interface, int port, const std::string& extra = 
 }
 
 Url Consumer(const std::string& interface, const std::string& extra = "") {
-  return MustParse("consumer://127.0.0.1/" + interface + "?application=registry-test&dubbo=2.0.2&interface=" +
-                   interface + "&side=consumer" + (extra.empty() ? "" : "&" + extra));
+  return MustParse("consumer://127.0.0.1/" + interface +
+                   "?application=registry-test&dubbo=2.0.2&interface=" + interface +
+                   "&side=consumer" + (extra.empty() ? "" : "&" + extra));
 }
 
 std::vector<std::string> Strings(const std::vector<Url>& urls) {
@@ -189,11 +191,13 @@ TEST_P(RegistrySemanticsTest, GracefulUnregisterSeenPromptly) {
   ASSERT_TRUE(n.Await([&](const auto& l) { return Has(l, p1) && Has(l, p2); }, 5s));
 
   ASSERT_TRUE(provider_side->Unregister(p1).ok());
-  EXPECT_TRUE(n.AwaitLacks(p1, unregister_deadline())) << "not seen within " << unregister_deadline().count() << " ms";
+  EXPECT_TRUE(n.AwaitLacks(p1, unregister_deadline()))
+      << "not seen within " << unregister_deadline().count() << " ms";
   EXPECT_TRUE(Has(n.latest(), p2));
 
   provider_side->Close();
-  EXPECT_TRUE(n.AwaitLacks(p2, unregister_deadline())) << "not seen within " << unregister_deadline().count() << " ms";
+  EXPECT_TRUE(n.AwaitLacks(p2, unregister_deadline()))
+      << "not seen within " << unregister_deadline().count() << " ms";
 }
 
 TEST_P(RegistrySemanticsTest, KilledOwnerDisappears) {
@@ -209,7 +213,8 @@ TEST_P(RegistrySemanticsTest, KilledOwnerDisappears) {
   // Not reaped until it is gone from the list: a zombie serves nothing either.
   child->Signal(SIGKILL);
   const auto start = std::chrono::steady_clock::now();
-  EXPECT_TRUE(n.AwaitLacks(p, crash_deadline())) << "not gone within " << crash_deadline().count() << " ms";
+  EXPECT_TRUE(n.AwaitLacks(p, crash_deadline()))
+      << "not gone within " << crash_deadline().count() << " ms";
   const auto took = std::chrono::duration_cast<Millis>(std::chrono::steady_clock::now() - start);
   EXPECT_EQ(child->Wait(5s), 128 + SIGKILL);
   ::testing::Test::RecordProperty("crash_detection_ms", static_cast<int>(took.count()));
@@ -221,7 +226,8 @@ TEST_P(RegistrySemanticsTest, KilledOwnerDisappears) {
 TEST_P(RegistrySemanticsTest, ConsumerRegistrationIsListedUnderConsumers) {
   auto registry = Open();
   ASSERT_TRUE(registry);
-  const Url c = Consumer(kDemo, "category=consumers&check=false&methods=sayHello&pid=1&timestamp=1");
+  const Url c =
+      Consumer(kDemo, "category=consumers&check=false&methods=sayHello&pid=1&timestamp=1");
   ASSERT_TRUE(registry->Register(c).ok());
 
   auto consumers = registry->Lookup(Consumer(kDemo, "category=consumers"));
@@ -246,8 +252,9 @@ TEST_P(RegistrySemanticsTest, ConfiguratorsAndRoutersAreDelivered) {
   ASSERT_TRUE(registry);
   ASSERT_TRUE(registry->Subscribe(Consumer(kDemo), n.Listener()).ok());
   const Url p = Provider(kDemo, 20880);
-  const Url override_url = MustParse(std::string("override://0.0.0.0/") + kDemo +
-                                     "?category=configurators&dynamic=false&enabled=true&timeout=500");
+  const Url override_url =
+      MustParse(std::string("override://0.0.0.0/") + kDemo +
+                "?category=configurators&dynamic=false&enabled=true&timeout=500");
   const Url router = MustParse(std::string("condition://0.0.0.0/") + kDemo +
                                "?category=routers&dynamic=false&rule=host%3D1.2.3.4");
   ASSERT_TRUE(registry->Register(p).ok());
@@ -276,7 +283,8 @@ TEST_P(RegistrySemanticsTest, VersionAndGroupFilterAsDubboDoes) {
   const Url plain = Provider(kDemo, 4);
   const Url zero = Provider(kDemo, 5, "version=0.0.0");
   const Url disabled = Provider(kDemo, 6, "version=1.0.0&group=a&enabled=false");
-  for (const Url& u : {v1a, v2a, v1b, plain, zero, disabled}) ASSERT_TRUE(registry->Register(u).ok());
+  for (const Url& u : {v1a, v2a, v1b, plain, zero, disabled})
+    ASSERT_TRUE(registry->Register(u).ok());
 
   auto lookup = [&](const std::string& extra) {
     auto r = registry->Lookup(Consumer(kDemo, extra));
@@ -320,7 +328,8 @@ TEST_P(RegistrySemanticsTest, RapidChangesAreCoalesced) {
   for (const Url& u : urls) ASSERT_TRUE(provider_side->Unregister(u).ok());
   ASSERT_TRUE(n.Await([](const auto& l) { return l.empty(); }, 10s));
   EXPECT_LT(n.count() - after_adds, static_cast<size_t>(kChanges));
-  std::cout << "[          ] " << 2 * kChanges << " changes, " << n.count() - 1 << " notifications\n";
+  std::cout << "[          ] " << 2 * kChanges << " changes, " << n.count() - 1
+            << " notifications\n";
 }
 
 TEST_P(RegistrySemanticsTest, LookupAndListServices) {
@@ -339,8 +348,8 @@ TEST_P(RegistrySemanticsTest, LookupAndListServices) {
 
   auto services = registry->ListServices();
   ASSERT_TRUE(services.ok()) << services.status();
-  EXPECT_EQ(*services,
-            (std::vector<std::string>{"com.example.A", "com.example.B", "com.example.C", "com.example.Odd$Inner Name/x"}));
+  EXPECT_EQ(*services, (std::vector<std::string>{"com.example.A", "com.example.B", "com.example.C",
+                                                 "com.example.Odd$Inner Name/x"}));
   auto lookup_b = registry->Lookup(Consumer("com.example.B"));
   ASSERT_TRUE(lookup_b.ok());
   EXPECT_EQ(Strings(*lookup_b), Strings({b1, b2}));
@@ -352,7 +361,8 @@ TEST_P(RegistrySemanticsTest, LookupAndListServices) {
   ASSERT_TRUE(registry->Unregister(b2).ok());
   services = registry->ListServices();
   ASSERT_TRUE(services.ok());
-  EXPECT_EQ(*services, (std::vector<std::string>{"com.example.A", "com.example.C", "com.example.Odd$Inner Name/x"}));
+  EXPECT_EQ(*services, (std::vector<std::string>{"com.example.A", "com.example.C",
+                                                 "com.example.Odd$Inner Name/x"}));
 }
 
 TEST_P(RegistrySemanticsTest, CloseRemovesOwnEphemeralEntriesOnly) {
@@ -384,7 +394,8 @@ TEST_P(RegistrySemanticsTest, CloseRemovesOwnEphemeralEntriesOnly) {
 }
 
 TEST_P(RegistrySemanticsTest, CorruptEntryIsSkipped) {
-  if (!backend_->WriteCorruptProvider(kDemo)) GTEST_SKIP() << "backend cannot store a corrupt entry";
+  if (!backend_->WriteCorruptProvider(kDemo))
+    GTEST_SKIP() << "backend cannot store a corrupt entry";
   Notifications n;
   auto registry = Open();
   ASSERT_TRUE(registry);
@@ -459,16 +470,17 @@ TEST_P(RegistrySemanticsTest, RegistryMayBeDestroyedByItsOwnListener) {
   std::shared_ptr<Registry> holder = registry;
   bool released = false;
   const Url p = Provider(kDemo, 1);
-  ASSERT_TRUE(registry
-                  ->Subscribe(Consumer(kDemo),
-                              [&](const std::vector<Url>& urls) {
-                                if (!Has(urls, p)) return;
-                                std::lock_guard<std::mutex> lock(mu);
-                                holder.reset();  // the last reference: destroys (closes) the registry
-                                released = true;
-                                cv.notify_all();
-                              })
-                  .ok());
+  ASSERT_TRUE(
+      registry
+          ->Subscribe(Consumer(kDemo),
+                      [&](const std::vector<Url>& urls) {
+                        if (!Has(urls, p)) return;
+                        std::lock_guard<std::mutex> lock(mu);
+                        holder.reset();  // the last reference: destroys (closes) the registry
+                        released = true;
+                        cv.notify_all();
+                      })
+          .ok());
   ASSERT_TRUE(registry->Register(p).ok());
   registry.reset();
   std::unique_lock<std::mutex> lock(mu);
@@ -505,8 +517,11 @@ TEST_P(RegistrySemanticsTest, WildcardSubscriptionSeesEveryService) {
   EXPECT_EQ(Strings(n.latest()), Strings({a, b}));
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, RegistrySemanticsTest, ::testing::ValuesIn(testing::RegistryBackends()),
-                         [](const ::testing::TestParamInfo<RegistryBackendParam>& info) { return info.param.name; });
+INSTANTIATE_TEST_SUITE_P(Backends, RegistrySemanticsTest,
+                         ::testing::ValuesIn(testing::RegistryBackends()),
+                         [](const ::testing::TestParamInfo<RegistryBackendParam>& info) {
+                           return info.param.name;
+                         });
 
 // The child's side of RegisteringChild; skipped unless run by it.
 TEST(RegistryChildProcess, DISABLED_RegisterAndWait) {
@@ -521,15 +536,19 @@ TEST(IsMatchTest, InterfaceFromParameterElsePathWithWildcards) {
   EXPECT_TRUE(IsMatch(consumer, Provider(kDemo, 1)));
   EXPECT_FALSE(IsMatch(consumer, Provider("com.example.Other", 1)));
   // The interface parameter wins over the path.
-  EXPECT_TRUE(IsMatch(consumer, MustParse(std::string("dubbo://h:1/some-path?interface=") + kDemo)));
-  EXPECT_FALSE(IsMatch(consumer, MustParse(std::string("dubbo://h:1/") + kDemo + "?interface=x.Y")));
-  EXPECT_TRUE(IsMatch(MustParse(std::string("consumer://h/") + kDemo), MustParse(std::string("dubbo://h:1/") + kDemo)));
+  EXPECT_TRUE(
+      IsMatch(consumer, MustParse(std::string("dubbo://h:1/some-path?interface=") + kDemo)));
+  EXPECT_FALSE(
+      IsMatch(consumer, MustParse(std::string("dubbo://h:1/") + kDemo + "?interface=x.Y")));
+  EXPECT_TRUE(IsMatch(MustParse(std::string("consumer://h/") + kDemo),
+                      MustParse(std::string("dubbo://h:1/") + kDemo)));
   EXPECT_TRUE(IsMatch(Consumer("*"), Provider(kDemo, 1)));
   EXPECT_TRUE(IsMatch(consumer, MustParse("dubbo://h:1/*")));
 }
 
 TEST(IsMatchTest, Categories) {
-  const Url override_url = MustParse(std::string("override://0.0.0.0/") + kDemo + "?category=configurators");
+  const Url override_url =
+      MustParse(std::string("override://0.0.0.0/") + kDemo + "?category=configurators");
   EXPECT_FALSE(IsMatch(Consumer(kDemo), override_url));  // the consumer's default is providers
   EXPECT_TRUE(IsMatch(Consumer(kDemo, "category=providers,configurators,routers"), override_url));
   EXPECT_TRUE(IsMatch(Consumer(kDemo, "category=*"), override_url));
@@ -578,7 +597,8 @@ TEST(RegistryInternalTest, SplitsCommaListsAsDubbo) {
   EXPECT_EQ(SplitCommaList(" a , b "), (std::vector<std::string>{" a", "b "}));
   EXPECT_EQ(SplitCommaList(",a,"), (std::vector<std::string>{"a"}));
   EXPECT_TRUE(SplitCommaList("").empty());
-  EXPECT_EQ(internal::CategoriesOf(Consumer(kDemo), {"providers"}), (std::vector<std::string>{"providers"}));
+  EXPECT_EQ(internal::CategoriesOf(Consumer(kDemo), {"providers"}),
+            (std::vector<std::string>{"providers"}));
   EXPECT_EQ(internal::CategoriesOf(Consumer(kDemo, "category=*"), {}),
             (std::vector<std::string>{"providers", "consumers", "routers", "configurators"}));
   EXPECT_EQ(internal::CategoriesOf(Consumer(kDemo, "category=providers,-routers,providers"), {}),
@@ -596,12 +616,14 @@ TEST(OpenRegistryTest, ErrorsNameTheAddress) {
   auto unknown = OpenRegistry("nosuch://127.0.0.1:1");
   ASSERT_FALSE(unknown.ok());
   EXPECT_EQ(unknown.status().code(), StatusCode::kInvalidArgument);
-  EXPECT_NE(unknown.status().message().find("nosuch://127.0.0.1:1"), std::string::npos) << unknown.status();
+  EXPECT_NE(unknown.status().message().find("nosuch://127.0.0.1:1"), std::string::npos)
+      << unknown.status();
   EXPECT_NE(unknown.status().message().find("known: "), std::string::npos) << unknown.status();
 
   auto no_scheme = OpenRegistry("127.0.0.1:2181");
   ASSERT_FALSE(no_scheme.ok());
-  EXPECT_NE(no_scheme.status().message().find("127.0.0.1:2181"), std::string::npos) << no_scheme.status();
+  EXPECT_NE(no_scheme.status().message().find("127.0.0.1:2181"), std::string::npos)
+      << no_scheme.status();
 
   auto bad = OpenRegistry("file://[::1");
   ASSERT_FALSE(bad.ok());
@@ -609,7 +631,8 @@ TEST(OpenRegistryTest, ErrorsNameTheAddress) {
 
   auto host = OpenRegistry("file://somehost/var/lib/dubbo");
   ASSERT_FALSE(host.ok());
-  EXPECT_NE(host.status().message().find("file://somehost/var/lib/dubbo"), std::string::npos) << host.status();
+  EXPECT_NE(host.status().message().find("file://somehost/var/lib/dubbo"), std::string::npos)
+      << host.status();
 
   testing::TempDir dir;
   auto delay = OpenRegistry("file://" + dir.path() + "?notify.delay=soon");
@@ -621,7 +644,8 @@ TEST(OpenRegistryTest, ErrorsNameTheAddress) {
   ASSERT_FALSE(root.ok());
   EXPECT_NE(root.status().message().find("group"), std::string::npos) << root.status();
 
-  std::filesystem::permissions(dir.path(), std::filesystem::perms::owner_read | std::filesystem::perms::owner_exec);
+  std::filesystem::permissions(
+      dir.path(), std::filesystem::perms::owner_read | std::filesystem::perms::owner_exec);
   if (::geteuid() != 0) {
     auto readonly = OpenRegistry("file://" + dir.path() + "/sub");
     ASSERT_FALSE(readonly.ok());
@@ -670,13 +694,15 @@ class FileRegistryTest : public ::testing::Test {
     EXPECT_TRUE(registry.ok()) << registry.status();
     return registry.ok() ? *registry : nullptr;
   }
-  std::string ProvidersDir(const std::string& interface = kDemo, const std::string& root = "dubbo") const {
+  std::string ProvidersDir(const std::string& interface = kDemo,
+                           const std::string& root = "dubbo") const {
     return dir_.path() + "/" + root + "/" + UrlEncode(interface) + "/providers";
   }
   std::vector<std::string> Files(const std::string& dir) const {
     std::vector<std::string> names;
     std::error_code ec;
-    for (const auto& e : std::filesystem::directory_iterator(dir, ec)) names.push_back(e.path().filename());
+    for (const auto& e : std::filesystem::directory_iterator(dir, ec))
+      names.push_back(e.path().filename());
     std::sort(names.begin(), names.end());
     return names;
   }
@@ -692,28 +718,37 @@ TEST_F(FileRegistryTest, LayoutMirrorsZooKeeperAndEntriesHoldUrlAndOwner) {
   for (const Url& u : {p, persistent, c}) ASSERT_TRUE(registry->Register(u).ok());
 
   const std::string providers = ProvidersDir(kDemo, "apps/dubbo");
-  EXPECT_EQ(Files(providers), (std::vector<std::string>{FileRegistryEntryName(p), FileRegistryEntryName(persistent)}));
-  EXPECT_EQ(ReadFile(providers + "/" + FileRegistryEntryName(p)).substr(0, p.ToFullString().size() + 1),
-            p.ToFullString() + "\n");
-  const std::string owner = ReadFile(providers + "/" + FileRegistryEntryName(p)).substr(p.ToFullString().size() + 1);
-  EXPECT_EQ(owner.rfind("owner pid=" + std::to_string(::getpid()) + " start=" + SelfStartTime(), 0), 0u) << owner;
-  EXPECT_EQ(ReadFile(providers + "/" + FileRegistryEntryName(persistent)), persistent.ToFullString() + "\n");
+  EXPECT_EQ(Files(providers), (std::vector<std::string>{FileRegistryEntryName(p),
+                                                        FileRegistryEntryName(persistent)}));
+  EXPECT_EQ(
+      ReadFile(providers + "/" + FileRegistryEntryName(p)).substr(0, p.ToFullString().size() + 1),
+      p.ToFullString() + "\n");
+  const std::string owner =
+      ReadFile(providers + "/" + FileRegistryEntryName(p)).substr(p.ToFullString().size() + 1);
+  EXPECT_EQ(owner.rfind("owner pid=" + std::to_string(::getpid()) + " start=" + SelfStartTime(), 0),
+            0u)
+      << owner;
+  EXPECT_EQ(ReadFile(providers + "/" + FileRegistryEntryName(persistent)),
+            persistent.ToFullString() + "\n");
   const std::string consumers = dir_.path() + "/apps/dubbo/" + kDemo + "/consumers";
   EXPECT_EQ(Files(consumers), std::vector<std::string>{FileRegistryEntryName(c)});
 
   // Names stay short and distinct however long the URL.
   std::string methods;
-  for (int i = 0; i < 500; ++i) methods += (i ? "," : "") + std::string("method") + std::to_string(i);
+  for (int i = 0; i < 500; ++i)
+    methods += (i ? "," : "") + std::string("method") + std::to_string(i);
   const Url long_url = Provider(kDemo, 20882, "methods=" + methods);
   const Url long_url2 = Provider(kDemo, 20882, "methods=" + methods + "x");
   EXPECT_LT(FileRegistryEntryName(long_url).size(), 255u);
   EXPECT_NE(FileRegistryEntryName(long_url), FileRegistryEntryName(long_url2));
-  EXPECT_EQ(FileRegistryEntryName(p).rfind("dubbo-127.0.0.1-20880-", 0), 0u) << FileRegistryEntryName(p);
-  EXPECT_LE(FileRegistryEntryName(MustParse("some+long-protocol.name.x.y.z.q.r.s://" + std::string(300, 'h') +
-                                            ":65535/x?a=b"))
+  EXPECT_EQ(FileRegistryEntryName(p).rfind("dubbo-127.0.0.1-20880-", 0), 0u)
+      << FileRegistryEntryName(p);
+  EXPECT_LE(FileRegistryEntryName(MustParse("some+long-protocol.name.x.y.z.q.r.s://" +
+                                            std::string(300, 'h') + ":65535/x?a=b"))
                 .size(),
             172u);
-  EXPECT_EQ(FileRegistryEntryName(MustParse("dubbo://[::1]:20880/x")).rfind("dubbo-__1-20880-", 0), 0u);
+  EXPECT_EQ(FileRegistryEntryName(MustParse("dubbo://[::1]:20880/x")).rfind("dubbo-__1-20880-", 0),
+            0u);
   ASSERT_TRUE(registry->Register(long_url).ok());
   auto lookup = registry->Lookup(Consumer(kDemo));
   ASSERT_TRUE(lookup.ok());
@@ -743,12 +778,15 @@ TEST_F(FileRegistryTest, EntriesOfGoneOwnersAreInvisibleAndCollected) {
   const Url reused_pid = Provider(kDemo, 3);
   const Url old_boot = Provider(kDemo, 4);
   const Url handwritten = Provider(kDemo, 5, "dynamic=false");
-  WriteFile(dir + "/alive", alive.ToFullString() + "\nowner pid=" + self + " start=" + SelfStartTime() + "\n");
-  WriteFile(dir + "/dead", dead.ToFullString() + "\nowner pid=" + std::to_string(DeadPid()) + " start=1\n");
+  WriteFile(dir + "/alive",
+            alive.ToFullString() + "\nowner pid=" + self + " start=" + SelfStartTime() + "\n");
+  WriteFile(dir + "/dead",
+            dead.ToFullString() + "\nowner pid=" + std::to_string(DeadPid()) + " start=1\n");
   // Our pid, another start time: a process that reused the owner's pid.
   WriteFile(dir + "/reused", reused_pid.ToFullString() + "\nowner pid=" + self + " start=1\n");
   if (!boot.empty()) {
-    WriteFile(dir + "/old-boot", old_boot.ToFullString() + "\nowner pid=" + self + " start=" + SelfStartTime() +
+    WriteFile(dir + "/old-boot", old_boot.ToFullString() + "\nowner pid=" + self +
+                                     " start=" + SelfStartTime() +
                                      " boot=00000000-0000-0000-0000-000000000000\n");
   }
   WriteFile(dir + "/handwritten", handwritten.ToFullString());  // persistent, no newline even
@@ -863,22 +901,25 @@ TEST_F(FileRegistryTest, DefaultDirectoryIsPrivateToTheUser) {
   EXPECT_EQ(st.st_uid, ::getuid());
   const Url p = Provider(kDemo, 1);
   ASSERT_TRUE((*registry)->Register(p).ok());
-  EXPECT_TRUE(std::filesystem::exists(dir + "/" + root + "/" + kDemo + "/providers/" + FileRegistryEntryName(p)));
+  EXPECT_TRUE(std::filesystem::exists(dir + "/" + root + "/" + kDemo + "/providers/" +
+                                      FileRegistryEntryName(p)));
   (*registry)->Close();
   std::filesystem::remove_all(dir + "/" + root);
 }
-
 
 // ---------------------------------------------------------------------------------------------
 // The ZooKeeper registry's own rules, against the real server (tests/support/zookeeper_server.h):
 // Dubbo's layout and node names, sessions, outages, the cache file, retries.
 
 TEST(ZookeeperAddressTest, ConnectStringFromAddressAndBackups) {
-  auto hosts = [](const std::string& url) { return ZookeeperConnectString(MustParse(url)).value_or("error"); };
+  auto hosts = [](const std::string& url) {
+    return ZookeeperConnectString(MustParse(url)).value_or("error");
+  };
   EXPECT_EQ(hosts("zookeeper://10.0.0.1:2181"), "10.0.0.1:2181");
   EXPECT_EQ(hosts("zookeeper://10.0.0.1"), "10.0.0.1:2181");
   EXPECT_EQ(hosts("zookeeper://h1:2181?backup=h2:2182,h3"), "h1:2181,h2:2182,h3:2181");
-  EXPECT_EQ(hosts("zookeeper://h1:2181,h2:2182/org.apache.dubbo.registry.RegistryService"), "h1:2181,h2:2182");
+  EXPECT_EQ(hosts("zookeeper://h1:2181,h2:2182/org.apache.dubbo.registry.RegistryService"),
+            "h1:2181,h2:2182");
   EXPECT_EQ(hosts("zookeeper://h1:2181,h2:2182?backup=h2:2182, h4:1"), "h1:2181,h2:2182,h4:1");
   EXPECT_EQ(hosts("zookeeper://[::1]:2181"), "[::1]:2181");
   EXPECT_FALSE(ZookeeperConnectString(MustParse("zookeeper://?backup=h2")).ok());
@@ -888,14 +929,18 @@ TEST(ZookeeperAddressTest, CacheFileNamedAfterApplicationAndRegistry) {
   const char* home = std::getenv("HOME");
   const std::string saved = home != nullptr ? home : "";
   ::setenv("HOME", "/home/someone", 1);
-  EXPECT_EQ(ZookeeperCacheFilePath(MustParse("zookeeper://10.0.0.1:2181?application=demo-consumer")),
-            "/home/someone/.dubbo/dubbo-registry-demo-consumer-10.0.0.1-2181.cache");
+  EXPECT_EQ(
+      ZookeeperCacheFilePath(MustParse("zookeeper://10.0.0.1:2181?application=demo-consumer")),
+      "/home/someone/.dubbo/dubbo-registry-demo-consumer-10.0.0.1-2181.cache");
   EXPECT_EQ(ZookeeperCacheFilePath(MustParse("zookeeper://10.0.0.1?backup=h2:1&application=demo")),
             "/home/someone/.dubbo/dubbo-registry-demo-10.0.0.1-2181.cache");
   EXPECT_EQ(ZookeeperCacheFilePath(MustParse("zookeeper://10.0.0.1:2181")),
             "/home/someone/.dubbo/dubbo-registry-10.0.0.1-2181.cache");
-  EXPECT_EQ(ZookeeperCacheFilePath(MustParse("zookeeper://10.0.0.1:2181?file=/var/cache/x.cache")), "/var/cache/x.cache");
-  EXPECT_EQ(ZookeeperCacheFilePath(MustParse("zookeeper://10.0.0.1:2181?file-cache=false&application=a")), "");
+  EXPECT_EQ(ZookeeperCacheFilePath(MustParse("zookeeper://10.0.0.1:2181?file=/var/cache/x.cache")),
+            "/var/cache/x.cache");
+  EXPECT_EQ(
+      ZookeeperCacheFilePath(MustParse("zookeeper://10.0.0.1:2181?file-cache=false&application=a")),
+      "");
   if (home != nullptr) {
     ::setenv("HOME", saved.c_str(), 1);
   } else {
@@ -904,9 +949,10 @@ TEST(ZookeeperAddressTest, CacheFileNamedAfterApplicationAndRegistry) {
 }
 
 TEST(ZookeeperAddressTest, BadParametersAreRejected) {
-  for (const char* url : {"zookeeper://127.0.0.1:1?session=soon", "zookeeper://127.0.0.1:1?retry.period=0",
-                          "zookeeper://127.0.0.1:1?notify.delay=-1", "zookeeper://127.0.0.1:1?group=a/../b",
-                          "zookeeper://127.0.0.1:1?timeout=x"}) {
+  for (const char* url :
+       {"zookeeper://127.0.0.1:1?session=soon", "zookeeper://127.0.0.1:1?retry.period=0",
+        "zookeeper://127.0.0.1:1?notify.delay=-1", "zookeeper://127.0.0.1:1?group=a/../b",
+        "zookeeper://127.0.0.1:1?timeout=x"}) {
     auto r = OpenRegistry(url);
     EXPECT_FALSE(r.ok()) << url;
     if (!r.ok()) {
@@ -922,15 +968,20 @@ TEST(RegistryCacheFileTest, JavaPropertiesEscaping) {
   EXPECT_EQ(EscapeJavaProperty("g/com.foo.Bar:1.0.0", true), "g/com.foo.Bar\\:1.0.0");
   EXPECT_EQ(EscapeJavaProperty("a b=c#d!e\\f\tg", true), "a\\ b\\=c\\#d\\!e\\\\f\\tg");
   EXPECT_EQ(EscapeJavaProperty(" a b", false), "\\ a b");
-  EXPECT_EQ(EscapeJavaProperty("caf\xc3\xa9 \xf0\x9f\x98\x80\x7f", false), "caf\\u00E9 \\uD83D\\uDE00\\u007F");
-  const std::string value = "dubbo://1.2.3.4:20880/x?remark=caf\xc3\xa9 a:b=c#d!e\\ \xf0\x9f\x98\x80";
-  const std::string text = FormatJavaProperties({{"g/x:1.0", value}, {"k y", " lead"}}, "Dubbo Registry Cache");
+  EXPECT_EQ(EscapeJavaProperty("caf\xc3\xa9 \xf0\x9f\x98\x80\x7f", false),
+            "caf\\u00E9 \\uD83D\\uDE00\\u007F");
+  const std::string value =
+      "dubbo://1.2.3.4:20880/x?remark=caf\xc3\xa9 a:b=c#d!e\\ \xf0\x9f\x98\x80";
+  const std::string text =
+      FormatJavaProperties({{"g/x:1.0", value}, {"k y", " lead"}}, "Dubbo Registry Cache");
   auto parsed = ParseJavaProperties(text);
-  EXPECT_EQ(parsed, (std::map<std::string, std::string>{{"g/x:1.0", value}, {"k y", " lead"}})) << text;
+  EXPECT_EQ(parsed, (std::map<std::string, std::string>{{"g/x:1.0", value}, {"k y", " lead"}}))
+      << text;
 
   // What Java's Properties.load accepts besides: ':' and whitespace separators, comments,
   // continuation lines, CRLF, Latin-1 bytes.
-  EXPECT_EQ(ParseJavaProperties("! comment\r\n  # another\na:1\nb 2\nc = 3 \\\n    4\nd=\\u0041\\n\ne=\xe9\n"),
+  EXPECT_EQ(ParseJavaProperties(
+                "! comment\r\n  # another\na:1\nb 2\nc = 3 \\\n    4\nd=\\u0041\\n\ne=\xe9\n"),
             (std::map<std::string, std::string>{
                 {"a", "1"}, {"b", "2"}, {"c", "3 4"}, {"d", "A\n"}, {"e", "\xc3\xa9"}}));
 }
@@ -950,7 +1001,8 @@ TEST(RegistryCacheFileTest, SavesMergeWithOtherWritersAndLoadBack) {
   ASSERT_TRUE(b.Save().ok());  // keeps a's entry, written after b loaded
   RegistryCacheFile c(path);
   EXPECT_EQ(c.Get("x").value_or(""), "dubbo://1.1.1.1:1/x empty://1.1.1.1/x?category=routers");
-  EXPECT_EQ(Strings(c.GetUrls("x")), std::vector<std::string>{"dubbo://1.1.1.1:1/x"});  // no empty://
+  EXPECT_EQ(Strings(c.GetUrls("x")),
+            std::vector<std::string>{"dubbo://1.1.1.1:1/x"});  // no empty://
   EXPECT_EQ(c.Get("y").value_or(""), "dubbo://2.2.2.2:2/y");
   EXPECT_TRUE(std::filesystem::exists(path + ".lock"));
   for (const auto& e : std::filesystem::directory_iterator(dir.File("sub"))) {
@@ -1000,8 +1052,8 @@ bool IsJavaDateComment(const std::string& line) {
     if (!is(line[i], head[i])) return false;
   const std::string year = line.substr(line.size() - 5);
   const std::string zone = line.substr(head.size(), line.size() - head.size() - 5);
-  return year[0] == ' ' && is(year[1], '9') && is(year[2], '9') && is(year[3], '9') && is(year[4], '9') &&
-         !zone.empty() && zone.find(' ') == std::string::npos;
+  return year[0] == ' ' && is(year[1], '9') && is(year[2], '9') && is(year[3], '9') &&
+         is(year[4], '9') && !zone.empty() && zone.find(' ') == std::string::npos;
 }
 
 class ZookeeperRegistryTest : public ::testing::Test {
@@ -1022,10 +1074,11 @@ class ZookeeperRegistryTest : public ::testing::Test {
   }
 
   std::string Address(const std::string& credentials = "") const {
-    return "zookeeper://" + credentials + server_->address() + "?application=zk-test&group=" + root_ +
-           "&file=" + cache_file();
+    return "zookeeper://" + credentials + server_->address() +
+           "?application=zk-test&group=" + root_ + "&file=" + cache_file();
   }
-  std::shared_ptr<Registry> Open(const std::string& extra = "", const std::string& credentials = "") {
+  std::shared_ptr<Registry> Open(const std::string& extra = "",
+                                 const std::string& credentials = "") {
     auto registry = OpenRegistry(Address(credentials) + extra);
     EXPECT_TRUE(registry.ok()) << registry.status();
     return registry.ok() ? *registry : nullptr;
@@ -1036,7 +1089,9 @@ class ZookeeperRegistryTest : public ::testing::Test {
     EXPECT_NE(client, nullptr) << error;
     return client;
   }
-  std::string ServicePath(const std::string& interface = kDemo) const { return "/" + root_ + "/" + UrlEncode(interface); }
+  std::string ServicePath(const std::string& interface = kDemo) const {
+    return "/" + root_ + "/" + UrlEncode(interface);
+  }
   std::string NodePath(const Url& url) const {
     return ServicePath(url.Get("interface")) + "/" + url.Get("category", "providers") + "/" +
            UrlEncode(url.ToFullString());
@@ -1066,12 +1121,18 @@ TEST_F(ZookeeperRegistryTest, LayoutAndNodeNamesAreDubbos) {
   // Subscribing created the categories it watches, as Dubbo's consumers do.
   EXPECT_EQ(client->Children(ServicePath()),
             (std::vector<std::string>{"configurators", "consumers", "providers", "routers"}));
-  std::vector<std::string> providers = {UrlEncode(p.ToFullString()), UrlEncode(persistent.ToFullString())};
+  std::vector<std::string> providers = {UrlEncode(p.ToFullString()),
+                                        UrlEncode(persistent.ToFullString())};
   std::sort(providers.begin(), providers.end());
   EXPECT_EQ(client->Children(ServicePath() + "/providers"), providers);
-  EXPECT_EQ(client->Children(ServicePath() + "/consumers"), std::vector<std::string>{UrlEncode(c.ToFullString())});
+  EXPECT_EQ(client->Children(ServicePath() + "/consumers"),
+            std::vector<std::string>{UrlEncode(c.ToFullString())});
   const std::string name = UrlEncode(p.ToFullString());
-  EXPECT_EQ(name.rfind("dubbo%3A%2F%2F127.0.0.1%3A20880%2Forg.apache.dubbo.demo.DemoService%3Fanyhost%3Dtrue%26", 0), 0u)
+  EXPECT_EQ(
+      name.rfind(
+          "dubbo%3A%2F%2F127.0.0.1%3A20880%2Forg.apache.dubbo.demo.DemoService%3Fanyhost%3Dtrue%26",
+          0),
+      0u)
       << name;
   EXPECT_NE(name.find("%26remark%3Dhello+world%26"), std::string::npos) << name;
   EXPECT_NE(name.find("%26tag%3Da%2Fb%3Fc%26"), std::string::npos) << name;
@@ -1102,7 +1163,8 @@ TEST_F(ZookeeperRegistryTest, NestedRootAndNodesOtherClientsWrite) {
   ASSERT_TRUE(registry->Subscribe(Consumer(kDemo), n.Listener()).ok());
   auto client = Client();
   ASSERT_TRUE(client);
-  // JavaScript clients encode spaces as %20 and some tools write lowercase hex: URLDecoder takes both.
+  // JavaScript clients encode spaces as %20 and some tools write lowercase hex: URLDecoder takes
+  // both.
   const Url js = Provider(kDemo, 1, "remark=hello world");
   std::string name = UrlEncode(js.ToFullString());
   name.replace(name.find("hello+world"), 11, "hello%20world");
@@ -1116,7 +1178,8 @@ TEST_F(ZookeeperRegistryTest, NestedRootAndNodesOtherClientsWrite) {
   ASSERT_TRUE(registry->Register(p2).ok());
   ASSERT_TRUE(n.AwaitHas(p2));
   EXPECT_EQ(Strings(n.latest()), Strings({js, p2}));
-  EXPECT_EQ(registry->ListServices().value_or(std::vector<std::string>()), std::vector<std::string>{kDemo});
+  EXPECT_EQ(registry->ListServices().value_or(std::vector<std::string>()),
+            std::vector<std::string>{kDemo});
 }
 
 TEST_F(ZookeeperRegistryTest, StaleEphemeralOfAnotherSessionIsReplaced) {
@@ -1164,7 +1227,8 @@ TEST_F(ZookeeperRegistryTest, DigestAuthWithCreatorOnlyAcl) {
   auto alice = Client();
   ASSERT_TRUE(alice);
   ASSERT_EQ(alice->AddAuth("digest", "alice:secret"), ZOK);
-  EXPECT_EQ(alice->Children(ServicePath() + "/providers"), std::vector<std::string>{UrlEncode(p.ToFullString())});
+  EXPECT_EQ(alice->Children(ServicePath() + "/providers"),
+            std::vector<std::string>{UrlEncode(p.ToFullString())});
   ASSERT_EQ(zoo_get_acl(alice->get(), NodePath(p).c_str(), &acl, &st), ZOK);
   ASSERT_EQ(acl.count, 1);
   EXPECT_STREQ(acl.data[0].id.scheme, "digest");
@@ -1209,7 +1273,8 @@ TEST_F(ZookeeperRegistryTest, SessionExpiryWithDigestAuthRecreatesNodesUnderTheS
       [&] {
         const auto s = ZookeeperRegistrySession(*registry);
         struct Stat st {};
-        return s && s->id != before->id && alice->Exists(NodePath(p), &st) && st.ephemeralOwner == s->id;
+        return s && s->id != before->id && alice->Exists(NodePath(p), &st) &&
+               st.ephemeralOwner == s->id;
       },
       15s))
       << "registration not re-created on the new session";
@@ -1258,8 +1323,8 @@ TEST_F(ZookeeperRegistryTest, SessionExpiryRestoresRegistrationsAndWatches) {
         struct Stat sc {};
         if (!s || s->id == before->id) return false;
         after = s->id;
-        return client->Exists(NodePath(p), &sp) && sp.ephemeralOwner == s->id && client->Exists(NodePath(c), &sc) &&
-               sc.ephemeralOwner == s->id;
+        return client->Exists(NodePath(p), &sp) && sp.ephemeralOwner == s->id &&
+               client->Exists(NodePath(c), &sc) && sc.ephemeralOwner == s->id;
       },
       15s))
       << "registrations not re-created on a new session";
@@ -1312,8 +1377,10 @@ TEST_F(ZookeeperRegistryTest, ServerRestartDeliversNoEmptyListAndRestoresRegistr
   EXPECT_TRUE(late.Await([&](const auto& l) { return Has(l, p) && Has(l, p2); }, 5s));
   // Never an empty list, nor one without p, all along (n's very first list predates p).
   const auto lists = n.lists();
-  for (size_t i = 1; i < lists.size(); ++i) EXPECT_TRUE(Has(lists[i], p)) << ::testing::PrintToString(Strings(lists[i]));
-  for (const auto& list : late.lists()) EXPECT_TRUE(Has(list, p)) << ::testing::PrintToString(Strings(list));
+  for (size_t i = 1; i < lists.size(); ++i)
+    EXPECT_TRUE(Has(lists[i], p)) << ::testing::PrintToString(Strings(lists[i]));
+  for (const auto& list : late.lists())
+    EXPECT_TRUE(Has(list, p)) << ::testing::PrintToString(Strings(list));
   auto client = Client();
   ASSERT_TRUE(client);
   struct Stat st {};
@@ -1367,8 +1434,9 @@ TEST_F(ZookeeperRegistryTest, CacheFileIsDubbosFormat) {
   auto consumer = Open();
   ASSERT_TRUE(provider && consumer);
   const Url p = Provider(kDemo, 20880, "group=g1&version=1.0.0&remark=caf\xc3\xa9 a:b=c#d!e");
-  const Url override_url = MustParse(std::string("override://0.0.0.0/") + kDemo +
-                                     "?category=configurators&dynamic=false&group=g1&timeout=500&version=1.0.0");
+  const Url override_url =
+      MustParse(std::string("override://0.0.0.0/") + kDemo +
+                "?category=configurators&dynamic=false&group=g1&timeout=500&version=1.0.0");
   ASSERT_TRUE(provider->Register(p).ok());
   ASSERT_TRUE(provider->Register(override_url).ok());
   const Url subscriber = Consumer(kDemo, "group=g1&version=1.0.0");
@@ -1381,7 +1449,8 @@ TEST_F(ZookeeperRegistryTest, CacheFileIsDubbosFormat) {
   Url empty_routers = subscriber;
   empty_routers.set_protocol("empty");
   empty_routers.Set("category", "routers");
-  const std::string value = p.ToFullString() + " " + override_url.ToFullString() + " " + empty_routers.ToFullString();
+  const std::string value =
+      p.ToFullString() + " " + override_url.ToFullString() + " " + empty_routers.ToFullString();
   std::string text;
   ASSERT_TRUE(Eventually(
       [&] {
@@ -1395,7 +1464,10 @@ TEST_F(ZookeeperRegistryTest, CacheFileIsDubbosFormat) {
   EXPECT_EQ(lines[0], "#Dubbo Registry Cache");
   // Java's Date.toString(): "Sat Nov 21 21:16:20 UTC 2026".
   EXPECT_TRUE(IsJavaDateComment(lines[1])) << lines[1];
-  EXPECT_EQ(lines[2].rfind("g1/org.apache.dubbo.demo.DemoService\\:1.0.0=dubbo\\://127.0.0.1\\:20880/", 0), 0u) << lines[2];
+  EXPECT_EQ(lines[2].rfind(
+                "g1/org.apache.dubbo.demo.DemoService\\:1.0.0=dubbo\\://127.0.0.1\\:20880/", 0),
+            0u)
+      << lines[2];
   EXPECT_NE(lines[2].find("remark\\=caf\\u00E9 a\\:b\\=c\\#d\\!e"), std::string::npos) << lines[2];
   EXPECT_NE(lines[2].find(" override\\://0.0.0.0/"), std::string::npos) << lines[2];
   EXPECT_NE(lines[2].find(" empty\\://127.0.0.1/"), std::string::npos) << lines[2];
@@ -1406,7 +1478,8 @@ TEST_F(ZookeeperRegistryTest, FailedRegistrationIsRetriedPastThreeAttempts) {
   // The providers node lets this host read and administer it, but not create children.
   auto client = Client();
   ASSERT_TRUE(client);
-  struct ACL read_admin[] = {{ZOO_PERM_READ | ZOO_PERM_ADMIN, {const_cast<char*>("ip"), const_cast<char*>("127.0.0.1")}}};
+  struct ACL read_admin[] = {
+      {ZOO_PERM_READ | ZOO_PERM_ADMIN, {const_cast<char*>("ip"), const_cast<char*>("127.0.0.1")}}};
   struct ACL_vector locked = {1, read_admin};
   const std::string providers = ServicePath() + "/providers";
   ASSERT_EQ(client->Create(providers, 0, &locked), ZOK);

@@ -40,7 +40,8 @@ class RpcTest : public ::testing::Test {
                     [name](ObjectOutput& o) { WriteTyped(o, name); });
   }
   static rpc::Invocation SleepFor(int32_t ms, std::chrono::milliseconds timeout = 3000ms) {
-    return DemoCall("sleep", "I", [ms](ObjectOutput& o) { o.WriteInt(ms); }, timeout);
+    return DemoCall(
+        "sleep", "I", [ms](ObjectOutput& o) { o.WriteInt(ms); }, timeout);
   }
 
   rpc::IoThreads timers_{1, "test-timers"};
@@ -111,13 +112,16 @@ TEST_F(RpcTest, ClientTimeoutWhenTheRequestNeverLeaves) {
   rpc::ClientOptions options;
   options.connection.payload = 64 << 20;
   rpc::Client client(options);
-  auto ch = client.GetChannel("127.0.0.1:" + std::to_string(acceptor.local_endpoint().port())).value();
+  auto ch =
+      client.GetChannel("127.0.0.1:" + std::to_string(acceptor.local_endpoint().port())).value();
   RawPeer silent;
   ASSERT_TRUE(silent.Accept(acceptor).ok());
   const std::string huge(32 << 20, 'x');
-  auto big = DemoCall("sayHello", "Ljava/lang/String;", [&](ObjectOutput& o) { o.WriteString(huge); }, 500ms);
+  auto big = DemoCall(
+      "sayHello", "Ljava/lang/String;", [&](ObjectOutput& o) { o.WriteString(huge); }, 500ms);
   std::promise<Status> first;
-  ch->Call(big, *SerializationRegistry::Global().Find(2), [&](rpc::RpcResult r) { first.set_value(r.status); });
+  ch->Call(big, *SerializationRegistry::Global().Find(2),
+           [&](rpc::RpcResult r) { first.set_value(r.status); });
   auto small = CallSync<std::string>(*ch, Hello("behind"));
   ASSERT_FALSE(small.ok());
   EXPECT_EQ(small.status().code(), StatusCode::kClientTimeout) << small.status();
@@ -126,8 +130,8 @@ TEST_F(RpcTest, ClientTimeoutWhenTheRequestNeverLeaves) {
 
 TEST_F(RpcTest, BusinessExceptionsTravelAsJavaThrowables) {
   auto ch = Connect();
-  auto r = CallSync<std::string>(*ch, DemoCall("fail", "Ljava/lang/String;",
-                                               [](ObjectOutput& o) { o.WriteString("boom"); }));
+  auto r = CallSync<std::string>(
+      *ch, DemoCall("fail", "Ljava/lang/String;", [](ObjectOutput& o) { o.WriteString("boom"); }));
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), StatusCode::kBizException);
   ASSERT_NE(r.status().exception(), nullptr);
@@ -141,13 +145,15 @@ TEST_F(RpcTest, UnknownServiceAndMethodAreStatus70NamingThem) {
   missing.interface = "com.example.Missing";
   auto r = CallSync<std::string>(*ch, missing);
   ASSERT_EQ(r.status().code(), StatusCode::kServiceError);
-  EXPECT_NE(r.status().message().find("Not found exported service: com.example.Missing:"), std::string::npos)
+  EXPECT_NE(r.status().message().find("Not found exported service: com.example.Missing:"),
+            std::string::npos)
       << r.status();
   auto grouped = Hello("x");
   grouped.group = "blue";
   r = CallSync<std::string>(*ch, grouped);
   ASSERT_EQ(r.status().code(), StatusCode::kServiceError);
-  EXPECT_NE(r.status().message().find("blue/org.apache.dubbo.demo.DemoService"), std::string::npos) << r.status();
+  EXPECT_NE(r.status().message().find("blue/org.apache.dubbo.demo.DemoService"), std::string::npos)
+      << r.status();
   r = CallSync<std::string>(*ch, DemoCall("nope", "I", [](ObjectOutput& o) { o.WriteInt(1); }));
   ASSERT_EQ(r.status().code(), StatusCode::kServiceError);
   EXPECT_NE(r.status().message().find("Not found method nope(I)"), std::string::npos) << r.status();
@@ -160,7 +166,8 @@ TEST_F(RpcTest, OversizeRequestAndResponse) {
   small.payload = 1000;
   StartServer(small);
   auto ch = Connect();
-  auto r = CallSync<std::string>(*ch, DemoCall("big", "I", [](ObjectOutput& o) { o.WriteInt(5000); }));
+  auto r =
+      CallSync<std::string>(*ch, DemoCall("big", "I", [](ObjectOutput& o) { o.WriteInt(5000); }));
   ASSERT_EQ(r.status().code(), StatusCode::kSerializationError) << r.status();
   EXPECT_NE(r.status().message().find("Data length too large"), std::string::npos);
   // Request over the server's payload: refused before the body is buffered (status 40), and the
@@ -193,7 +200,7 @@ TEST_F(RpcTest, OneWayRequestsAreNeverAnswered) {
     w.WriteMapBegin("");
     w.WriteMapEnd();
   });
-  peer.Send(RequestFrame(41, body, 0x82));        // one-way
+  peer.Send(RequestFrame(41, body, 0x82));         // one-way
   peer.Send(RequestFrame(42, SayHelloBody("x")));  // two-way
   auto f = peer.Read();
   ASSERT_TRUE(f.has_value());
@@ -217,10 +224,12 @@ TEST_F(RpcTest, OneWayRequestsAreNeverAnswered) {
   EXPECT_EQ(f->header.id, 44);
   // Through the client: a one-way invocation completes locally and the server runs it.
   auto ch = Connect();
-  auto note = DemoCall("record", "Ljava/lang/String;", [](ObjectOutput& o) { o.WriteString("second"); });
+  auto note =
+      DemoCall("record", "Ljava/lang/String;", [](ObjectOutput& o) { o.WriteString("second"); });
   note.one_way = true;
   std::promise<Status> sent;
-  ch->Call(note, *SerializationRegistry::Global().Find(2), [&](rpc::RpcResult r) { sent.set_value(r.status); });
+  ch->Call(note, *SerializationRegistry::Global().Find(2),
+           [&](rpc::RpcResult r) { sent.set_value(r.status); });
   EXPECT_TRUE(sent.get_future().get().ok());
   EXPECT_TRUE(service_->WaitRecorded(2, 5s));
 }
@@ -251,8 +260,8 @@ TEST_F(RpcTest, AcceptsWhatRealPeersSend) {
   RawPeer b;
   ASSERT_TRUE(a.Connect(server_->port()).ok());
   ASSERT_TRUE(b.Connect(server_->port()).ok());
-  auto body = [](std::function<void(hessian2::Writer&)> version, std::function<void(hessian2::Writer&)> attachments,
-                 bool trailing) {
+  auto body = [](std::function<void(hessian2::Writer&)> version,
+                 std::function<void(hessian2::Writer&)> attachments, bool trailing) {
     return HessianBody([&](hessian2::Writer& w) {
       w.WriteString("2.0.2");
       w.WriteString(kDemoInterface);
@@ -278,7 +287,8 @@ TEST_F(RpcTest, AcceptsWhatRealPeersSend) {
   };
   const std::vector<std::function<void(hessian2::Writer&)>> versions = {
       [](hessian2::Writer& w) { w.WriteNull(); }, [](hessian2::Writer& w) { w.WriteString(""); },
-      [](hessian2::Writer& w) { w.WriteString("0.0.0"); }, [](hessian2::Writer& w) { w.WriteString("*"); }};
+      [](hessian2::Writer& w) { w.WriteString("0.0.0"); },
+      [](hessian2::Writer& w) { w.WriteString("*"); }};
   int64_t id = 0;
   for (const auto& v : versions) {
     for (bool trailing : {false, true}) {
@@ -288,7 +298,8 @@ TEST_F(RpcTest, AcceptsWhatRealPeersSend) {
         auto f = p->Read();
         ASSERT_TRUE(f.has_value());
         EXPECT_EQ(f->header.id, id);
-        EXPECT_EQ(f->header.status, 20) << rpc::DecodeErrorMessage(SerializationRegistry::Global().Find(2), f->body);
+        EXPECT_EQ(f->header.status, 20)
+            << rpc::DecodeErrorMessage(SerializationRegistry::Global().Find(2), f->body);
       }
       id = id == 0 ? -1 : id * 2;
     }
@@ -300,7 +311,8 @@ TEST_F(RpcTest, AcceptsWhatRealPeersSend) {
 TEST_F(RpcTest, RepeatedPreludesReuseOnlyWhatRepeats) {
   RawPeer peer;
   ASSERT_TRUE(peer.Connect(server_->port()).ok());
-  auto hello = [](std::string_view name, const std::function<void(hessian2::Writer&)>& attachments) {
+  auto hello = [](std::string_view name,
+                  const std::function<void(hessian2::Writer&)>& attachments) {
     return HessianBody([&](hessian2::Writer& w) {
       w.WriteString("2.0.2");
       w.WriteString(kDemoInterface);
@@ -348,7 +360,7 @@ TEST_F(RpcTest, RepeatedPreludesReuseOnlyWhatRepeats) {
     return v.ok() ? *v : v.status().ToString();
   };
   EXPECT_EQ(answer(1, hello("a", plain)), "Hello a");
-  EXPECT_EQ(answer(2, hello("b", plain)), "Hello b");  // same prelude and attachments
+  EXPECT_EQ(answer(2, hello("b", plain)), "Hello b");           // same prelude and attachments
   const std::string other_group = answer(3, hello("c", blue));  // same prelude, other attachments
   EXPECT_EQ(other_group.rfind("70 Not found exported service: blue/", 0), 0u) << other_group;
   EXPECT_EQ(answer(4, hello("d", plain)), "Hello d");
@@ -396,13 +408,17 @@ TEST_F(RpcTest, MalformedFramesCloseOnlyTheirConnection) {
   // A well-framed request with an undecodable body is answered 40 and the connection stays.
   RawPeer garbled;
   ASSERT_TRUE(garbled.Connect(server_->port()).ok());
-  garbled.Send(RequestFrame(9, std::string("\x05" "2.0.2" "\x40\x40", 8)));
+  garbled.Send(RequestFrame(9, std::string("\x05"
+                                           "2.0.2"
+                                           "\x40\x40",
+                                           8)));
   auto f = garbled.Read();
   ASSERT_TRUE(f.has_value());
   EXPECT_EQ(f->header.status, 40);
-  EXPECT_NE(rpc::DecodeErrorMessage(SerializationRegistry::Global().Find(2), f->body)
-                .find("Fail to decode request due to: hessian2: unknown lead byte 0x40 at offset 6"),
-            std::string::npos);
+  EXPECT_NE(
+      rpc::DecodeErrorMessage(SerializationRegistry::Global().Find(2), f->body)
+          .find("Fail to decode request due to: hessian2: unknown lead byte 0x40 at offset 6"),
+      std::string::npos);
   garbled.Send(RequestFrame(10, SayHelloBody("still")));
   f = garbled.Read();
   ASSERT_TRUE(f.has_value());
@@ -433,7 +449,8 @@ TEST_F(RpcTest, HeartbeatsInBothDirections) {
   rpc::ClientOptions options;
   options.connection.heartbeat = 100ms;
   rpc::Client client(options);
-  auto ch = client.GetChannel("127.0.0.1:" + std::to_string(acceptor.local_endpoint().port())).value();
+  auto ch =
+      client.GetChannel("127.0.0.1:" + std::to_string(acceptor.local_endpoint().port())).value();
   RawPeer provider;
   ASSERT_TRUE(provider.Accept(acceptor).ok());
   auto hb = provider.Read(2s);
@@ -462,7 +479,8 @@ TEST_F(RpcTest, IdleConnectionsAreClosed) {
 
 TEST_F(RpcTest, EchoAndGenericInvoke) {
   auto ch = Connect();
-  auto echo = DemoCall("$echo", "Ljava/lang/Object;", [](ObjectOutput& o) { o.WriteString("ping"); });
+  auto echo =
+      DemoCall("$echo", "Ljava/lang/Object;", [](ObjectOutput& o) { o.WriteString("ping"); });
   EXPECT_EQ(CallSync<std::string>(*ch, echo).value(), "ping");
   auto inv = rpc::GenericInvocation(std::string(kDemoInterface), "sayHello", {"java.lang.String"},
                                     {Value::String("generic")});
@@ -563,9 +581,11 @@ TEST(FrameTest, VersionRuleAndDescriptors) {
   EXPECT_FALSE(rpc::SupportsResponseAttachments(""));
   auto parts = rpc::SplitDescriptor("Ljava/lang/String;I[J[[Ljava/util/List;Z");
   ASSERT_TRUE(parts.ok());
-  EXPECT_EQ(*parts, (std::vector<std::string_view>{"Ljava/lang/String;", "I", "[J", "[[Ljava/util/List;", "Z"}));
-  EXPECT_EQ(rpc::SplitDescriptor("Ljava/lang/String").status().message(),
-            "parameter descriptor \"Ljava/lang/String\" has an unterminated class name at offset 0");
+  EXPECT_EQ(*parts, (std::vector<std::string_view>{"Ljava/lang/String;", "I", "[J",
+                                                   "[[Ljava/util/List;", "Z"}));
+  EXPECT_EQ(
+      rpc::SplitDescriptor("Ljava/lang/String").status().message(),
+      "parameter descriptor \"Ljava/lang/String\" has an unterminated class name at offset 0");
   EXPECT_EQ(rpc::DescriptorOf("java.lang.String"), "Ljava/lang/String;");
   EXPECT_EQ(rpc::DescriptorOf("int[]"), "[I");
   EXPECT_EQ(rpc::DescriptorOf("long"), "J");
@@ -576,7 +596,8 @@ TEST(FrameTest, VersionRuleAndDescriptors) {
   inv.method = "sayHello";
   inv.descriptor = "Ljava/lang/String;";
   inv.arguments = rpc::MakeArguments([](ObjectOutput& o) { o.WriteString("world"); });
-  ASSERT_TRUE(rpc::AppendRequestFrame(inv, *SerializationRegistry::Global().Find(2), 0, 0, &frame).ok());
+  ASSERT_TRUE(
+      rpc::AppendRequestFrame(inv, *SerializationRegistry::Global().Find(2), 0, 0, &frame).ok());
   EXPECT_EQ(ToHex(frame.substr(0, 12)), "dabbc2000000000000000000");
   auto h = rpc::DecodeHeader(frame).value();
   EXPECT_EQ(static_cast<size_t>(h.body_length), frame.size() - 16);

@@ -17,12 +17,12 @@
 #include <thread>
 #include <vector>
 
+#include "app/application.h"
 #include "cluster/cluster_invoker.h"
 #include "cluster/directory.h"
-#include "cluster/registry_directory.h"
 #include "cluster/provider_invoker.h"
+#include "cluster/registry_directory.h"
 #include "fault_provider.dubbo.h"
-#include "app/application.h"
 #include "rpc/channel_invoker.h"
 #include "rpc/client.h"
 #include "rpc/invoker.h"
@@ -39,7 +39,9 @@ using Clock = std::chrono::steady_clock;
 
 constexpr std::string_view kInterface = fault::FaultService::kInterface;
 
-bool Contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
+bool Contains(const std::string& s, const std::string& part) {
+  return s.find(part) != std::string::npos;
+}
 
 // Polls `pred` until it holds or `timeout` passes.
 bool WaitFor(const std::function<bool()>& pred, std::chrono::milliseconds timeout = 10s) {
@@ -58,7 +60,8 @@ int64_t MillisSince(Clock::time_point t) {
 // A port nothing listens on: one that was free a moment ago.
 uint16_t DeadPort() {
   asio::io_context io;
-  asio::ip::tcp::acceptor acceptor(io, asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  asio::ip::tcp::acceptor acceptor(io,
+                                   asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
   return acceptor.local_endpoint().port();
 }
 
@@ -111,9 +114,11 @@ class Provider {
   }
   // How many times `method` ran (event "run") or was rejected ("rejected") with `id` here; an
   // empty `id` counts every id.
-  size_t Count(const std::string& event, const std::string& method, const std::string& id = "") const {
+  size_t Count(const std::string& event, const std::string& method,
+               const std::string& id = "") const {
     size_t n = 0;
-    for (const Record& r : Records()) n += r.event == event && r.method == method && (id.empty() || r.id == id);
+    for (const Record& r : Records())
+      n += r.event == event && r.method == method && (id.empty() || r.id == id);
     return n;
   }
 
@@ -147,7 +152,8 @@ class StrategyTest : public ::testing::Test {
 
   // A reference to the providers on `ports`, listed in this order, with consumer parameters
   // `params`, through the same JoinCluster an Application uses.
-  std::shared_ptr<rpc::Invoker> Join(const std::vector<uint16_t>& ports, const Url::Parameters& params,
+  std::shared_ptr<rpc::Invoker> Join(const std::vector<uint16_t>& ports,
+                                     const Url::Parameters& params,
                                      std::shared_ptr<cluster::Directory>* directory = nullptr) {
     Url consumer("consumer", "127.0.0.1", 0, std::string(kInterface));
     consumer.Set("interface", std::string(kInterface)).Set("side", "consumer");
@@ -156,7 +162,8 @@ class StrategyTest : public ::testing::Test {
     for (const uint16_t port : ports) {
       Url provider("dubbo", "127.0.0.1", port, std::string(kInterface));
       provider.Set("interface", std::string(kInterface));
-      auto channel = rpc::ChannelInvoker::Create(cluster::MergeProviderUrl(provider, consumer), *client_);
+      auto channel =
+          rpc::ChannelInvoker::Create(cluster::MergeProviderUrl(provider, consumer), *client_);
       EXPECT_TRUE(channel.ok()) << channel.status();
       auto invoker = cluster::MakeProviderInvoker(*channel);
       EXPECT_TRUE(invoker.ok()) << invoker.status();
@@ -217,7 +224,9 @@ TEST_F(StrategyTest, FailoverTriesEachProviderOnceAndNamesThemAll) {
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), StatusCode::kServerError) << r.status();
   const std::string m = r.status().message();
-  EXPECT_TRUE(Contains(m, "Failed to invoke the method read in the service " + std::string(kInterface))) << m;
+  EXPECT_TRUE(
+      Contains(m, "Failed to invoke the method read in the service " + std::string(kInterface)))
+      << m;
   EXPECT_TRUE(Contains(m, "Tried 3 times of the providers [")) << m;
   EXPECT_TRUE(Contains(m, "(3/3) from direct connection")) << m;
   for (const Provider* p : {&a, &b, &c}) {
@@ -245,7 +254,9 @@ TEST_F(StrategyTest, FailoverTakesTheIdlRetriesWhenTheUrlHasNone) {
   // The reference's `retries` and `probe.retries` override it.
   EXPECT_FALSE(Stub(ports, With(kNoEjection, {{"retries", "2"}})).Probe("idl-2", 0).ok());
   EXPECT_EQ(Runs("probe", "idl-2"), 3u);
-  EXPECT_FALSE(Stub(ports, With(kNoEjection, {{"retries", "2"}, {"probe.retries", "0"}})).Probe("idl-3", 0).ok());
+  EXPECT_FALSE(Stub(ports, With(kNoEjection, {{"retries", "2"}, {"probe.retries", "0"}}))
+                   .Probe("idl-3", 0)
+                   .ok());
   EXPECT_EQ(Runs("probe", "idl-3"), 1u);
   // A negative count is one attempt, as in Dubbo.
   EXPECT_FALSE(Stub(ports, With(kNoEjection, {{"retries", "-1"}})).Read("idl-4", 0).ok());
@@ -289,7 +300,8 @@ TEST_F(StrategyTest, NonIdempotentCallIsNotResentOnceItMayHaveReachedAProvider) 
   EXPECT_TRUE(WaitFor([&] { return Runs("read", "ni-2") == 3; }, 5s)) << Runs("read", "ni-2");
 
   // The URL can declare it idempotent.
-  auto marked = Stub({a.port(), b.port()}, With(kNoEjection, {{"timeout", "200"}, {"write.idempotent", "true"}}));
+  auto marked = Stub({a.port(), b.port()},
+                     With(kNoEjection, {{"timeout", "200"}, {"write.idempotent", "true"}}));
   EXPECT_FALSE(marked.Write("ni-3", 800).ok());
   EXPECT_TRUE(WaitFor([&] { return Runs("write", "ni-3") == 3; }, 5s)) << Runs("write", "ni-3");
 
@@ -309,21 +321,24 @@ TEST_F(StrategyTest, NonIdempotentCallIsRetriedWhenItProvablyNeverReachedAProvid
   const uint16_t dead = DeadPort();
   std::shared_ptr<cluster::Directory> dir;
   // availablecheck=false makes the balancer pick the dead provider too.
-  auto stub = Stub({dead, busy.port(), ok.port()}, With(kNoEjection, {{"cluster.availablecheck", "false"}}), &dir);
+  auto stub = Stub({dead, busy.port(), ok.port()},
+                   With(kNoEjection, {{"cluster.availablecheck", "false"}}), &dir);
   for (int i = 0; i < 30; ++i) {
     const std::string id = "nr-" + std::to_string(i);
     auto w = stub.Write(id, 0);
     ASSERT_TRUE(w.ok()) << id << ": " << w.status();
     EXPECT_EQ(*w, "ok");
   }
-  for (int i = 0; i < 30; ++i) EXPECT_EQ(ok.Count("run", "write", "nr-" + std::to_string(i)), 1u) << i;
+  for (int i = 0; i < 30; ++i)
+    EXPECT_EQ(ok.Count("run", "write", "nr-" + std::to_string(i)), 1u) << i;
   // Refused connections and status-100 rejections were both met, and retried.
   EXPECT_GT(ProviderAt(*dir, 0).Totals().failed.load(), 0);
   EXPECT_GT(busy.Count("rejected", "write"), 0u);
   EXPECT_EQ(busy.Count("run", "write"), 0u);
 }
 
-// ---- failfast, failsafe, available ---------------------------------------------------------------
+// ---- failfast, failsafe, available
+// ---------------------------------------------------------------
 
 TEST_F(StrategyTest, FailfastMakesOneAttempt) {
   Provider& a = Start("a", "error");
@@ -334,7 +349,8 @@ TEST_F(StrategyTest, FailfastMakesOneAttempt) {
   EXPECT_EQ(r.status().code(), StatusCode::kServerError);
   EXPECT_EQ(Runs("read", "ff-1"), 1u);
   const Provider& ran = a.Count("run", "read", "ff-1") == 1 ? a : b;
-  EXPECT_TRUE(Contains(r.status().message(), "Tried 1 times of the providers [" + ran.address() + "] (1/2)"))
+  EXPECT_TRUE(Contains(r.status().message(),
+                       "Tried 1 times of the providers [" + ran.address() + "] (1/2)"))
       << r.status();
   EXPECT_TRUE(Contains(r.status().message(), "method read")) << r.status();
 }
@@ -376,14 +392,16 @@ TEST_F(StrategyTest, AvailableCallsTheFirstAvailableProvider) {
   auto r = none.Read("av-x", 0);
   EXPECT_EQ(r.status().code(), StatusCode::kUnavailable);
   EXPECT_TRUE(Contains(r.status().message(), "No provider available")) << r.status();
-  EXPECT_TRUE(Contains(r.status().message(), "none of [" + gone.address() + "] is available")) << r.status();
+  EXPECT_TRUE(Contains(r.status().message(), "none of [" + gone.address() + "] is available"))
+      << r.status();
 }
 
 // ---- failback ----------------------------------------------------------------------------------
 
 TEST_F(StrategyTest, FailbackRetriesInTheBackground) {
   Provider& p = Start("p", "busy");
-  const Url::Parameters failback = With(kNoEjection, {{"cluster", "failback"}, {"failback.period", "100"}});
+  const Url::Parameters failback =
+      With(kNoEjection, {{"cluster", "failback"}, {"failback.period", "100"}});
   auto stub = Stub({p.port()}, failback);
   // The caller gets the empty result at once; the provider sees 1 + retries (3) attempts.
   auto r = stub.Write("fb-1", 0);
@@ -421,7 +439,8 @@ TEST_F(StrategyTest, FailbackCapsThePendingRetries) {
 
 TEST_F(StrategyTest, FailbackReturnsFailuresItMustNotRetry) {
   Provider& p = Start("p", "error");
-  auto stub = Stub({p.port()}, With(kNoEjection, {{"cluster", "failback"}, {"failback.period", "100"}}));
+  auto stub =
+      Stub({p.port()}, With(kNoEjection, {{"cluster", "failback"}, {"failback.period", "100"}}));
   // The write ran and failed: re-sending it could run it twice, so the caller hears of it.
   auto w = stub.Write("fbn-1", 0);
   EXPECT_EQ(w.status().code(), StatusCode::kServerError) << w.status();
@@ -452,7 +471,8 @@ TEST_F(StrategyTest, ForkingTakesTheFirstSuccess) {
   EXPECT_EQ(fast.Count("run", "read", "fk-1"), 1u);
 
   // forks=1: one provider only.
-  auto one = Stub(ports, With(kNoEjection, {{"cluster", "forking"}, {"forks", "1"}, {"timeout", "3000"}}));
+  auto one =
+      Stub(ports, With(kNoEjection, {{"cluster", "forking"}, {"forks", "1"}, {"timeout", "3000"}}));
   ASSERT_TRUE(one.Read("fk-2", 0).ok());
   EXPECT_EQ(Runs("read", "fk-2"), 1u);
 
@@ -523,8 +543,8 @@ TEST_F(StrategyTest, BroadcastCallsEveryProviderAndCountsFailures) {
 TEST_F(StrategyTest, RetryBudgetStopsARetryStorm) {
   Provider& a = Start("a", "error");
   Provider& b = Start("b", "error");
-  auto stub = Stub({a.port(), b.port()},
-                   With(kNoEjection, {{"retry.budget.percent", "10"}, {"retry.budget.min.per.second", "0"}}));
+  auto stub = Stub({a.port(), b.port()}, With(kNoEjection, {{"retry.budget.percent", "10"},
+                                                            {"retry.budget.min.per.second", "0"}}));
   size_t budget_stops = 0;
   for (int i = 0; i < 100; ++i) {
     auto r = stub.Read("rb-" + std::to_string(i), 0);
@@ -538,8 +558,9 @@ TEST_F(StrategyTest, RetryBudgetStopsARetryStorm) {
   EXPECT_GE(budget_stops, 85u);
 
   // The floor lets a quiet reference retry: 1 per second of a 10 s window.
-  auto quiet = Stub({a.port(), b.port()},
-                    With(kNoEjection, {{"retry.budget.percent", "10"}, {"retry.budget.min.per.second", "1"}}));
+  auto quiet = Stub(
+      {a.port(), b.port()},
+      With(kNoEjection, {{"retry.budget.percent", "10"}, {"retry.budget.min.per.second", "1"}}));
   for (int i = 0; i < 3; ++i) EXPECT_FALSE(quiet.Read("rq-" + std::to_string(i), 0).ok());
   for (int i = 0; i < 3; ++i) EXPECT_EQ(Runs("read", "rq-" + std::to_string(i)), 3u) << i;
 }
@@ -550,9 +571,10 @@ TEST_F(StrategyTest, OutlierIsEjectedThenReadmittedGradually) {
   Provider& bad = Start("bad", "error");
   Provider& good = Start("good");
   std::shared_ptr<cluster::Directory> dir;
-  auto stub = Stub({bad.port(), good.port()}, {{"outlier.consecutive.failures", "3"},
-                                                {"outlier.ejection.base", "1500"},
-                                                {"outlier.recovery", "2000"}},
+  auto stub = Stub({bad.port(), good.port()},
+                   {{"outlier.consecutive.failures", "3"},
+                    {"outlier.ejection.base", "1500"},
+                    {"outlier.recovery", "2000"}},
                    &dir);
   cluster::ProviderInvoker& outlier = ProviderAt(*dir, 0);
   int i = 0;
@@ -595,9 +617,10 @@ TEST_F(StrategyTest, OutlierBackOffDoublesAndHalfTheProvidersStayIn) {
   Provider& bad = Start("bad", "error");
   Provider& good = Start("good");
   std::shared_ptr<cluster::Directory> dir;
-  auto stub = Stub({bad.port(), good.port()}, {{"outlier.consecutive.failures", "3"},
-                                                {"outlier.ejection.base", "300"},
-                                                {"outlier.recovery", "300"}},
+  auto stub = Stub({bad.port(), good.port()},
+                   {{"outlier.consecutive.failures", "3"},
+                    {"outlier.ejection.base", "300"},
+                    {"outlier.recovery", "300"}},
                    &dir);
   cluster::ProviderInvoker& outlier = ProviderAt(*dir, 0);
   int i = 0;
@@ -627,14 +650,16 @@ TEST_F(StrategyTest, OutlierBackOffDoublesAndHalfTheProvidersStayIn) {
   Provider& c = Start("c", "error");
   Provider& d = Start("d", "error");
   std::shared_ptr<cluster::Directory> both;
-  auto all_bad = Stub({c.port(), d.port()}, {{"outlier.consecutive.failures", "2"}, {"outlier.ejection.base", "10000"}},
-                      &both);
+  auto all_bad =
+      Stub({c.port(), d.port()},
+           {{"outlier.consecutive.failures", "2"}, {"outlier.ejection.base", "10000"}}, &both);
   for (int k = 0; k < 20; ++k) EXPECT_FALSE(all_bad.Read("half-" + std::to_string(k), 0).ok());
   EXPECT_EQ(both->outliers()->ejected.load(), 1);
   EXPECT_NE(ProviderAt(*both, 0).ejected(), ProviderAt(*both, 1).ejected());
 }
 
-// ---- the headline: SIGKILL under load ------------------------------------------------------------
+// ---- the headline: SIGKILL under load
+// ------------------------------------------------------------
 
 TEST_F(StrategyTest, FailoverSurvivesAProviderKilledUnderLoad) {
   Provider& p0 = Start("p0");
@@ -690,8 +715,8 @@ TEST_F(StrategyTest, FailoverSurvivesAProviderKilledUnderLoad) {
   EXPECT_GT(after_kill.load(), kThreads);
   // Writes caught in flight fail rather than risk a second run; the rest went elsewhere.
   EXPECT_LT(write_failures, static_cast<size_t>(kThreads));
-  std::cout << "[          ] writes failed by the kill: " << write_failures << " of " << kThreads * kCalls / 2
-            << std::endl;
+  std::cout << "[          ] writes failed by the kill: " << write_failures << " of "
+            << kThreads * kCalls / 2 << std::endl;
 }
 
 // ---- configuration errors ----------------------------------------------------------------------
@@ -705,7 +730,8 @@ TEST_F(StrategyTest, MalformedParametersAreErrorsNamingThem) {
       {{{"cluster", "forking"}, {"forks", "two"}}, "forks=two"},
       {{{"cluster", "failback"}, {"failback.period", "0"}}, "failback.period=0"},
       {{{"cluster", "failback"}, {"failbacktasks", "many"}}, "failbacktasks=many"},
-      {{{"cluster", "broadcast"}, {"broadcast.fail.percent", "half"}}, "broadcast.fail.percent=half"},
+      {{{"cluster", "broadcast"}, {"broadcast.fail.percent", "half"}},
+       "broadcast.fail.percent=half"},
       {{{"retry.budget.percent", "ten"}}, "retry.budget.percent=ten"},
       {{{"retry.budget.window", "5"}}, "retry.budget.window=5"},
       {{{"cluster.availablecheck", "perhaps"}}, "cluster.availablecheck=perhaps"},
@@ -716,7 +742,8 @@ TEST_F(StrategyTest, MalformedParametersAreErrorsNamingThem) {
   for (const auto& [params, named] : cases) {
     Url consumer("consumer", "127.0.0.1", 0, std::string(kInterface));
     for (const auto& [k, v] : params) consumer.Set(k, v);
-    auto joined = cluster::JoinCluster(std::make_shared<cluster::StaticDirectory>(consumer, cluster::InvokerList{}));
+    auto joined = cluster::JoinCluster(
+        std::make_shared<cluster::StaticDirectory>(consumer, cluster::InvokerList{}));
     ASSERT_FALSE(joined.ok()) << named;
     EXPECT_EQ(joined.status().code(), StatusCode::kInvalidArgument) << joined.status();
     EXPECT_TRUE(Contains(joined.status().message(), named)) << joined.status();

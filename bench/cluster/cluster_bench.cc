@@ -27,13 +27,13 @@
 #include <thread>
 #include <vector>
 
+#include "app/application.h"
 #include "bench/rpc/bench_common.h"
 #include "bench/rpc/user_service.h"
-#include "app/application.h"
 #include "cluster/cluster_invoker.h"
 #include "cluster/directory.h"
-#include "cluster/registry_directory.h"
 #include "cluster/provider_invoker.h"
+#include "cluster/registry_directory.h"
 #include "rpc/channel_invoker.h"
 #include "rpc/client.h"
 #include "rpc/result.h"
@@ -59,7 +59,8 @@ struct Result1 {
 
 class Driver {
  public:
-  Driver(std::shared_ptr<rpc::Invoker> invoker, size_t lanes, size_t payload) : invoker_(std::move(invoker)), lanes_(lanes) {
+  Driver(std::shared_ptr<rpc::Invoker> invoker, size_t lanes, size_t payload)
+      : invoker_(std::move(invoker)), lanes_(lanes) {
     for (size_t i = 0; i < lanes_.size(); ++i) {
       auto inv = std::make_shared<rpc::Invocation>();
       inv->interface = benchmark::kEchoInterface;
@@ -117,9 +118,11 @@ class Driver {
     const int phase = phase_.load(std::memory_order_acquire);
     if (phase == 1) {
       if (v.ok() && v->size() == lane.expect) {
-        lane.samples.push_back(std::chrono::duration_cast<std::chrono::nanoseconds>(now - lane.start).count());
+        lane.samples.push_back(
+            std::chrono::duration_cast<std::chrono::nanoseconds>(now - lane.start).count());
       } else if (errors_.fetch_add(1) == 0) {
-        std::fprintf(stderr, "cluster_bench: call failed: %s\n", v.ok() ? "wrong echo" : v.status().ToString().c_str());
+        std::fprintf(stderr, "cluster_bench: call failed: %s\n",
+                     v.ok() ? "wrong echo" : v.status().ToString().c_str());
       }
     }
     if (phase == 2) {
@@ -147,8 +150,8 @@ std::string Fmt(double v, int decimals = 0) {
   std::string s = buf;
   const size_t dot = s.find('.');
   const size_t start = s[0] == '-' ? 1 : 0;
-  for (int64_t i = static_cast<int64_t>(dot == std::string::npos ? s.size() : dot) - 3; i > static_cast<int64_t>(start);
-       i -= 3) {
+  for (int64_t i = static_cast<int64_t>(dot == std::string::npos ? s.size() : dot) - 3;
+       i > static_cast<int64_t>(start); i -= 3) {
     s.insert(static_cast<size_t>(i), ",");
   }
   return s;
@@ -170,7 +173,8 @@ int main(int argc, char** argv) {
   options.port = 0;
   options.io_threads = 1;
   rpc::Server server(options);
-  Status st = server.Export(benchmark::EchoService::Definition(), std::make_shared<benchmark::EchoService>());
+  Status st = server.Export(benchmark::EchoService::Definition(),
+                            std::make_shared<benchmark::EchoService>());
   if (st.ok()) st = server.Start();
   if (!st.ok()) {
     std::fprintf(stderr, "cluster_bench: %s\n", st.ToString().c_str());
@@ -189,24 +193,31 @@ int main(int argc, char** argv) {
   };
   auto clustered = [&](size_t providers, const std::string& params) {
     return [&, providers, params]() -> Result<std::shared_ptr<rpc::Invoker>> {
-      DUBBO_ASSIGN_OR_RETURN(Url consumer, Url::Parse(std::string("consumer://127.0.0.1/") + benchmark::kEchoInterface +
-                                                      "?interface=" + benchmark::kEchoInterface + params));
+      DUBBO_ASSIGN_OR_RETURN(Url consumer, Url::Parse(std::string("consumer://127.0.0.1/") +
+                                                      benchmark::kEchoInterface + "?interface=" +
+                                                      benchmark::kEchoInterface + params));
       cluster::InvokerList invokers;
       for (size_t i = 0; i < providers; ++i) {
         // Registry-style provider URLs: started an hour ago (past warm-up), one per "instance".
-        DUBBO_ASSIGN_OR_RETURN(Url provider, Url::Parse(service + "?instance=" + std::to_string(i) + "&timestamp=" +
-                                                        std::to_string(cluster::NowMillis() - 3'600'000)));
-        DUBBO_ASSIGN_OR_RETURN(auto channel,
-                               rpc::ChannelInvoker::Create(cluster::MergeProviderUrl(provider, consumer), client));
+        DUBBO_ASSIGN_OR_RETURN(
+            Url provider, Url::Parse(service + "?instance=" + std::to_string(i) + "&timestamp=" +
+                                     std::to_string(cluster::NowMillis() - 3'600'000)));
+        DUBBO_ASSIGN_OR_RETURN(
+            auto channel,
+            rpc::ChannelInvoker::Create(cluster::MergeProviderUrl(provider, consumer), client));
         DUBBO_ASSIGN_OR_RETURN(auto invoker, cluster::MakeProviderInvoker(std::move(channel)));
         invokers.push_back(std::move(invoker));
       }
-      return cluster::JoinCluster(std::make_shared<cluster::StaticDirectory>(consumer, std::move(invokers)));
+      return cluster::JoinCluster(
+          std::make_shared<cluster::StaticDirectory>(consumer, std::move(invokers)));
     };
   };
-  std::vector<Path> paths = {{"direct ChannelInvoker", direct}, {"cluster, 1 provider (failover, random)", clustered(1, "")}};
-  for (const char* lb : {"random", "roundrobin", "leastactive", "shortestresponse", "consistenthash"}) {
-    paths.push_back({std::string("cluster, 3 providers, ") + lb, clustered(3, std::string("&loadbalance=") + lb)});
+  std::vector<Path> paths = {{"direct ChannelInvoker", direct},
+                             {"cluster, 1 provider (failover, random)", clustered(1, "")}};
+  for (const char* lb :
+       {"random", "roundrobin", "leastactive", "shortestresponse", "consistenthash"}) {
+    paths.push_back({std::string("cluster, 3 providers, ") + lb,
+                     clustered(3, std::string("&loadbalance=") + lb)});
   }
 
   std::vector<std::vector<Result1>> runs(paths.size());
@@ -214,7 +225,8 @@ int main(int argc, char** argv) {
     for (size_t p = 0; p < paths.size(); ++p) {
       auto invoker = paths[p].make();
       if (!invoker.ok()) {
-        std::fprintf(stderr, "cluster_bench: %s: %s\n", paths[p].title.c_str(), invoker.status().ToString().c_str());
+        std::fprintf(stderr, "cluster_bench: %s: %s\n", paths[p].title.c_str(),
+                     invoker.status().ToString().c_str());
         return 1;
       }
       Driver driver(*invoker, inflight, payload);
@@ -228,26 +240,34 @@ int main(int argc, char** argv) {
   }
   std::vector<Result1> best;
   for (auto& rs : runs) {
-    std::sort(rs.begin(), rs.end(), [](const Result1& a, const Result1& b) { return a.cpu_ns < b.cpu_ns; });
+    std::sort(rs.begin(), rs.end(),
+              [](const Result1& a, const Result1& b) { return a.cpu_ns < b.cpu_ns; });
     best.push_back(rs[rs.size() / 2]);
   }
 
-  std::printf("#### Cluster path vs direct call: echo %zu B, %zu in flight, one connection over loopback\n\n", payload,
-              inflight);
   std::printf(
-      "| path | QPS | wall ns/call | p50 µs | p99 µs | CPU ns/call | Δ CPU ns/call | Δ p50 µs | Δ p99 µs | other CPU s |\n");
+      "#### Cluster path vs direct call: echo %zu B, %zu in flight, one connection over "
+      "loopback\n\n",
+      payload, inflight);
+  std::printf(
+      "| path | QPS | wall ns/call | p50 µs | p99 µs | CPU ns/call | Δ CPU ns/call | Δ p50 µs | Δ "
+      "p99 µs | other CPU s |\n");
   std::printf("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
   for (size_t p = 0; p < paths.size(); ++p) {
     const Result1& r = best[p];
     const Result1& d = best[0];
     const bool base = p == 0;
-    std::printf("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %.2f |\n", paths[p].title.c_str(), Fmt(r.qps).c_str(),
-                Fmt(1e9 / r.qps).c_str(), Fmt(r.p50_us, 1).c_str(), Fmt(r.p99_us, 1).c_str(), Fmt(r.cpu_ns).c_str(),
-                base ? "—" : Fmt(r.cpu_ns - d.cpu_ns).c_str(), base ? "—" : Fmt(r.p50_us - d.p50_us, 1).c_str(),
+    std::printf("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %.2f |\n", paths[p].title.c_str(),
+                Fmt(r.qps).c_str(), Fmt(1e9 / r.qps).c_str(), Fmt(r.p50_us, 1).c_str(),
+                Fmt(r.p99_us, 1).c_str(), Fmt(r.cpu_ns).c_str(),
+                base ? "—" : Fmt(r.cpu_ns - d.cpu_ns).c_str(),
+                base ? "—" : Fmt(r.p50_us - d.p50_us, 1).c_str(),
                 base ? "—" : Fmt(r.p99_us - d.p99_us, 1).c_str(), r.other_cpu_s);
   }
-  std::printf("\nCPU: client and server threads of this process over the measured window (%.1f s per row%s).\n",
-              seconds, repeat > 1 ? (", median-CPU run of " + std::to_string(repeat)).c_str() : "");
+  std::printf(
+      "\nCPU: client and server threads of this process over the measured window (%.1f s per "
+      "row%s).\n",
+      seconds, repeat > 1 ? (", median-CPU run of " + std::to_string(repeat)).c_str() : "");
   server.Shutdown(std::chrono::milliseconds(0));
   return 0;
 }

@@ -19,8 +19,8 @@
 #include <thread>
 #include <vector>
 
-#include "bench/rpc/bench_common.h"
 #include "app/application.h"
+#include "bench/rpc/bench_common.h"
 #include "cluster/cluster_invoker.h"
 #include "cluster/loadbalance/load_balance.h"
 #include "cluster/provider_invoker.h"
@@ -34,7 +34,9 @@ using namespace dubbo::cluster;
 class InertInvoker final : public rpc::Invoker {
  public:
   explicit InertInvoker(Url url) : url_(std::move(url)) {}
-  void Invoke(std::shared_ptr<const rpc::Invocation>, rpc::ResponseCallback done) override { done({}); }
+  void Invoke(std::shared_ptr<const rpc::Invocation>, rpc::ResponseCallback done) override {
+    done({});
+  }
   const Url& url() const override { return url_; }
   bool IsAvailable() const override { return true; }
 
@@ -46,7 +48,8 @@ class InertInvoker final : public rpc::Invoker {
 // comparison with "random", which reads them once per provider list.
 class UrlRandomLoadBalance final : public LoadBalance {
  public:
-  std::shared_ptr<rpc::Invoker> Select(const InvokerList& invokers, const Url&, const rpc::Invocation& inv) override {
+  std::shared_ptr<rpc::Invoker> Select(const InvokerList& invokers, const Url&,
+                                       const rpc::Invocation& inv) override {
     const int64_t now = NowMillis();
     thread_local std::vector<int64_t> prefix;
     prefix.resize(invokers.size());
@@ -62,7 +65,8 @@ class UrlRandomLoadBalance final : public LoadBalance {
     x ^= x << 13, x ^= x >> 7, x ^= x << 17;
     if (total <= 0 || same) return invokers[x % invokers.size()];
     const auto offset = static_cast<int64_t>(x % static_cast<uint64_t>(total));
-    return invokers[static_cast<size_t>(std::upper_bound(prefix.begin(), prefix.end(), offset) - prefix.begin())];
+    return invokers[static_cast<size_t>(std::upper_bound(prefix.begin(), prefix.end(), offset) -
+                                        prefix.begin())];
   }
 };
 
@@ -86,8 +90,9 @@ double Measure(const Row& row, size_t n, double seconds, int threads) {
   InvokerList invokers;
   std::vector<std::shared_ptr<ProviderInvoker>> providers;
   for (size_t i = 0; i < n; ++i) {
-    auto url = Url::Parse("dubbo://10." + std::to_string(i / 250) + "." + std::to_string(i % 250) + ".1:20880/" +
-                          "org.apache.dubbo.benchmark.EchoService?" + row.params(i, now));
+    auto url =
+        Url::Parse("dubbo://10." + std::to_string(i / 250) + "." + std::to_string(i % 250) +
+                   ".1:20880/" + "org.apache.dubbo.benchmark.EchoService?" + row.params(i, now));
     auto inert = std::make_shared<InertInvoker>(*url);
     auto p = std::make_shared<ProviderInvoker>(inert, inert);
     if (row.busy) {
@@ -111,7 +116,8 @@ double Measure(const Row& row, size_t n, double seconds, int threads) {
   for (size_t i = 0; i < calls.size(); ++i) {
     calls[i].interface = "org.apache.dubbo.benchmark.EchoService";
     calls[i].method = "echo";
-    calls[i].arguments = std::make_shared<rpc::TypedArguments<std::string>>("user-" + std::to_string(i));
+    calls[i].arguments =
+        std::make_shared<rpc::TypedArguments<std::string>>("user-" + std::to_string(i));
   }
   const Url consumer;
   (void)lb->Select(invokers, consumer, calls[0]);  // builds the per-list state
@@ -128,7 +134,8 @@ double Measure(const Row& row, size_t n, double seconds, int threads) {
       double used = 0;
       do {
         for (int k = 0; k < 256; ++k, ++picks) {
-          sink += reinterpret_cast<uintptr_t>(lb->Select(invokers, consumer, calls[picks % calls.size()]).get());
+          sink += reinterpret_cast<uintptr_t>(
+              lb->Select(invokers, consumer, calls[picks % calls.size()]).get());
         }
         used = ThreadCpuSeconds() - start;
       } while (used < seconds);
@@ -149,7 +156,8 @@ std::string Num(double ns) {
   std::string s = buf;
   // Thousands separators for the integer part.
   const size_t dot = s.find('.');
-  for (int64_t i = static_cast<int64_t>(dot == std::string::npos ? s.size() : dot) - 3; i > 0; i -= 3) {
+  for (int64_t i = static_cast<int64_t>(dot == std::string::npos ? s.size() : dot) - 3; i > 0;
+       i -= 3) {
     s.insert(static_cast<size_t>(i), ",");
   }
   return s;
@@ -173,20 +181,25 @@ int main(int argc, char** argv) {
   }
   dubbo::RegisterBuiltins();
 
-  auto settled = [](size_t, int64_t now) { return "timestamp=" + std::to_string(now - 3'600'000) + "&weight=100"; };
+  auto settled = [](size_t, int64_t now) {
+    return "timestamp=" + std::to_string(now - 3'600'000) + "&weight=100";
+  };
   const std::vector<Row> rows = {
       {"random (registry URLs: equal weights)", "random", settled},
       {"random, weights 50..149", "random",
        [](size_t i, int64_t now) {
-         return "timestamp=" + std::to_string(now - 3'600'000) + "&weight=" + std::to_string(50 + i % 100);
+         return "timestamp=" + std::to_string(now - 3'600'000) +
+                "&weight=" + std::to_string(50 + i % 100);
        }},
       {"random, every provider warming up", "random",
        [](size_t i, int64_t now) {
-         return "timestamp=" + std::to_string(now - 60'000 - static_cast<int64_t>(i)) + "&weight=100";
+         return "timestamp=" + std::to_string(now - 60'000 - static_cast<int64_t>(i)) +
+                "&weight=100";
        }},
       {"random, weights 50..149 read from URLs per pick (no view cache)", "url-random",
        [](size_t i, int64_t now) {
-         return "timestamp=" + std::to_string(now - 3'600'000) + "&weight=" + std::to_string(50 + i % 100);
+         return "timestamp=" + std::to_string(now - 3'600'000) +
+                "&weight=" + std::to_string(50 + i % 100);
        }},
       {"roundrobin", "roundrobin", settled},
       {"leastactive (in-flight counts 0..6)", "leastactive", settled, true},
@@ -195,7 +208,8 @@ int main(int argc, char** argv) {
   };
 
   std::printf("#### Load balancer: CPU ns per Select()%s\n\n",
-              threads > 1 ? (", " + std::to_string(threads) + " threads picking at once").c_str() : ", one thread");
+              threads > 1 ? (", " + std::to_string(threads) + " threads picking at once").c_str()
+                          : ", one thread");
   std::printf("| balancer |");
   for (size_t n : sizes) std::printf(" %s providers |", Num(static_cast<double>(n)).c_str());
   std::printf("\n|---|");

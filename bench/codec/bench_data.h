@@ -13,10 +13,9 @@
 #pragma once
 
 #include <cstdint>
+#include <msgpack.hpp>
 #include <string>
 #include <vector>
-
-#include <msgpack.hpp>
 
 #include "codec/reflect.h"
 #include "examples/user-service/sample_user.h"

@@ -93,7 +93,8 @@ struct MsgpackCxx {
   }
 };
 
-// --- the three operations --------------------------------------------------------------------------
+// --- the three operations
+// --------------------------------------------------------------------------
 
 template <typename Codec, typename T>
 void BM_Encode(benchmark::State& state, const T* value) {
@@ -138,7 +139,8 @@ void BM_EncodeDecode(benchmark::State& state, const T* value) {
   state.counters["bytes"] = static_cast<double>(out.size());
 }
 
-// --- checks before timing anything: every codec round-trips the data ------------------------------
+// --- checks before timing anything: every codec round-trips the data
+// ------------------------------
 
 bool Same(const LocalDate& a, const LocalDate& b) {
   return a.year == b.year && a.month == b.month && a.day == b.day;
@@ -154,7 +156,8 @@ bool Same(const User& a, const User& b) {
          Same(a.createTime, b.createTime) && Same(a.updateTime, b.updateTime);
 }
 bool Same(const Page& a, const Page& b) {
-  if (a.pageNo != b.pageNo || a.total != b.total || a.result.size() != b.result.size()) return false;
+  if (a.pageNo != b.pageNo || a.total != b.total || a.result.size() != b.result.size())
+    return false;
   for (size_t i = 0; i < a.result.size(); ++i)
     if (!Same(a.result[i], b.result[i])) return false;
   return true;
@@ -220,9 +223,8 @@ int main(int argc, char** argv) {
     }
     argv[kept++] = argv[i];
     if (arg == "--dump-hex") {
-      for (const auto& [shape, bytes] :
-           {std::pair{"User", dubbo::hessian2::Encode(user)},
-            std::pair{"Page", dubbo::hessian2::Encode(page)}}) {
+      for (const auto& [shape, bytes] : {std::pair{"User", dubbo::hessian2::Encode(user)},
+                                         std::pair{"Page", dubbo::hessian2::Encode(page)}}) {
         std::printf("%s ", shape);
         for (unsigned char c : bytes) std::printf("%02x", c);
         std::printf("\n");

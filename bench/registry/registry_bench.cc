@@ -44,9 +44,9 @@
 #include <thread>
 #include <vector>
 
+#include "bench/rpc/bench_common.h"
 #include "common/url.h"
 #include "registry/registry.h"
-#include "bench/rpc/bench_common.h"
 #include "tests/support/process.h"
 #include "tests/support/zookeeper_server.h"
 
@@ -106,8 +106,8 @@ Url ConsumerUrl(long s) {
   return url;
 }
 
-
-// --- the consumer process --------------------------------------------------------------------------
+// --- the consumer process
+// --------------------------------------------------------------------------
 
 // N registry objects, each subscribed to every service. Reports "E <+|-> <consumer> <service>
 // <address> <ns>" per change while reporting is on; answers commands on stdin:
@@ -142,7 +142,8 @@ int RunConsumers(const Flags& flags) {
       address += "file=" + cache_dir + "/consumer-" + std::to_string(c) + ".cache";
     }
     auto registry = dubbo::registry::OpenRegistry(address);
-    if (!registry.ok()) Die("consumer cannot open " + address + ": " + registry.status().ToString());
+    if (!registry.ok())
+      Die("consumer cannot open " + address + ": " + registry.status().ToString());
     auto consumer = std::make_unique<Consumer>();
     consumer->registry = *registry;
     consumer->lists.resize(static_cast<size_t>(services));
@@ -171,7 +172,8 @@ int RunConsumers(const Flags& flags) {
               if (!current.count(a)) events += "E +" + tail + a + " " + std::to_string(now) + "\n";
             }
           }
-          listed.fetch_add(static_cast<int64_t>(next.size()) - static_cast<int64_t>(current.size()));
+          listed.fetch_add(static_cast<int64_t>(next.size()) -
+                           static_cast<int64_t>(current.size()));
           current = std::move(next);
         }
         if (!events.empty()) emit(events);
@@ -199,12 +201,13 @@ int RunConsumers(const Flags& flags) {
         loud = true;
         emit("ok\n");
       } else if (command == "state") {
-        emit("state " + std::to_string(listed.load()) + " " + std::to_string(notifications.load()) + "\n");
+        emit("state " + std::to_string(listed.load()) + " " + std::to_string(notifications.load()) +
+             "\n");
       } else if (command == "cpu") {
         struct rusage ru {};
         getrusage(RUSAGE_SELF, &ru);
-        const int64_t us = (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000LL + ru.ru_utime.tv_usec +
-                           ru.ru_stime.tv_usec;
+        const int64_t us = (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000LL +
+                           ru.ru_utime.tv_usec + ru.ru_stime.tv_usec;
         emit("cpu " + std::to_string(us) + " " + std::to_string(notifications.load()) + "\n");
       }
     }
@@ -213,7 +216,8 @@ int RunConsumers(const Flags& flags) {
   return 0;
 }
 
-// --- the driver ------------------------------------------------------------------------------------
+// --- the driver
+// ------------------------------------------------------------------------------------
 
 // The child process holding the consumer registries: commands on its stdin, events on its stdout.
 class ConsumerProcess {
@@ -230,15 +234,20 @@ class ConsumerProcess {
     if (!child_.WriteLine(command)) Die("the consumer process exited");
   }
 
-  std::optional<std::string> ReadLine(std::chrono::milliseconds timeout) { return child_.ReadLine(timeout); }
+  std::optional<std::string> ReadLine(std::chrono::milliseconds timeout) {
+    return child_.ReadLine(timeout);
+  }
 
   // Reads lines until one starts with `prefix` (change events before it are dropped).
   std::string Await(const std::string& prefix, std::chrono::milliseconds timeout) {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     while (true) {
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now());
       auto line = ReadLine(std::max(left, std::chrono::milliseconds(0)));
-      if (!line) Die("no \"" + prefix + "\" from the consumer process within " + std::to_string(timeout.count()) + " ms");
+      if (!line)
+        Die("no \"" + prefix + "\" from the consumer process within " +
+            std::to_string(timeout.count()) + " ms");
       if (line->rfind(prefix, 0) == 0) return *line;
     }
   }
@@ -268,8 +277,8 @@ struct Result {
 
 // Waits until every consumer's listener delivered the change of `address` in `service`:
 // `sign` "-" gone, "+" back. Returns the time of the last delivery.
-int64_t AwaitEveryConsumer(ConsumerProcess& child, char sign, long service, const std::string& address,
-                           long consumers) {
+int64_t AwaitEveryConsumer(ConsumerProcess& child, char sign, long service,
+                           const std::string& address, long consumers) {
   std::set<long> seen;
   int64_t last = 0;
   while (static_cast<long>(seen.size()) < consumers) {
@@ -289,7 +298,8 @@ int64_t AwaitEveryConsumer(ConsumerProcess& child, char sign, long service, cons
   return last;
 }
 
-Result Run(const std::string& kind, const std::string& registry_url, const Flags& flags, const std::string& tmp) {
+Result Run(const std::string& kind, const std::string& registry_url, const Flags& flags,
+           const std::string& tmp) {
   const long providers = flags.Int("providers", 1000);
   const long services = flags.Int("services", 100);
   const long consumers = flags.Int("consumers", 10);
@@ -322,8 +332,9 @@ Result Run(const std::string& kind, const std::string& registry_url, const Flags
   const std::string cache_dir = tmp + "/cache-" + kind;
   std::filesystem::create_directories(cache_dir);
   const auto start = std::chrono::steady_clock::now();
-  ConsumerProcess child({"/proc/self/exe", "--consumer-child", "--registry-url", registry_url, "--consumers",
-                         std::to_string(consumers), "--services", std::to_string(services), "--cache-dir",
+  ConsumerProcess child({"/proc/self/exe", "--consumer-child", "--registry-url", registry_url,
+                         "--consumers", std::to_string(consumers), "--services",
+                         std::to_string(services), "--cache-dir",
                          kind == "zookeeper" ? cache_dir : ""});
   child.Await("subscribed", std::chrono::seconds(120));
   // Every consumer lists every provider.
@@ -334,7 +345,9 @@ Result Run(const std::string& kind, const std::string& registry_url, const Flags
     if (std::strtoll(state.c_str() + 6, nullptr, 10) == full) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  result.initial_ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
+  result.initial_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::steady_clock::now() - start)
+                          .count();
   // Changes that arrived while waiting for the full lists (initial deliveries) are old news.
   child.Send("quiet");
   child.Await("ok", std::chrono::seconds(10));
@@ -366,12 +379,15 @@ Result Run(const std::string& kind, const std::string& registry_url, const Flags
   const auto restart = std::chrono::steady_clock::now();
   for (long j = 0; j < providers; ++j) {
     Registry& owner = *provider_registries[static_cast<size_t>(j / services)];
-    if (auto s = owner.Unregister(urls[static_cast<size_t>(j)]); !s.ok()) Die("unregister failed: " + s.ToString());
+    if (auto s = owner.Unregister(urls[static_cast<size_t>(j)]); !s.ok())
+      Die("unregister failed: " + s.ToString());
     std::this_thread::sleep_for(std::chrono::milliseconds(down_ms));
-    if (auto s = owner.Register(urls[static_cast<size_t>(j)]); !s.ok()) Die("register failed: " + s.ToString());
+    if (auto s = owner.Register(urls[static_cast<size_t>(j)]); !s.ok())
+      Die("register failed: " + s.ToString());
     std::this_thread::sleep_for(std::chrono::milliseconds(gap_ms));
   }
-  result.restart_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - restart).count();
+  result.restart_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - restart).count();
   // Until every consumer lists all providers again, and no list changed for a while.
   int64_t last_notes = -1;
   while (true) {
@@ -396,7 +412,8 @@ Result Run(const std::string& kind, const std::string& registry_url, const Flags
 
 std::string Ms(int64_t us) {
   char text[32];
-  std::snprintf(text, sizeof text, us >= 100000 ? "%.0f" : "%.1f", static_cast<double>(us) / 1000.0);
+  std::snprintf(text, sizeof text, us >= 100000 ? "%.0f" : "%.1f",
+                static_cast<double>(us) / 1000.0);
   return text;
 }
 
@@ -414,7 +431,8 @@ int main(int argc, char** argv) {
     Die("--providers must be a positive multiple of --services, --consumers positive");
   }
   const std::string params = flags.Str("params", "");
-  std::string tmpl = (std::filesystem::temp_directory_path() / "dubbo-registry-bench-XXXXXX").string();
+  std::string tmpl =
+      (std::filesystem::temp_directory_path() / "dubbo-registry-bench-XXXXXX").string();
   if (::mkdtemp(tmpl.data()) == nullptr) Die("mkdtemp failed");
   const std::string tmp = tmpl;
 
@@ -426,11 +444,13 @@ int main(int argc, char** argv) {
       dubbo::testing::ZooKeeperServer server;
       std::string error;
       if (!server.Start(&error)) Die(error);
-      results.push_back(Run(kind, "zookeeper://" + server.address() + "?group=bench" + params, flags, tmp));
+      results.push_back(
+          Run(kind, "zookeeper://" + server.address() + "?group=bench" + params, flags, tmp));
     } else if (kind == "file") {
       const std::string dir = tmp + "/file-registry";
       std::filesystem::create_directories(dir);
-      results.push_back(Run(kind, "file://" + dir + (params.empty() ? "" : "?" + params.substr(1)), flags, tmp));
+      results.push_back(
+          Run(kind, "file://" + dir + (params.empty() ? "" : "?" + params.substr(1)), flags, tmp));
     } else {
       Die("unknown registry kind " + kind + " (zookeeper, file)");
     }
@@ -438,29 +458,35 @@ int main(int argc, char** argv) {
   std::error_code ec;
   std::filesystem::remove_all(tmp, ec);
 
-  std::printf("| registry | notify.delay | initial lists | unregister → all %ld consumers p50 / p99 | "
-              "register → all p50 / p99 | rolling restart of %ld | consumer CPU | CPU per restarted provider | "
-              "listener calls |\n",
-              consumers, providers);
+  std::printf(
+      "| registry | notify.delay | initial lists | unregister → all %ld consumers p50 / p99 | "
+      "register → all p50 / p99 | rolling restart of %ld | consumer CPU | CPU per restarted "
+      "provider | "
+      "listener calls |\n",
+      consumers, providers);
   std::printf("|---|---|---|---|---|---|---|---|---|\n");
   for (const Result& r : results) {
-    std::printf("| %s | %s ms | %.2f s | %s / %s ms | %s / %s ms | %.1f s | %.2f s | %.2f ms | %lld |\n",
-                r.registry.c_str(), r.notify_delay.c_str(), static_cast<double>(r.initial_ms) / 1000.0,
-                Ms(Percentile(r.unregister_us, 0.5)).c_str(), Ms(Percentile(r.unregister_us, 0.99)).c_str(),
-                Ms(Percentile(r.register_us, 0.5)).c_str(), Ms(Percentile(r.register_us, 0.99)).c_str(), r.restart_s,
-                r.consumer_cpu_s, r.consumer_cpu_s * 1000.0 / static_cast<double>(providers),
-                static_cast<long long>(r.restart_notifications));
+    std::printf(
+        "| %s | %s ms | %.2f s | %s / %s ms | %s / %s ms | %.1f s | %.2f s | %.2f ms | %lld |\n",
+        r.registry.c_str(), r.notify_delay.c_str(), static_cast<double>(r.initial_ms) / 1000.0,
+        Ms(Percentile(r.unregister_us, 0.5)).c_str(), Ms(Percentile(r.unregister_us, 0.99)).c_str(),
+        Ms(Percentile(r.register_us, 0.5)).c_str(), Ms(Percentile(r.register_us, 0.99)).c_str(),
+        r.restart_s, r.consumer_cpu_s, r.consumer_cpu_s * 1000.0 / static_cast<double>(providers),
+        static_cast<long long>(r.restart_notifications));
   }
   for (const Result& r : results) {
     std::fprintf(stderr,
-                 "RESULT registry=%s cycles=%zu unregister_p50_us=%lld unregister_p99_us=%lld register_p50_us=%lld "
-                 "register_p99_us=%lld initial_ms=%lld restart_s=%.2f consumer_cpu_s=%.3f notifications=%lld\n",
+                 "RESULT registry=%s cycles=%zu unregister_p50_us=%lld unregister_p99_us=%lld "
+                 "register_p50_us=%lld "
+                 "register_p99_us=%lld initial_ms=%lld restart_s=%.2f consumer_cpu_s=%.3f "
+                 "notifications=%lld\n",
                  r.registry.c_str(), r.unregister_us.size(),
                  static_cast<long long>(Percentile(r.unregister_us, 0.5)),
                  static_cast<long long>(Percentile(r.unregister_us, 0.99)),
                  static_cast<long long>(Percentile(r.register_us, 0.5)),
-                 static_cast<long long>(Percentile(r.register_us, 0.99)), static_cast<long long>(r.initial_ms),
-                 r.restart_s, r.consumer_cpu_s, static_cast<long long>(r.restart_notifications));
+                 static_cast<long long>(Percentile(r.register_us, 0.99)),
+                 static_cast<long long>(r.initial_ms), r.restart_s, r.consumer_cpu_s,
+                 static_cast<long long>(r.restart_notifications));
   }
   return 0;
 }

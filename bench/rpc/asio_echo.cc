@@ -81,7 +81,8 @@ asio::awaitable<void> Serve(tcp::socket socket) {
   std::string out;
   for (;;) {
     in.Reserve(16 * 1024);
-    auto [ec, n] = co_await socket.async_read_some(asio::buffer(in.buf.data() + in.end, in.buf.size() - in.end), kAwait);
+    auto [ec, n] = co_await socket.async_read_some(
+        asio::buffer(in.buf.data() + in.end, in.buf.size() - in.end), kAwait);
     if (ec) co_return;
     in.end += n;
     out.clear();
@@ -128,8 +129,10 @@ asio::awaitable<void> Drive(tcp::socket& socket, const bench::Flags& flags, Clie
   const long server_pid = flags.Int("server-pid", 0);
   const std::string body(payload, 'x');
   const auto start = Clock::now();
-  const auto measure_at = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(flags.Num("warmup", 1)));
-  const auto stop_at = measure_at + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(flags.Num("seconds", 2)));
+  const auto measure_at = start + std::chrono::duration_cast<Clock::duration>(
+                                      std::chrono::duration<double>(flags.Num("warmup", 1)));
+  const auto stop_at = measure_at + std::chrono::duration_cast<Clock::duration>(
+                                        std::chrono::duration<double>(flags.Num("seconds", 2)));
 
   std::deque<Clock::time_point> sent;  // send times of the outstanding frames, in order
   std::string out;
@@ -142,7 +145,8 @@ asio::awaitable<void> Drive(tcp::socket& socket, const bench::Flags& flags, Clie
   InBuffer in;
   while (!sent.empty()) {
     in.Reserve(16 * 1024);
-    auto [ec, n] = co_await socket.async_read_some(asio::buffer(in.buf.data() + in.end, in.buf.size() - in.end), kAwait);
+    auto [ec, n] = co_await socket.async_read_some(
+        asio::buffer(in.buf.data() + in.end, in.buf.size() - in.end), kAwait);
     if (ec) co_return;
     in.end += n;
     const auto now = Clock::now();
@@ -159,7 +163,8 @@ asio::awaitable<void> Drive(tcp::socket& socket, const bench::Flags& flags, Clie
     while (in.Next(&reply)) {
       if (phase == 1) {
         if (reply.size() == payload) {
-          result->samples.push_back(std::chrono::duration_cast<std::chrono::nanoseconds>(now - sent.front()).count());
+          result->samples.push_back(
+              std::chrono::duration_cast<std::chrono::nanoseconds>(now - sent.front()).count());
         } else {
           result->errors++;
         }
@@ -182,7 +187,9 @@ int RunClient(const bench::Flags& flags) {
   asio::io_context io(1);
   tcp::socket socket(io);
   std::error_code ec;
-  socket.connect({asio::ip::make_address(flags.Str("host", "127.0.0.1")), static_cast<uint16_t>(flags.Int("port", 0))}, ec);
+  socket.connect({asio::ip::make_address(flags.Str("host", "127.0.0.1")),
+                  static_cast<uint16_t>(flags.Int("port", 0))},
+                 ec);
   if (ec) {
     std::fprintf(stderr, "asio_echo client: connect: %s\n", ec.message().c_str());
     return 1;
@@ -195,7 +202,8 @@ int RunClient(const bench::Flags& flags) {
     std::fprintf(stderr, "asio_echo client: connection failed\n");
     return 1;
   }
-  const std::string label = flags.Str("label", "echo/" + flags.Str("payload", "64") + "B/N=" + flags.Str("inflight", "32"));
+  const std::string label = flags.Str(
+      "label", "echo/" + flags.Str("payload", "64") + "B/N=" + flags.Str("inflight", "32"));
   bench::Report("asio", label, std::move(result.samples), result.errors, result.begin, result.end);
   return result.errors == 0 ? 0 : 1;
 }
@@ -207,6 +215,7 @@ int main(int argc, char** argv) {
   const std::string mode = flags.positional().empty() ? "" : flags.positional()[0];
   if (mode == "server") return RunServer(flags);
   if (mode == "client") return RunClient(flags);
-  std::fprintf(stderr, "usage: asio_echo server|client [--port P] [--payload B] [--inflight N] ...\n");
+  std::fprintf(stderr,
+               "usage: asio_echo server|client [--port P] [--payload B] [--inflight N] ...\n");
   return 2;
 }

@@ -101,9 +101,13 @@ inline double ProcessCpuSeconds(long pid) {
 inline double MachineBusySeconds() {
   std::ifstream f("/proc/stat");
   std::string cpu;
-  unsigned long long user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0;
-  if (!(f >> cpu >> user >> nice >> system >> idle >> iowait >> irq >> softirq >> steal) || cpu != "cpu") return -1;
-  return static_cast<double>(user + nice + system + irq + softirq + steal) / static_cast<double>(sysconf(_SC_CLK_TCK));
+  unsigned long long user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0,
+                     steal = 0;
+  if (!(f >> cpu >> user >> nice >> system >> idle >> iowait >> irq >> softirq >> steal) ||
+      cpu != "cpu")
+    return -1;
+  return static_cast<double>(user + nice + system + irq + softirq + steal) /
+         static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
 struct CpuMark {
@@ -116,7 +120,9 @@ struct CpuMark {
   }
 };
 
-inline double Micros(Clock::duration d) { return std::chrono::duration<double, std::micro>(d).count(); }
+inline double Micros(Clock::duration d) {
+  return std::chrono::duration<double, std::micro>(d).count();
+}
 
 // Latencies in nanoseconds (int64 keeps the sample vectors small and sorting fast).
 inline double Percentile(const std::vector<int64_t>& sorted, double q) {
@@ -136,15 +142,17 @@ inline void Report(const std::string& stack, const std::string& label, std::vect
   const double ccpu = end.client - begin.client;
   const double scpu = (begin.server >= 0 && end.server >= 0) ? end.server - begin.server : -1;
   const double per_call = calls > 0 ? ((ccpu + std::max(scpu, 0.0)) * 1e6 / calls) : 0;
-  const double others = (begin.machine >= 0 && end.machine >= 0)
-                            ? std::max(0.0, end.machine - begin.machine - ccpu - std::max(scpu, 0.0))
-                            : -1;
+  const double others =
+      (begin.machine >= 0 && end.machine >= 0)
+          ? std::max(0.0, end.machine - begin.machine - ccpu - std::max(scpu, 0.0))
+          : -1;
   std::printf(
-      "RESULT stack=%s label=%s qps=%.0f p50_us=%.1f p99_us=%.1f p999_us=%.1f calls=%.0f errors=%llu "
+      "RESULT stack=%s label=%s qps=%.0f p50_us=%.1f p99_us=%.1f p999_us=%.1f calls=%.0f "
+      "errors=%llu "
       "window_s=%.3f client_cpu_s=%.2f server_cpu_s=%.2f cpu_us_per_call=%.2f other_cpu_s=%.2f\n",
       stack.c_str(), label.c_str(), qps, Percentile(samples, 0.50), Percentile(samples, 0.99),
-      Percentile(samples, 0.999), calls, static_cast<unsigned long long>(errors), secs, ccpu, scpu, per_call,
-      others);
+      Percentile(samples, 0.999), calls, static_cast<unsigned long long>(errors), secs, ccpu, scpu,
+      per_call, others);
   std::fflush(stdout);
 }
 

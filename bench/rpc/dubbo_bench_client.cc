@@ -48,11 +48,12 @@ Result<Workload> MakeWorkload(const std::string& method, size_t payload) {
   using namespace benchmark;
   if (method == "echo") {
     std::string text(payload, 'x');
-    return Workload{[text] { return MakeCall(kEchoInterface, "echo", kStringDescriptor, text, kTimeout); },
-                    [payload](const rpc::RpcResult& r) {
-                      auto v = rpc::DecodeResult<std::string>(r);
-                      return v.ok() && v->size() == payload;
-                    }};
+    return Workload{
+        [text] { return MakeCall(kEchoInterface, "echo", kStringDescriptor, text, kTimeout); },
+        [payload](const rpc::RpcResult& r) {
+          auto v = rpc::DecodeResult<std::string>(r);
+          return v.ok() && v->size() == payload;
+        }};
   }
   if (method == "existUser") {
     return Workload{[] {
@@ -65,7 +66,10 @@ Result<Workload> MakeWorkload(const std::string& method, size_t payload) {
                     }};
   }
   if (method == "createUser") {
-    return Workload{[] { return MakeCall(kUserInterface, "createUser", kUserDescriptor, SampleUser(1, "", Now()), kTimeout); },
+    return Workload{[] {
+                      return MakeCall(kUserInterface, "createUser", kUserDescriptor,
+                                      SampleUser(1, "", Now()), kTimeout);
+                    },
                     [](const rpc::RpcResult& r) {
                       auto v = rpc::DecodeResult<bool>(r);
                       return v.ok() && *v;
@@ -135,7 +139,8 @@ class Driver {
     const int phase = phase_.load(std::memory_order_acquire);
     if (phase == 1) {
       if (ok) {
-        lane.samples.push_back(std::chrono::duration_cast<std::chrono::nanoseconds>(now - lane.start).count());
+        lane.samples.push_back(
+            std::chrono::duration_cast<std::chrono::nanoseconds>(now - lane.start).count());
       } else {
         if (errors_.fetch_add(1) == 0) {
           std::fprintf(stderr, "dubbo_bench_client: call failed: %s\n",
@@ -173,11 +178,13 @@ int main(int argc, char** argv) {
   const double warmup = flags.Num("warmup", 1);
   const double seconds = flags.Num("seconds", 2);
   const long server_pid = flags.Int("server-pid", 0);
-  const std::string label =
-      flags.Str("label", method + (method == "echo" ? "/" + std::to_string(payload) + "B" : std::string()) +
-                             "/N=" + std::to_string(inflight) + "/C=" + std::to_string(conns));
+  const std::string label = flags.Str(
+      "label", method + (method == "echo" ? "/" + std::to_string(payload) + "B" : std::string()) +
+                   "/N=" + std::to_string(inflight) + "/C=" + std::to_string(conns));
   if (port <= 0) {
-    std::fprintf(stderr, "usage: dubbo_bench_client --port P [--method echo] [--payload B] [--inflight N] ...\n");
+    std::fprintf(
+        stderr,
+        "usage: dubbo_bench_client --port P [--method echo] [--payload B] [--inflight N] ...\n");
     return 2;
   }
 

@@ -27,8 +27,11 @@ int main(int argc, char** argv) {
   options.port = static_cast<uint16_t>(flags.Int("port", 0));
   options.io_threads = static_cast<size_t>(flags.Int("io-threads", 1));
   rpc::Server server(options);
-  Status st = server.Export(benchmark::EchoService::Definition(), std::make_shared<benchmark::EchoService>());
-  if (st.ok()) st = server.Export(benchmark::UserService::Definition(), std::make_shared<benchmark::UserService>());
+  Status st = server.Export(benchmark::EchoService::Definition(),
+                            std::make_shared<benchmark::EchoService>());
+  if (st.ok())
+    st = server.Export(benchmark::UserService::Definition(),
+                       std::make_shared<benchmark::UserService>());
   if (st.ok()) st = server.Start();
   if (!st.ok()) {
     std::fprintf(stderr, "dubbo_echo_server: %s\n", st.ToString().c_str());

@@ -41,7 +41,8 @@ int main(int argc, char** argv) {
   const size_t payload = static_cast<size_t>(flags.Int("payload", 64));
   const size_t inflight = static_cast<size_t>(std::max(1L, flags.Int("inflight", 32)));
   const long server_pid = flags.Int("server-pid", 0);
-  const std::string label = flags.Str("label", "echo/" + std::to_string(payload) + "B/N=" + std::to_string(inflight));
+  const std::string label =
+      flags.Str("label", "echo/" + std::to_string(payload) + "B/N=" + std::to_string(inflight));
 
   auto channel = grpc::CreateChannel(flags.Str("host", "127.0.0.1") + ":" + flags.Str("port", "0"),
                                      grpc::InsecureChannelCredentials());
@@ -55,8 +56,10 @@ int main(int argc, char** argv) {
   request.set_data(std::string(payload, 'x'));
 
   const auto start = Clock::now();
-  const auto measure_at = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(flags.Num("warmup", 1)));
-  const auto stop_at = measure_at + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(flags.Num("seconds", 2)));
+  const auto measure_at = start + std::chrono::duration_cast<Clock::duration>(
+                                      std::chrono::duration<double>(flags.Num("warmup", 1)));
+  const auto stop_at = measure_at + std::chrono::duration_cast<Clock::duration>(
+                                        std::chrono::duration<double>(flags.Num("seconds", 2)));
   for (size_t i = 0; i < inflight; ++i) Start(*stub, cq, request);
 
   int phase = 0;
@@ -79,11 +82,13 @@ int main(int argc, char** argv) {
     }
     const bool good = ok && call->status.ok() && call->reply.data().size() == payload;
     if (!good && errors == 0 && phase == 1) {
-      std::fprintf(stderr, "grpc_echo_client: call failed: %s\n", call->status.error_message().c_str());
+      std::fprintf(stderr, "grpc_echo_client: call failed: %s\n",
+                   call->status.error_message().c_str());
     }
     if (phase == 1) {
       if (good) {
-        samples.push_back(std::chrono::duration_cast<std::chrono::nanoseconds>(now - call->start).count());
+        samples.push_back(
+            std::chrono::duration_cast<std::chrono::nanoseconds>(now - call->start).count());
       } else {
         errors++;
       }

@@ -37,7 +37,8 @@ int main(int argc, char** argv) {
   EchoImpl service;
   int port = 0;
   grpc::ServerBuilder builder;
-  builder.AddListeningPort("127.0.0.1:" + flags.Str("port", "0"), grpc::InsecureServerCredentials(), &port);
+  builder.AddListeningPort("127.0.0.1:" + flags.Str("port", "0"), grpc::InsecureServerCredentials(),
+                           &port);
   builder.RegisterService(&service);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (!server || port == 0) {

@@ -46,13 +46,15 @@ struct LocalTime {
   int32_t second = 0;
   int32_t nano = 0;
 };
-DUBBO_STRUCT(LocalTime, "com.alibaba.com.caucho.hessian.io.java8.LocalTimeHandle", hour, minute, second, nano)
+DUBBO_STRUCT(LocalTime, "com.alibaba.com.caucho.hessian.io.java8.LocalTimeHandle", hour, minute,
+             second, nano)
 
 struct LocalDateTime {
   LocalDate date;
   LocalTime time;
 };
-DUBBO_STRUCT(LocalDateTime, "com.alibaba.com.caucho.hessian.io.java8.LocalDateTimeHandle", date, time)
+DUBBO_STRUCT(LocalDateTime, "com.alibaba.com.caucho.hessian.io.java8.LocalDateTimeHandle", date,
+             time)
 
 // org.apache.dubbo.benchmark.bean.User (members named as the Java fields).
 struct User {
@@ -69,8 +71,8 @@ struct User {
   LocalDateTime createTime;
   LocalDateTime updateTime;
 };
-DUBBO_STRUCT(User, "org.apache.dubbo.benchmark.bean.User", id, name, sex, birthday, email, mobile, address, icon,
-             permissions, status, createTime, updateTime)
+DUBBO_STRUCT(User, "org.apache.dubbo.benchmark.bean.User", id, name, sex, birthday, email, mobile,
+             address, icon, permissions, status, createTime, updateTime)
 
 // org.apache.dubbo.benchmark.bean.Page<User>.
 struct Page {
@@ -83,7 +85,8 @@ DUBBO_STRUCT(Page, "org.apache.dubbo.benchmark.bean.Page", pageNo, total, result
 // The current UTC time as a LocalDateTime (dubbo-benchmark uses LocalDateTime.now()).
 inline LocalDateTime Now() { return examples::SampleNow<LocalDateTime>(); }
 
-// dubbo-benchmark's sample user; `suffix` is appended to the strings as listUser does ("" for getUser).
+// dubbo-benchmark's sample user; `suffix` is appended to the strings as listUser does ("" for
+// getUser).
 inline User SampleUser(int64_t id, const std::string& suffix, const LocalDateTime& now) {
   return examples::SampleUser<User>(id, suffix, now);
 }
@@ -114,7 +117,8 @@ class UserService : public rpc::ServiceBase {
 
   static std::shared_ptr<const rpc::ServiceDefinition> Definition() {
     auto def = std::make_shared<rpc::ServiceDefinition>(kUserInterface);
-    def->Add(rpc::Method("existUser", kStringDescriptor, {"java.lang.String"}, &UserService::ExistUser))
+    def->Add(rpc::Method("existUser", kStringDescriptor, {"java.lang.String"},
+                         &UserService::ExistUser))
         .Add(rpc::Method("createUser", kUserDescriptor, {"org.apache.dubbo.benchmark.bean.User"},
                          &UserService::CreateUser))
         .Add(rpc::Method("getUser", "J", {"long"}, &UserService::GetUser))
@@ -133,7 +137,8 @@ rpc::Invocation MakeCall(std::string interface, std::string method, std::string 
   inv.interface = std::move(interface);
   inv.method = std::move(method);
   inv.descriptor = std::move(descriptor);
-  inv.arguments = rpc::MakeArguments([arg = std::move(arg)](ObjectOutput& o) { WriteTyped(o, arg); });
+  inv.arguments =
+      rpc::MakeArguments([arg = std::move(arg)](ObjectOutput& o) { WriteTyped(o, arg); });
   inv.timeout = timeout;
   return inv;
 }

@@ -15,11 +15,12 @@ Result<std::shared_ptr<Filter>> ConsumerAccessLogFilter::Create(const Url& url) 
   if (!AccessLogDestination(url, &destination)) return std::shared_ptr<Filter>();
   auto writer = AccessLogWriter::Shared();
   DUBBO_RETURN_IF_ERROR(writer->Open(destination));
-  return std::shared_ptr<Filter>(new ConsumerAccessLogFilter(std::move(writer), std::move(destination), url));
+  return std::shared_ptr<Filter>(
+      new ConsumerAccessLogFilter(std::move(writer), std::move(destination), url));
 }
 
-ConsumerAccessLogFilter::ConsumerAccessLogFilter(std::shared_ptr<AccessLogWriter> writer, std::string destination,
-                                                 const Url& url)
+ConsumerAccessLogFilter::ConsumerAccessLogFilter(std::shared_ptr<AccessLogWriter> writer,
+                                                 std::string destination, const Url& url)
     : writer_(std::move(writer)),
       destination_(std::move(destination)),
       from_(url.Get("application", "consumer")),
@@ -27,7 +28,8 @@ ConsumerAccessLogFilter::ConsumerAccessLogFilter(std::shared_ptr<AccessLogWriter
       version_(url.Get("version")),
       group_(url.Get("group")),
       serialization_([&] {
-        const Serialization* s = SerializationRegistry::Global().Find(url.Get("serialization", "hessian2"));
+        const Serialization* s =
+            SerializationRegistry::Global().Find(url.Get("serialization", "hessian2"));
         return s != nullptr ? static_cast<uint8_t>(s->id()) : uint8_t{2};
       }()) {}
 

@@ -16,10 +16,12 @@ namespace dubbo::cluster {
 class ConsumerAccessLogFilter final : public Filter {
  public:
   static Result<std::shared_ptr<Filter>> Create(const Url& url);
-  void Invoke(rpc::Invoker& next, std::shared_ptr<const rpc::Invocation> inv, rpc::ResponseCallback done) override;
+  void Invoke(rpc::Invoker& next, std::shared_ptr<const rpc::Invocation> inv,
+              rpc::ResponseCallback done) override;
 
  private:
-  ConsumerAccessLogFilter(std::shared_ptr<rpc::AccessLogWriter> writer, std::string destination, const Url& url);
+  ConsumerAccessLogFilter(std::shared_ptr<rpc::AccessLogWriter> writer, std::string destination,
+                          const Url& url);
   const std::shared_ptr<rpc::AccessLogWriter> writer_;
   const std::string destination_;
   const std::string from_;

@@ -25,7 +25,9 @@ std::shared_ptr<rpc::IoThreads> SharedTimers() {
   return timers;
 }
 
-int64_t Millis(Clock::duration d) { return std::chrono::duration_cast<std::chrono::milliseconds>(d).count(); }
+int64_t Millis(Clock::duration d) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
+}
 
 }  // namespace
 
@@ -50,7 +52,9 @@ Result<std::shared_ptr<Filter>> ActiveLimitFilter::Create(const Url& url) {
 ActiveLimitFilter::ActiveLimitFilter(const Url& url, rpc::MethodTable<int64_t> limits)
     : address_(url.Address()), slots_(url, std::move(limits)) {}
 
-ActiveLimitFilter::Slots& ActiveLimitFilter::SlotsOf(std::string_view method) { return slots_.Of(method); }
+ActiveLimitFilter::Slots& ActiveLimitFilter::SlotsOf(std::string_view method) {
+  return slots_.Of(method);
+}
 
 int64_t ActiveLimitFilter::active(std::string_view method) {
   Slots& s = SlotsOf(method);
@@ -110,13 +114,15 @@ void ActiveLimitFilter::Invoke(rpc::Invoker& next, std::shared_ptr<const rpc::In
   slots.queue.push_back(std::move(w));
 }
 
-void ActiveLimitFilter::Run(rpc::Invoker& next, Slots& slots, std::shared_ptr<const rpc::Invocation> inv,
+void ActiveLimitFilter::Run(rpc::Invoker& next, Slots& slots,
+                            std::shared_ptr<const rpc::Invocation> inv,
                             rpc::ResponseCallback done) {
-  next.Invoke(std::move(inv), [self = shared_from_this(), &slots, done = std::move(done)](rpc::RpcResult r) {
-    auto handed = self->Release(slots);
-    done(std::move(r));
-    if (handed) self->Resume(std::move(handed));
-  });
+  next.Invoke(std::move(inv),
+              [self = shared_from_this(), &slots, done = std::move(done)](rpc::RpcResult r) {
+                auto handed = self->Release(slots);
+                done(std::move(r));
+                if (handed) self->Resume(std::move(handed));
+              });
 }
 
 std::shared_ptr<ActiveLimitFilter::Waiter> ActiveLimitFilter::Release(Slots& slots) {
@@ -131,7 +137,8 @@ std::shared_ptr<ActiveLimitFilter::Waiter> ActiveLimitFilter::Release(Slots& slo
 }
 
 void ActiveLimitFilter::Resume(std::shared_ptr<Waiter> w) {
-  thread_local std::deque<std::pair<std::shared_ptr<ActiveLimitFilter>, std::shared_ptr<Waiter>>>* pending = nullptr;
+  thread_local std::deque<std::pair<std::shared_ptr<ActiveLimitFilter>, std::shared_ptr<Waiter>>>*
+      pending = nullptr;
   if (pending != nullptr) {
     pending->emplace_back(shared_from_this(), std::move(w));
     return;
@@ -184,7 +191,8 @@ void ActiveLimitFilter::Expire(const std::shared_ptr<Waiter>& w) {
   w->done(Rejection(*w->inv, slots, Clock::now() - w->since));
 }
 
-rpc::RpcResult ActiveLimitFilter::Rejection(const rpc::Invocation& inv, Slots& slots, Clock::duration elapsed) {
+rpc::RpcResult ActiveLimitFilter::Rejection(const rpc::Invocation& inv, Slots& slots,
+                                            Clock::duration elapsed) {
   int64_t active = 0;
   {
     std::lock_guard<std::mutex> lock(slots.mu);
@@ -192,11 +200,13 @@ rpc::RpcResult ActiveLimitFilter::Rejection(const rpc::Invocation& inv, Slots& s
   }
   rpc::RpcResult r;
   r.remote = address_;
-  r.status = Status(StatusCode::kLimitExceeded,
-                    "Waiting concurrent invoke timeout in client-side for service:  " + inv.interface +
-                        ", method: " + inv.method + ", elapsed: " + std::to_string(Millis(elapsed)) +
-                        ", timeout: " + std::to_string(inv.timeout.count()) + ". concurrent invokes: " +
-                        std::to_string(active) + ". max concurrent invoke limit: " + std::to_string(slots.max));
+  r.status =
+      Status(StatusCode::kLimitExceeded,
+             "Waiting concurrent invoke timeout in client-side for service:  " + inv.interface +
+                 ", method: " + inv.method + ", elapsed: " + std::to_string(Millis(elapsed)) +
+                 ", timeout: " + std::to_string(inv.timeout.count()) +
+                 ". concurrent invokes: " + std::to_string(active) +
+                 ". max concurrent invoke limit: " + std::to_string(slots.max));
   return r;
 }
 

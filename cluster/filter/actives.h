@@ -30,13 +30,15 @@ class IoThreads;
 
 namespace dubbo::cluster {
 
-class ActiveLimitFilter final : public Filter, public std::enable_shared_from_this<ActiveLimitFilter> {
+class ActiveLimitFilter final : public Filter,
+                                public std::enable_shared_from_this<ActiveLimitFilter> {
  public:
   // Null when neither `actives` nor any `<method>.actives` is above 0; an error naming the
   // parameter when one is not an integer.
   static Result<std::shared_ptr<Filter>> Create(const Url& url);
 
-  void Invoke(rpc::Invoker& next, std::shared_ptr<const rpc::Invocation> inv, rpc::ResponseCallback done) override;
+  void Invoke(rpc::Invoker& next, std::shared_ptr<const rpc::Invocation> inv,
+              rpc::ResponseCallback done) override;
 
   // Calls of `method` in flight through this filter, and calls waiting for a slot.
   int64_t active(std::string_view method);
@@ -54,7 +56,8 @@ class ActiveLimitFilter final : public Filter, public std::enable_shared_from_th
 
   ActiveLimitFilter(const Url& url, rpc::MethodTable<int64_t> limits);
   Slots& SlotsOf(std::string_view method);
-  void Run(rpc::Invoker& next, Slots& slots, std::shared_ptr<const rpc::Invocation> inv, rpc::ResponseCallback done);
+  void Run(rpc::Invoker& next, Slots& slots, std::shared_ptr<const rpc::Invocation> inv,
+           rpc::ResponseCallback done);
   // Frees a slot of `slots`: to the oldest live waiter (returned, to be started) or to the pool.
   std::shared_ptr<Waiter> Release(Slots& slots);
   // Starts waiters that were handed a slot; nested hand-offs on one thread are queued and run by
@@ -62,7 +65,8 @@ class ActiveLimitFilter final : public Filter, public std::enable_shared_from_th
   void Resume(std::shared_ptr<Waiter> w);
   void StartWaiter(const std::shared_ptr<Waiter>& w);
   void Expire(const std::shared_ptr<Waiter>& w);
-  rpc::RpcResult Rejection(const rpc::Invocation& inv, Slots& slots, std::chrono::steady_clock::duration elapsed);
+  rpc::RpcResult Rejection(const rpc::Invocation& inv, Slots& slots,
+                           std::chrono::steady_clock::duration elapsed);
 
   const std::string address_;
   rpc::MethodStates<Slots> slots_;

@@ -13,9 +13,9 @@ namespace dubbo::cluster {
 struct MockFilter::Mock {
   enum class Mode : uint8_t { kOff, kForce, kFail };
   Mode mode = Mode::kOff;
-  bool fails = false;   // `throw` without a class: a failure status, not a body
+  bool fails = false;  // `throw` without a class: a failure status, not a body
   uint8_t serialization = 2;
-  std::string body;     // the response body otherwise
+  std::string body;  // the response body otherwise
 
   rpc::RpcResult Answer(const Status* cause) const {
     rpc::RpcResult r;
@@ -45,7 +45,8 @@ std::string_view Trim(std::string_view s) {
 
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+           return std::tolower(static_cast<unsigned char>(x)) ==
+                  std::tolower(static_cast<unsigned char>(y));
          });
 }
 
@@ -78,21 +79,24 @@ bool IsJavaClassName(std::string_view s) {
 }
 
 Status Unsupported(std::string_view name, std::string_view value, std::string_view why) {
-  return Status(StatusCode::kInvalidArgument, "parameter " + std::string(name) + "=" + std::string(value) + ": " +
-                                                  std::string(why));
+  return Status(StatusCode::kInvalidArgument, "parameter " + std::string(name) + "=" +
+                                                  std::string(value) + ": " + std::string(why));
 }
 
 // MockInvoker.parseMockValue without the return type: nullopt answers a null result.
-Result<std::optional<Value>> ParseReturnValue(std::string_view name, std::string_view value, std::string_view text) {
+Result<std::optional<Value>> ParseReturnValue(std::string_view name, std::string_view value,
+                                              std::string_view text) {
   if (text == "empty" || text == "null") return std::optional<Value>();
   if (text == "true") return std::optional<Value>(Value::Bool(true));
   if (text == "false") return std::optional<Value>(Value::Bool(false));
-  if (text.size() >= 2 && ((text.front() == '"' && text.back() == '"') || (text.front() == '\'' && text.back() == '\''))) {
+  if (text.size() >= 2 && ((text.front() == '"' && text.back() == '"') ||
+                           (text.front() == '\'' && text.back() == '\''))) {
     return std::optional<Value>(Value::String(std::string(text.substr(1, text.size() - 2))));
   }
   if (IsJsonNumber(text) || text.front() == '{' || text.front() == '[') {
     auto parsed = ParseJson(text);
-    if (!parsed.ok()) return Unsupported(name, value, "not a valid value: " + parsed.status().message());
+    if (!parsed.ok())
+      return Unsupported(name, value, "not a valid value: " + parsed.status().message());
     return std::optional<Value>(std::move(*parsed));
   }
   return std::optional<Value>(Value::String(std::string(text)));
@@ -102,39 +106,45 @@ Result<std::shared_ptr<const Mock>> ParseMock(std::string_view name, std::string
                                               const Serialization& serialization) {
   auto mock = std::make_shared<Mock>();
   std::string_view v = Trim(value);
-  if (v.empty() || EqualsIgnoreCase(v, "false")) return std::shared_ptr<const Mock>(std::move(mock));
+  if (v.empty() || EqualsIgnoreCase(v, "false"))
+    return std::shared_ptr<const Mock>(std::move(mock));
   mock->mode = v.starts_with("force") ? Mock::Mode::kForce : Mock::Mode::kFail;
   mock->serialization = static_cast<uint8_t>(serialization.id());
   // MockInvoker.normalizeMock.
   for (std::string_view word : {"true", "default", "fail", "force"}) {
     if (EqualsIgnoreCase(v, word)) {
-      return Unsupported(name, value,
-                         "a mock implementation class (Java's <Interface>Mock) has no C++ counterpart; use "
-                         "[force:|fail:]return <value> or [force:|fail:]throw [<exception class>]");
+      return Unsupported(
+          name, value,
+          "a mock implementation class (Java's <Interface>Mock) has no C++ counterpart; use "
+          "[force:|fail:]return <value> or [force:|fail:]throw [<exception class>]");
     }
   }
   if (v.starts_with("fail:")) v = Trim(v.substr(5));
   if (v.starts_with("force:")) v = Trim(v.substr(6));
   std::string action(v);
   if (EqualsIgnoreCase(action, "return")) action = "return null";
-  if (action.starts_with("return ") || action.starts_with("throw")) std::replace(action.begin(), action.end(), '`', '"');
+  if (action.starts_with("return ") || action.starts_with("throw"))
+    std::replace(action.begin(), action.end(), '`', '"');
 
   std::optional<Value> result;
   std::optional<JavaException> exception;
   if (action.starts_with("return ")) {
-    DUBBO_ASSIGN_OR_RETURN(result, ParseReturnValue(name, value, Trim(std::string_view(action).substr(7))));
+    DUBBO_ASSIGN_OR_RETURN(result,
+                           ParseReturnValue(name, value, Trim(std::string_view(action).substr(7))));
   } else if (action.starts_with("throw")) {
     const std::string_view cls = Trim(std::string_view(action).substr(5));
     if (cls.empty()) {
       mock->fails = true;
       return std::shared_ptr<const Mock>(std::move(mock));
     }
-    if (!IsJavaClassName(cls)) return Unsupported(name, value, "\"" + std::string(cls) + "\" is not a Java class name");
+    if (!IsJavaClassName(cls))
+      return Unsupported(name, value, "\"" + std::string(cls) + "\" is not a Java class name");
     exception.emplace(std::string(cls), std::string(kDegraded));
   } else {
-    return Unsupported(name, value,
-                       "mock implementation classes are a Java feature; use [force:|fail:]return <value> or "
-                       "[force:|fail:]throw [<exception class>]");
+    return Unsupported(
+        name, value,
+        "mock implementation classes are a Java feature; use [force:|fail:]return <value> or "
+        "[force:|fail:]throw [<exception class>]");
   }
   serialization.Encode(&mock->body, [&](ObjectOutput& o) {
     if (exception) {
@@ -167,7 +177,8 @@ Result<std::shared_ptr<Filter>> MockFilter::Create(const Url& url) {
   return std::shared_ptr<Filter>(new MockFilter(std::move(mocks), url.ToString()));
 }
 
-void MockFilter::Invoke(rpc::Invoker& next, std::shared_ptr<const rpc::Invocation> inv, rpc::ResponseCallback done) {
+void MockFilter::Invoke(rpc::Invoker& next, std::shared_ptr<const rpc::Invocation> inv,
+                        rpc::ResponseCallback done) {
   const std::shared_ptr<const Mock>& mock = mocks_.Get(inv->method);
   switch (mock->mode) {
     case Mock::Mode::kOff:
@@ -179,11 +190,12 @@ void MockFilter::Invoke(rpc::Invoker& next, std::shared_ptr<const rpc::Invocatio
       break;
   }
   auto call = inv;  // for the log line
-  next.Invoke(std::move(inv), [self = shared_from_this(), mock, call = std::move(call), done = std::move(done)](
-                                  rpc::RpcResult r) {
+  next.Invoke(std::move(inv), [self = shared_from_this(), mock, call = std::move(call),
+                               done = std::move(done)](rpc::RpcResult r) {
     // A business exception is a result (OK status, exception in the body): not a failure here.
     if (r.status.ok() || r.status.code() == StatusCode::kBizException) return done(std::move(r));
-    LogWarning() << "fail-mock: " << call->method << " fail-mock enabled , url : " << self->url_ << ": " << r.status;
+    LogWarning() << "fail-mock: " << call->method << " fail-mock enabled , url : " << self->url_
+                 << ": " << r.status;
     done(mock->Answer(&r.status));
   });
 }

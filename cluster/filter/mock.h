@@ -12,7 +12,8 @@
 //                           typed stub decodes as R{} ("" / 0 / false / empty container / default
 //                           struct); an optional<R> gets nullopt, a generic call null
 //   return "text" | 'text'  that string;  return <JSON number|object|array>  that value (objects
-//                           decode into structs, arrays into lists);  return <other text>  that text
+//                           decode into structs, arrays into lists);  return <other text>  that
+//                           text
 //   throw                   a failure (kUnavailable) "mock error : mocked exception for service
 //                           degradation." (with ", invoke error is :<cause>" in fail mode)
 //   throw <class>           a business exception of that Java class with message "mocked exception
@@ -39,7 +40,8 @@ class MockFilter final : public Filter, public std::enable_shared_from_this<Mock
   // Null when no method has a mock; an error naming the parameter for an unsupported value.
   static Result<std::shared_ptr<Filter>> Create(const Url& url);
 
-  void Invoke(rpc::Invoker& next, std::shared_ptr<const rpc::Invocation> inv, rpc::ResponseCallback done) override;
+  void Invoke(rpc::Invoker& next, std::shared_ptr<const rpc::Invocation> inv,
+              rpc::ResponseCallback done) override;
 
   struct Mock;
 

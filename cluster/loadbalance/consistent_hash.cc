@@ -42,7 +42,8 @@ Result<int32_t> ParseHashNodes(std::string_view key, std::string_view text) {
   if (!ParseInt(text, &v)) return Bad(key, text, "is not an integer");
   if (v < 4 || v > ConsistentHashLoadBalance::kMaxNodes) {
     return Bad(key, text,
-               "is out of range: consistenthash needs 4 to " + std::to_string(ConsistentHashLoadBalance::kMaxNodes) +
+               "is out of range: consistenthash needs 4 to " +
+                   std::to_string(ConsistentHashLoadBalance::kMaxNodes) +
                    " virtual nodes per provider");
   }
   return static_cast<int32_t>(v);
@@ -67,7 +68,8 @@ Result<std::vector<int32_t>> ParseHashArguments(std::string_view key, std::strin
 }
 
 std::shared_ptr<const ConsistentHashLoadBalance::Ring> ConsistentHashLoadBalance::Build(
-    const InvokerList& invokers, std::string_view method, std::shared_ptr<const ProviderView> view) {
+    const InvokerList& invokers, std::string_view method,
+    std::shared_ptr<const ProviderView> view) {
   auto ring = std::make_shared<Ring>();
   ring->view = std::move(view);
   const Url& url = invokers.front()->url();
@@ -84,8 +86,8 @@ std::shared_ptr<const ConsistentHashLoadBalance::Ring> ConsistentHashLoadBalance
     if (parsed.ok()) {
       nodes = *parsed;
     } else {
-      LogWarning() << "consistenthash: " << parsed.status().message() << " in " << url.ToString() << "; using "
-                   << kDefaultNodes;
+      LogWarning() << "consistenthash: " << parsed.status().message() << " in " << url.ToString()
+                   << "; using " << kDefaultNodes;
     }
   }
   ring->arguments = {0};
@@ -116,7 +118,8 @@ std::shared_ptr<const ConsistentHashLoadBalance::Ring> ConsistentHashLoadBalance
     }
   }
   // Java's TreeMap.put replaces an equal key: of colliding points the last one put wins.
-  std::stable_sort(points.begin(), points.end(), [](const Point& a, const Point& b) { return a.hash < b.hash; });
+  std::stable_sort(points.begin(), points.end(),
+                   [](const Point& a, const Point& b) { return a.hash < b.hash; });
   ring->points.reserve(points.size());
   ring->owners.reserve(points.size());
   for (size_t i = 0; i < points.size(); ++i) {
@@ -127,7 +130,8 @@ std::shared_ptr<const ConsistentHashLoadBalance::Ring> ConsistentHashLoadBalance
   return ring;
 }
 
-std::shared_ptr<rpc::Invoker> ConsistentHashLoadBalance::Select(const InvokerList& invokers, const Url&,
+std::shared_ptr<rpc::Invoker> ConsistentHashLoadBalance::Select(const InvokerList& invokers,
+                                                                const Url&,
                                                                 const rpc::Invocation& inv) {
   if (invokers.size() == 1) return invokers.front();
   auto view = views_.Get(invokers, inv.method);

@@ -2,8 +2,8 @@
 
 namespace dubbo::cluster {
 
-size_t PickAmongTied(const std::vector<uint32_t>& tied, const std::vector<int32_t>& weights, int64_t total,
-                     bool same_weight) {
+size_t PickAmongTied(const std::vector<uint32_t>& tied, const std::vector<int32_t>& weights,
+                     int64_t total, bool same_weight) {
   if (tied.size() == 1) return tied.front();
   if (!same_weight && total > 0) {
     auto offset = static_cast<int64_t>(RandomBelow(static_cast<uint64_t>(total)));
@@ -15,7 +15,8 @@ size_t PickAmongTied(const std::vector<uint32_t>& tied, const std::vector<int32_
   return tied[RandomBelow(tied.size())];
 }
 
-std::shared_ptr<rpc::Invoker> LeastActiveLoadBalance::Select(const InvokerList& invokers, const Url&,
+std::shared_ptr<rpc::Invoker> LeastActiveLoadBalance::Select(const InvokerList& invokers,
+                                                             const Url&,
                                                              const rpc::Invocation& inv) {
   const size_t n = invokers.size();
   if (n == 1) return invokers.front();

@@ -28,7 +28,7 @@ class LeastActiveLoadBalance final : public LoadBalance {
 
 // The tie-break of leastactive and shortestresponse: among `tied` (indexes into `weights`),
 // weighted random when `same_weight` is false and `total` (their weights' sum) > 0, else uniform.
-size_t PickAmongTied(const std::vector<uint32_t>& tied, const std::vector<int32_t>& weights, int64_t total,
-                     bool same_weight);
+size_t PickAmongTied(const std::vector<uint32_t>& tied, const std::vector<int32_t>& weights,
+                     int64_t total, bool same_weight);
 
 }  // namespace dubbo::cluster

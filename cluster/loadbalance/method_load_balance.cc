@@ -14,7 +14,8 @@ namespace {
 // plain key; nullopt for anything else.
 std::optional<std::string_view> MethodOf(std::string_view key, std::string_view suffix) {
   if (key == suffix) return std::string_view();
-  if (key.size() <= suffix.size() + 1 || !key.ends_with(suffix) || key[key.size() - suffix.size() - 1] != '.') {
+  if (key.size() <= suffix.size() + 1 || !key.ends_with(suffix) ||
+      key[key.size() - suffix.size() - 1] != '.') {
     return std::nullopt;
   }
   const std::string_view method = key.substr(0, key.size() - suffix.size() - 1);
@@ -26,22 +27,24 @@ Status CheckInt(const Url& url, const std::string& key, int64_t min, std::string
   auto v = url.GetInt(key, 0);
   if (!v.ok()) return v.status();
   if (*v < min) {
-    return Status(StatusCode::kInvalidArgument,
-                  "parameter " + key + "=" + url.Get(key) + " must be at least " + std::to_string(min) + " (" +
-                      std::string(what) + ")");
+    return Status(StatusCode::kInvalidArgument, "parameter " + key + "=" + url.Get(key) +
+                                                    " must be at least " + std::to_string(min) +
+                                                    " (" + std::string(what) + ")");
   }
   return Status::Ok();
 }
 
 }  // namespace
 
-MethodLoadBalance::MethodLoadBalance(std::shared_ptr<LoadBalance> fallback,
-                                     std::vector<std::pair<std::string, std::shared_ptr<LoadBalance>>> by_method)
+MethodLoadBalance::MethodLoadBalance(
+    std::shared_ptr<LoadBalance> fallback,
+    std::vector<std::pair<std::string, std::shared_ptr<LoadBalance>>> by_method)
     : fallback_(std::move(fallback)) {
   for (auto& [method, lb] : by_method) by_method_.emplace(std::move(method), std::move(lb));
 }
 
-std::shared_ptr<rpc::Invoker> MethodLoadBalance::Select(const InvokerList& invokers, const Url& consumer,
+std::shared_ptr<rpc::Invoker> MethodLoadBalance::Select(const InvokerList& invokers,
+                                                        const Url& consumer,
                                                         const rpc::Invocation& inv) {
   const auto it = by_method_.find(std::string_view(inv.method));
   return (it != by_method_.end() ? it->second : fallback_)->Select(invokers, consumer, inv);
@@ -83,11 +86,14 @@ Result<std::shared_ptr<LoadBalance>> MakeLoadBalance(const Url& consumer) {
     const auto method = MethodOf(key, "loadbalance");
     if (!method || method->empty() || value.empty()) continue;
     auto lb = get(value);
-    if (!lb.ok()) return Status(StatusCode::kInvalidArgument, "parameter " + key + "=" + value + ": " + lb.status().message());
+    if (!lb.ok())
+      return Status(StatusCode::kInvalidArgument,
+                    "parameter " + key + "=" + value + ": " + lb.status().message());
     by_method.emplace_back(std::string(*method), std::move(*lb));
   }
   if (by_method.empty()) return fallback;
-  return std::shared_ptr<LoadBalance>(std::make_shared<MethodLoadBalance>(std::move(fallback), std::move(by_method)));
+  return std::shared_ptr<LoadBalance>(
+      std::make_shared<MethodLoadBalance>(std::move(fallback), std::move(by_method)));
 }
 
 }  // namespace dubbo::cluster

@@ -60,11 +60,13 @@ bool ProviderView::Matches(const InvokerList& invokers) const {
   return true;
 }
 
-std::shared_ptr<const ProviderView> ViewCache::Get(const InvokerList& invokers, std::string_view method) {
+std::shared_ptr<const ProviderView> ViewCache::Get(const InvokerList& invokers,
+                                                   std::string_view method) {
   Recent& recent = methods_.Get(method);
   auto first = recent.views[0].load(std::memory_order_acquire);
   if (first && first->Matches(invokers)) return first;
-  if (auto second = recent.views[1].load(std::memory_order_acquire); second && second->Matches(invokers)) {
+  if (auto second = recent.views[1].load(std::memory_order_acquire);
+      second && second->Matches(invokers)) {
     return second;
   }
   auto view = std::make_shared<const ProviderView>(invokers, method, needs_);

@@ -24,7 +24,8 @@ std::shared_ptr<rpc::Invoker> RandomLoadBalance::Select(const InvokerList& invok
   if (!view->warming(now)) {
     const auto& prefix = view->final_prefix();
     if (view->final_equal() || prefix.back() <= 0) return invokers[RandomBelow(n)];
-    return invokers[PickByPrefix(prefix.data(), n, RandomBelow(static_cast<uint64_t>(prefix.back())))];
+    return invokers[PickByPrefix(prefix.data(), n,
+                                 RandomBelow(static_cast<uint64_t>(prefix.back())))];
   }
   thread_local std::vector<int64_t> prefix;
   prefix.resize(n);
@@ -36,7 +37,8 @@ std::shared_ptr<rpc::Invoker> RandomLoadBalance::Select(const InvokerList& invok
     prefix[i] = total;
     if (same && total != static_cast<int64_t>(w) * static_cast<int64_t>(i + 1)) same = false;
   }
-  if (total > 0 && !same) return invokers[PickByPrefix(prefix.data(), n, RandomBelow(static_cast<uint64_t>(total)))];
+  if (total > 0 && !same)
+    return invokers[PickByPrefix(prefix.data(), n, RandomBelow(static_cast<uint64_t>(total)))];
   return invokers[RandomBelow(n)];
 }
 

@@ -39,7 +39,9 @@ std::shared_ptr<rpc::Invoker> RoundRobinLoadBalance::Select(const InvokerList& i
   }
   if (state.entries.size() != n) {
     // Entries of this list were updated just now, so by_index never points at an erased one.
-    std::erase_if(state.entries, [now](const auto& kv) { return now - kv.second.last_update_ms > kRecyclePeriodMs; });
+    std::erase_if(state.entries, [now](const auto& kv) {
+      return now - kv.second.last_update_ms > kRecyclePeriodMs;
+    });
   }
   state.by_index[selected]->current -= total;
   return invokers[selected];

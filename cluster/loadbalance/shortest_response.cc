@@ -11,7 +11,8 @@ namespace dubbo::cluster {
 bool RebaseWindow(MethodStats& stats, int64_t now_ms, int64_t period_ms) {
   int64_t start = stats.window_start_ms.load(std::memory_order_relaxed);
   if (start != 0 && now_ms - start <= period_ms) return false;
-  if (!stats.window_start_ms.compare_exchange_strong(start, now_ms, std::memory_order_relaxed)) return false;
+  if (!stats.window_start_ms.compare_exchange_strong(start, now_ms, std::memory_order_relaxed))
+    return false;
   if (start == 0) return true;  // the first window: counts so far belong to it
   // Not atomic with ProviderInvoker::Record, which adds the count before the latency: reading the
   // latency first, a call recorded in between can at worst leave its latency without its count in
@@ -35,9 +36,11 @@ int64_t ShortestResponseLoadBalance::SlidePeriod(const Url& consumer) {
   int64_t period = slide_period_ms_.load(std::memory_order_relaxed);
   if (period >= 0) return period;
   auto read = consumer.GetInt("shortestresponse.slide.period", kDefaultSlidePeriodMs);
-  if (!read.ok() || *read <= 0) {  // MakeLoadBalance rejects these; a balancer made directly may see them
+  if (!read.ok() ||
+      *read <= 0) {  // MakeLoadBalance rejects these; a balancer made directly may see them
     LogWarning() << "shortestresponse: "
-                 << (read.ok() ? "shortestresponse.slide.period must be positive" : read.status().message())
+                 << (read.ok() ? "shortestresponse.slide.period must be positive"
+                               : read.status().message())
                  << "; using " << kDefaultSlidePeriodMs << " ms";
     period = kDefaultSlidePeriodMs;
   } else {
@@ -47,7 +50,8 @@ int64_t ShortestResponseLoadBalance::SlidePeriod(const Url& consumer) {
   return period;
 }
 
-std::shared_ptr<rpc::Invoker> ShortestResponseLoadBalance::Select(const InvokerList& invokers, const Url& consumer,
+std::shared_ptr<rpc::Invoker> ShortestResponseLoadBalance::Select(const InvokerList& invokers,
+                                                                  const Url& consumer,
                                                                   const rpc::Invocation& inv) {
   const size_t n = invokers.size();
   if (n == 1) return invokers.front();

@@ -3,7 +3,8 @@
 namespace dubbo::cluster {
 
 void AvailableCluster::DoInvoke(std::shared_ptr<const rpc::Invocation> inv,
-                                std::shared_ptr<const InvokerList> invokers, rpc::ResponseCallback done) {
+                                std::shared_ptr<const InvokerList> invokers,
+                                rpc::ResponseCallback done) {
   for (const auto& invoker : *invokers) {
     if (!invoker->IsAvailable()) continue;
     InvokeOnce(shared_from_this(), {std::move(inv), invoker, invokers->size()}, std::move(done),
@@ -13,8 +14,8 @@ void AvailableCluster::DoInvoke(std::shared_ptr<const rpc::Invocation> inv,
   std::string providers;
   for (const auto& i : *invokers) providers += (providers.empty() ? "" : ", ") + i->url().Address();
   rpc::RpcResult r;
-  r.status = Status(StatusCode::kUnavailable, NoProvider(*inv).message() + " (none of [" + providers +
-                                                  "] is available)");
+  r.status = Status(StatusCode::kUnavailable,
+                    NoProvider(*inv).message() + " (none of [" + providers + "] is available)");
   done(std::move(r));
 }
 

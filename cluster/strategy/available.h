@@ -7,13 +7,14 @@
 
 namespace dubbo::cluster {
 
-class AvailableCluster final : public ClusterInvoker, public std::enable_shared_from_this<AvailableCluster> {
+class AvailableCluster final : public ClusterInvoker,
+                               public std::enable_shared_from_this<AvailableCluster> {
  public:
   using ClusterInvoker::ClusterInvoker;
 
  protected:
-  void DoInvoke(std::shared_ptr<const rpc::Invocation> inv, std::shared_ptr<const InvokerList> invokers,
-                rpc::ResponseCallback done) override;
+  void DoInvoke(std::shared_ptr<const rpc::Invocation> inv,
+                std::shared_ptr<const InvokerList> invokers, rpc::ResponseCallback done) override;
 };
 
 }  // namespace dubbo::cluster

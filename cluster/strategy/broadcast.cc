@@ -22,7 +22,8 @@ Status BroadcastCluster::Configure() {
   DUBBO_ASSIGN_OR_RETURN(const int64_t percent, url().GetInt("broadcast.fail.percent", 100));
   if (percent < 0 || percent > 100) {
     // Dubbo's reaction to an out-of-range value: a log line, and the default.
-    LogWarning() << "The value corresponding to the broadcast.fail.percent parameter must be between 0 and 100. "
+    LogWarning() << "The value corresponding to the broadcast.fail.percent parameter must be "
+                    "between 0 and 100. "
                     "The current setting is "
                  << percent << ", which is reset to 100.";
     fail_percent_ = 100;
@@ -33,7 +34,8 @@ Status BroadcastCluster::Configure() {
 }
 
 void BroadcastCluster::DoInvoke(std::shared_ptr<const rpc::Invocation> inv,
-                                std::shared_ptr<const InvokerList> invokers, rpc::ResponseCallback done) {
+                                std::shared_ptr<const InvokerList> invokers,
+                                rpc::ResponseCallback done) {
   auto round = std::make_shared<Round>();
   round->threshold = invokers->size() * static_cast<size_t>(fail_percent_) / 100;
   round->inv = std::move(inv);
@@ -48,13 +50,15 @@ void BroadcastCluster::Next(std::shared_ptr<Round> round) {
     return;
   }
   const auto& invoker = (*round->invokers)[round->next++];
-  invoker->Invoke(round->inv, [self = shared_from_this(), round, invoker](rpc::RpcResult r) mutable {
+  invoker->Invoke(round->inv, [self = shared_from_this(), round,
+                               invoker](rpc::RpcResult r) mutable {
     const bool failed = !r.status.ok() || rpc::IsException(r);
     if (failed) {
       if (!r.status.ok()) {
         r.status = self->Failed(*round->inv, {invoker.get()}, round->invokers->size(), r.status);
       }
-      LogWarning() << "broadcast " << round->inv->method << " to " << invoker->url().Address() << " failed: "
+      LogWarning() << "broadcast " << round->inv->method << " to " << invoker->url().Address()
+                   << " failed: "
                    << (r.status.ok() ? std::string("business exception") : r.status.message());
       round->failed = true;
       round->last_failure = r;

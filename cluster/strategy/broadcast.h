@@ -10,14 +10,15 @@
 
 namespace dubbo::cluster {
 
-class BroadcastCluster final : public ClusterInvoker, public std::enable_shared_from_this<BroadcastCluster> {
+class BroadcastCluster final : public ClusterInvoker,
+                               public std::enable_shared_from_this<BroadcastCluster> {
  public:
   using ClusterInvoker::ClusterInvoker;
   Status Configure() override;
 
  protected:
-  void DoInvoke(std::shared_ptr<const rpc::Invocation> inv, std::shared_ptr<const InvokerList> invokers,
-                rpc::ResponseCallback done) override;
+  void DoInvoke(std::shared_ptr<const rpc::Invocation> inv,
+                std::shared_ptr<const InvokerList> invokers, rpc::ResponseCallback done) override;
 
  private:
   struct Round;

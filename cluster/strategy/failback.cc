@@ -47,19 +47,20 @@ Status FailbackCluster::Configure() {
   if (max_tasks_ <= 0) max_tasks_ = 100;  // as Dubbo
   DUBBO_ASSIGN_OR_RETURN(const int64_t period, url().GetInt("failback.period", 5000));
   if (period <= 0) {
-    return Status(StatusCode::kInvalidArgument, "parameter failback.period=" + url().Get("failback.period") +
-                                                    " must be a positive number of milliseconds in " +
-                                                    url().ToString());
+    return Status(StatusCode::kInvalidArgument,
+                  "parameter failback.period=" + url().Get("failback.period") +
+                      " must be a positive number of milliseconds in " + url().ToString());
   }
   period_ = std::chrono::milliseconds(period);
   return Status::Ok();
 }
 
 void FailbackCluster::DoInvoke(std::shared_ptr<const rpc::Invocation> inv,
-                               std::shared_ptr<const InvokerList> invokers, rpc::ResponseCallback done) {
+                               std::shared_ptr<const InvokerList> invokers,
+                               rpc::ResponseCallback done) {
   auto invoker = Select(*inv, *invokers, {});
-  InvokeOnce(shared_from_this(), {std::move(inv), std::move(invoker), invokers->size()}, std::move(done),
-             &FailbackCluster::OnFailure);
+  InvokeOnce(shared_from_this(), {std::move(inv), std::move(invoker), invokers->size()},
+             std::move(done), &FailbackCluster::OnFailure);
 }
 
 void FailbackCluster::OnFailure(const Attempt& a, rpc::RpcResult r, rpc::ResponseCallback done) {
@@ -73,8 +74,8 @@ void FailbackCluster::OnFailure(const Attempt& a, rpc::RpcResult r, rpc::Respons
   int32_t retries = policies().Retries(inv, 3);
   if (retries < 0) retries = 3;
   if (retries == 0) {
-    LogError() << "Failback to invoke method " << inv.method << ", retries=0: not retried. Ignored exception: "
-               << failure.message();
+    LogError() << "Failback to invoke method " << inv.method
+               << ", retries=0: not retried. Ignored exception: " << failure.message();
   } else {
     LogError() << "Failback to invoke method " << inv.method
                << ", wait for retry in background. Ignored exception: " << failure.message();
@@ -86,11 +87,13 @@ void FailbackCluster::OnFailure(const Attempt& a, rpc::RpcResult r, rpc::Respons
   ReturnEmpty(a, std::move(r), std::move(done));
 }
 
-bool FailbackCluster::Schedule(std::shared_ptr<Task> task, const std::shared_ptr<rpc::Invoker>& last) {
+bool FailbackCluster::Schedule(std::shared_ptr<Task> task,
+                               const std::shared_ptr<rpc::Invoker>& last) {
   if (pending_.fetch_add(1, std::memory_order_relaxed) >= static_cast<size_t>(max_tasks_)) {
     pending_.fetch_sub(1, std::memory_order_relaxed);
     LogError() << "Failback background works error, invocation " << Describe(*task->inv)
-               << ": the failback queue is full (failbacktasks=" << max_tasks_ << "); the call is not retried";
+               << ": the failback queue is full (failbacktasks=" << max_tasks_
+               << "); the call is not retried";
     return false;
   }
   task->last = last;
@@ -121,22 +124,25 @@ void FailbackCluster::Retry(std::shared_ptr<Task> task) {
   });
 }
 
-void FailbackCluster::OnRetried(std::shared_ptr<Task> task, const std::shared_ptr<rpc::Invoker>& invoker,
+void FailbackCluster::OnRetried(std::shared_ptr<Task> task,
+                                const std::shared_ptr<rpc::Invoker>& invoker,
                                 const Status& status) {
   ++task->retried;
   const std::string where = invoker ? " on " + invoker->url().Address() : std::string();
   if (status.ok()) {
-    LogInfo() << "Failback retry " << task->retried << " of " << Describe(*task->inv) << " succeeded" << where;
+    LogInfo() << "Failback retry " << task->retried << " of " << Describe(*task->inv)
+              << " succeeded" << where;
     return;
   }
   if (task->retried >= task->max_retries) {
-    LogError() << "Failed retry times exceed threshold (" << task->max_retries << "), We have to abandon, invocation "
-               << Describe(*task->inv) << "; last error" << where << ": " << status.message();
+    LogError() << "Failed retry times exceed threshold (" << task->max_retries
+               << "), We have to abandon, invocation " << Describe(*task->inv) << "; last error"
+               << where << ": " << status.message();
     return;
   }
   if (const std::string why = NotResendable(*task->inv, status); !why.empty()) {
-    LogError() << "Failback retry " << task->retried << " of " << Describe(*task->inv) << " failed" << where << ", "
-               << why << ": " << status.message();
+    LogError() << "Failback retry " << task->retried << " of " << Describe(*task->inv) << " failed"
+               << where << ", " << why << ": " << status.message();
     return;
   }
   Schedule(std::move(task), invoker);

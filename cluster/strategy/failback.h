@@ -25,7 +25,8 @@
 
 namespace dubbo::cluster {
 
-class FailbackCluster final : public ClusterInvoker, public std::enable_shared_from_this<FailbackCluster> {
+class FailbackCluster final : public ClusterInvoker,
+                              public std::enable_shared_from_this<FailbackCluster> {
  public:
   using ClusterInvoker::ClusterInvoker;
   Status Configure() override;
@@ -34,8 +35,8 @@ class FailbackCluster final : public ClusterInvoker, public std::enable_shared_f
   size_t pending() const { return pending_.load(std::memory_order_relaxed); }
 
  protected:
-  void DoInvoke(std::shared_ptr<const rpc::Invocation> inv, std::shared_ptr<const InvokerList> invokers,
-                rpc::ResponseCallback done) override;
+  void DoInvoke(std::shared_ptr<const rpc::Invocation> inv,
+                std::shared_ptr<const InvokerList> invokers, rpc::ResponseCallback done) override;
 
  private:
   struct Task;
@@ -44,7 +45,8 @@ class FailbackCluster final : public ClusterInvoker, public std::enable_shared_f
   // Queues `task` for another attempt after the period; false when failbacktasks are waiting.
   bool Schedule(std::shared_ptr<Task> task, const std::shared_ptr<rpc::Invoker>& last);
   void Retry(std::shared_ptr<Task> task);
-  void OnRetried(std::shared_ptr<Task> task, const std::shared_ptr<rpc::Invoker>& invoker, const Status& status);
+  void OnRetried(std::shared_ptr<Task> task, const std::shared_ptr<rpc::Invoker>& invoker,
+                 const Status& status);
   asio::io_context& TimerContext(const std::shared_ptr<rpc::Invoker>& via);
 
   int64_t max_tasks_ = 100;

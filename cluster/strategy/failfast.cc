@@ -3,10 +3,11 @@
 namespace dubbo::cluster {
 
 void FailfastCluster::DoInvoke(std::shared_ptr<const rpc::Invocation> inv,
-                               std::shared_ptr<const InvokerList> invokers, rpc::ResponseCallback done) {
+                               std::shared_ptr<const InvokerList> invokers,
+                               rpc::ResponseCallback done) {
   auto invoker = Select(*inv, *invokers, {});
-  InvokeOnce(shared_from_this(), {std::move(inv), std::move(invoker), invokers->size()}, std::move(done),
-             &FailfastCluster::ReturnFailure);
+  InvokeOnce(shared_from_this(), {std::move(inv), std::move(invoker), invokers->size()},
+             std::move(done), &FailfastCluster::ReturnFailure);
 }
 
 }  // namespace dubbo::cluster

@@ -6,13 +6,14 @@
 
 namespace dubbo::cluster {
 
-class FailfastCluster final : public ClusterInvoker, public std::enable_shared_from_this<FailfastCluster> {
+class FailfastCluster final : public ClusterInvoker,
+                              public std::enable_shared_from_this<FailfastCluster> {
  public:
   using ClusterInvoker::ClusterInvoker;
 
  protected:
-  void DoInvoke(std::shared_ptr<const rpc::Invocation> inv, std::shared_ptr<const InvokerList> invokers,
-                rpc::ResponseCallback done) override;
+  void DoInvoke(std::shared_ptr<const rpc::Invocation> inv,
+                std::shared_ptr<const InvokerList> invokers, rpc::ResponseCallback done) override;
 };
 
 }  // namespace dubbo::cluster

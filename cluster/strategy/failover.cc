@@ -11,7 +11,8 @@ struct FailoverCluster::Attempt {
 };
 
 void FailoverCluster::DoInvoke(std::shared_ptr<const rpc::Invocation> inv,
-                               std::shared_ptr<const InvokerList> invokers, rpc::ResponseCallback done) {
+                               std::shared_ptr<const InvokerList> invokers,
+                               rpc::ResponseCallback done) {
   auto attempt = std::make_shared<Attempt>();
   const int32_t retries = policies().Retries(*inv, 2);
   attempt->max_attempts = retries < 0 ? 1 : static_cast<size_t>(retries) + 1;
@@ -20,7 +21,8 @@ void FailoverCluster::DoInvoke(std::shared_ptr<const rpc::Invocation> inv,
   Try(std::move(attempt), std::move(invokers));
 }
 
-void FailoverCluster::Try(std::shared_ptr<Attempt> attempt, std::shared_ptr<const InvokerList> invokers) {
+void FailoverCluster::Try(std::shared_ptr<Attempt> attempt,
+                          std::shared_ptr<const InvokerList> invokers) {
   std::vector<rpc::Invoker*> tried;
   tried.reserve(attempt->tried.size());
   for (const auto& i : attempt->tried) tried.push_back(i.get());
@@ -41,7 +43,8 @@ void FailoverCluster::OnResult(std::shared_ptr<Attempt> attempt, rpc::RpcResult 
   std::string stop;
   if (attempt->tried.size() >= attempt->max_attempts) {
     // A single planned attempt reports the provider's own error, as it was (dubboctl prints it).
-    if (attempt->max_attempts > 1) r.status = Failed(inv, attempt->tried, attempt->listed, r.status);
+    if (attempt->max_attempts > 1)
+      r.status = Failed(inv, attempt->tried, attempt->listed, r.status);
     attempt->done(std::move(r));
     return;
   }

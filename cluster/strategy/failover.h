@@ -10,13 +10,14 @@
 
 namespace dubbo::cluster {
 
-class FailoverCluster final : public ClusterInvoker, public std::enable_shared_from_this<FailoverCluster> {
+class FailoverCluster final : public ClusterInvoker,
+                              public std::enable_shared_from_this<FailoverCluster> {
  public:
   using ClusterInvoker::ClusterInvoker;
 
  protected:
-  void DoInvoke(std::shared_ptr<const rpc::Invocation> inv, std::shared_ptr<const InvokerList> invokers,
-                rpc::ResponseCallback done) override;
+  void DoInvoke(std::shared_ptr<const rpc::Invocation> inv,
+                std::shared_ptr<const InvokerList> invokers, rpc::ResponseCallback done) override;
 
  private:
   struct Attempt;

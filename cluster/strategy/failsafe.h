@@ -7,13 +7,14 @@
 
 namespace dubbo::cluster {
 
-class FailsafeCluster final : public ClusterInvoker, public std::enable_shared_from_this<FailsafeCluster> {
+class FailsafeCluster final : public ClusterInvoker,
+                              public std::enable_shared_from_this<FailsafeCluster> {
  public:
   using ClusterInvoker::ClusterInvoker;
 
  protected:
-  void DoInvoke(std::shared_ptr<const rpc::Invocation> inv, std::shared_ptr<const InvokerList> invokers,
-                rpc::ResponseCallback done) override;
+  void DoInvoke(std::shared_ptr<const rpc::Invocation> inv,
+                std::shared_ptr<const InvokerList> invokers, rpc::ResponseCallback done) override;
 
  private:
   void OnFailure(const Attempt& a, rpc::RpcResult r, rpc::ResponseCallback done) const;

@@ -11,7 +11,8 @@ Status ForkingCluster::Configure() {
 }
 
 void ForkingCluster::DoInvoke(std::shared_ptr<const rpc::Invocation> inv,
-                              std::shared_ptr<const InvokerList> invokers, rpc::ResponseCallback done) {
+                              std::shared_ptr<const InvokerList> invokers,
+                              rpc::ResponseCallback done) {
   InvokerList selected;
   if (forks_ <= 0 || static_cast<size_t>(forks_) >= invokers->size()) {
     selected = *invokers;

@@ -11,14 +11,15 @@
 
 namespace dubbo::cluster {
 
-class ForkingCluster final : public ClusterInvoker, public std::enable_shared_from_this<ForkingCluster> {
+class ForkingCluster final : public ClusterInvoker,
+                             public std::enable_shared_from_this<ForkingCluster> {
  public:
   using ClusterInvoker::ClusterInvoker;
   Status Configure() override;
 
  protected:
-  void DoInvoke(std::shared_ptr<const rpc::Invocation> inv, std::shared_ptr<const InvokerList> invokers,
-                rpc::ResponseCallback done) override;
+  void DoInvoke(std::shared_ptr<const rpc::Invocation> inv,
+                std::shared_ptr<const InvokerList> invokers, rpc::ResponseCallback done) override;
 
  private:
   int64_t forks_ = 2;

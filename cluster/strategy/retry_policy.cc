@@ -7,13 +7,14 @@ namespace dubbo::cluster {
 namespace {
 
 Status Malformed(const Url& url, const std::string& key, std::string_view expected) {
-  return Status(StatusCode::kInvalidArgument,
-                "parameter " + key + "=" + url.Get(key) + " is not " + std::string(expected) + " in " + url.ToString());
+  return Status(StatusCode::kInvalidArgument, "parameter " + key + "=" + url.Get(key) + " is not " +
+                                                  std::string(expected) + " in " + url.ToString());
 }
 
 Result<int64_t> IntParam(const Url& url, const std::string& key, int64_t fallback, int64_t min) {
   DUBBO_ASSIGN_OR_RETURN(const int64_t v, url.GetInt(key, fallback));
-  if (v < min || v > INT32_MAX) return Malformed(url, key, "an integer in [" + std::to_string(min) + ", 2^31)");
+  if (v < min || v > INT32_MAX)
+    return Malformed(url, key, "an integer in [" + std::to_string(min) + ", 2^31)");
   return v;
 }
 
@@ -82,10 +83,12 @@ bool MethodPolicies::Idempotent(const rpc::Invocation& inv) const {
 
 Result<RetryBudget::Options> RetryBudget::ParseOptions(const Url& consumer) {
   Options o;
-  DUBBO_ASSIGN_OR_RETURN(const int64_t percent, IntParam(consumer, "retry.budget.percent", o.percent, -1));
+  DUBBO_ASSIGN_OR_RETURN(const int64_t percent,
+                         IntParam(consumer, "retry.budget.percent", o.percent, -1));
   DUBBO_ASSIGN_OR_RETURN(const int64_t floor,
                          IntParam(consumer, "retry.budget.min.per.second", o.min_per_second, 0));
-  DUBBO_ASSIGN_OR_RETURN(o.window_ms, IntParam(consumer, "retry.budget.window", o.window_ms, kBuckets));
+  DUBBO_ASSIGN_OR_RETURN(o.window_ms,
+                         IntParam(consumer, "retry.budget.window", o.window_ms, kBuckets));
   o.percent = static_cast<int32_t>(percent);
   o.min_per_second = static_cast<int32_t>(floor);
   return o;
@@ -129,7 +132,8 @@ bool RetryBudget::TryRetry() {
     calls += b.calls.load(std::memory_order_relaxed);
     retries += b.retries.load(std::memory_order_relaxed);
   }
-  const int64_t allowed = calls * options_.percent / 100 + options_.min_per_second * options_.window_ms / 1000;
+  const int64_t allowed =
+      calls * options_.percent / 100 + options_.min_per_second * options_.window_ms / 1000;
   if (retries >= allowed) return false;
   At(now).retries.fetch_add(1, std::memory_order_relaxed);
   return true;

@@ -42,7 +42,8 @@ class MethodPolicies {
   // kInvalidArgument naming the parameter and the value.
   static Result<MethodPolicies> Parse(const Url& consumer);
 
-  // `<method>.retries`, else `retries`, else the IDL's @retries (inv.retries >= 0), else `fallback`.
+  // `<method>.retries`, else `retries`, else the IDL's @retries (inv.retries >= 0), else
+  // `fallback`.
   int32_t Retries(const rpc::Invocation& inv, int32_t fallback) const;
   // `<method>.idempotent`, else `idempotent`, else the IDL's @idempotent.
   bool Idempotent(const rpc::Invocation& inv) const;

@@ -86,9 +86,12 @@ constexpr std::string_view kValueField[] = {"value"};
 constexpr ClassDef kBigDecimalDef{"java.math.BigDecimal", kValueField};
 // JDK 17's reflected layout; the four caches are sent as 0 ("not computed"), which JDK 8 also
 // reads that way (under other names, skipped as unknown fields).
-constexpr std::string_view kBigIntegerFields[] = {
-    "signum", "bitCountPlusOne", "bitLengthPlusOne", "lowestSetBitPlusTwo",
-    "firstNonzeroIntNumPlusTwo", "mag"};
+constexpr std::string_view kBigIntegerFields[] = {"signum",
+                                                  "bitCountPlusOne",
+                                                  "bitLengthPlusOne",
+                                                  "lowestSetBitPlusTwo",
+                                                  "firstNonzeroIntNumPlusTwo",
+                                                  "mag"};
 constexpr ClassDef kBigIntegerDef{"java.math.BigInteger", kBigIntegerFields};
 constexpr ClassDef kTimestampDef{"java.sql.Timestamp", kValueField};
 constexpr ClassDef kSqlDateDef{"java.sql.Date", kValueField};
@@ -271,7 +274,9 @@ void Codec<BigInteger>::Read(Reader& r, BigInteger* v) {
 void Codec<SqlTimestamp>::Write(Writer& w, const SqlTimestamp& v) {
   internal::WriteDateObject(w, internal::kTimestampDef, v.millis);
 }
-void Codec<SqlTimestamp>::Read(Reader& r, SqlTimestamp* v) { v->millis = internal::ReadDateObject(r); }
+void Codec<SqlTimestamp>::Read(Reader& r, SqlTimestamp* v) {
+  v->millis = internal::ReadDateObject(r);
+}
 void Codec<SqlDate>::Write(Writer& w, const SqlDate& v) {
   internal::WriteDateObject(w, internal::kSqlDateDef, v.millis);
 }

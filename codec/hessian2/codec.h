@@ -1,4 +1,5 @@
-// Typed Hessian 2 encoding and decoding with no intermediate tree: Codec<T>::Write / Codec<T>::Read.
+// Typed Hessian 2 encoding and decoding with no intermediate tree: Codec<T>::Write /
+// Codec<T>::Read.
 //
 // C++ type                         Java type on the wire
 // bool                             boolean
@@ -37,10 +38,10 @@
 #include <unordered_set>
 #include <vector>
 
-#include "codec/java_types.h"
-#include "codec/reflect.h"
 #include "codec/hessian2/reader.h"
 #include "codec/hessian2/writer.h"
+#include "codec/java_types.h"
+#include "codec/reflect.h"
 #include "codec/value.h"
 
 namespace dubbo::hessian2 {
@@ -126,7 +127,8 @@ template <typename Clock, typename Duration>
 struct Codec<std::chrono::time_point<Clock, Duration>> {
   using TP = std::chrono::time_point<Clock, Duration>;
   static void Write(Writer& w, const TP& v) {
-    w.WriteDate(std::chrono::duration_cast<std::chrono::milliseconds>(v.time_since_epoch()).count());
+    w.WriteDate(
+        std::chrono::duration_cast<std::chrono::milliseconds>(v.time_since_epoch()).count());
   }
   static void Read(Reader& r, TP* v) {
     const size_t at = r.offset();
@@ -273,7 +275,8 @@ const ClassInfo::TypedMapping& ComputeFieldMapping(const ClassInfo& info, const 
 inline const ClassInfo::TypedMapping& FieldMapping(const ClassInfo& info, const void* key,
                                                    std::span<const std::string_view> names) {
   const ClassInfo::TypedMapping* m = info.typed_mappings.load(std::memory_order_acquire);
-  if (m != nullptr && m->key == key) [[likely]] return *m;
+  if (m != nullptr && m->key == key) [[likely]]
+    return *m;
   return ComputeFieldMapping(info, key, names);
 }
 int FieldIndex(std::span<const std::string_view> names, std::string_view name);
@@ -314,8 +317,7 @@ void ReadStructFields(Reader& r, T* v, const ClassInfo* def, bool map_form) {
 }  // namespace internal
 
 template <DescribedStruct T>
-  requires(!std::is_base_of_v<Throwable, T>)
-struct Codec<T> {
+requires(!std::is_base_of_v<Throwable, T>) struct Codec<T> {
   static void Write(Writer& w, const T& v) {
     Writer::Batch batch(w);  // the whole object in one append
     w.WriteObjectBegin(internal::StructClassDef<T>::kDef);
@@ -418,7 +420,7 @@ struct Codec<JavaException> {
 // A user exception: DUBBO_STRUCT(MyError, "com.example.MyError", code) on a struct deriving from
 // dubbo::Throwable. Its own fields come first, as Java's field order puts subclass fields first.
 template <DescribedStruct T>
-  requires std::is_base_of_v<Throwable, T>
+requires std::is_base_of_v<Throwable, T>
 struct Codec<T> {
   static void Write(Writer& w, const T& v) {
     Writer::Batch batch(w);

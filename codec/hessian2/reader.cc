@@ -243,7 +243,8 @@ class ClassDefCache {
   }
 
   ClassDefGeneration* current() {
-    if (current_ == nullptr) [[unlikely]] current_ = new ClassDefGeneration;
+    if (current_ == nullptr) [[unlikely]]
+      current_ = new ClassDefGeneration;
     return current_;
   }
   // Adds a definition to the current generation, first starting a new one when it is full.
@@ -313,7 +314,8 @@ namespace {
 }  // namespace
 
 bool Reader::Need(size_t n, std::string_view what) {
-  if (ok() && end_ - pos_ >= n) [[likely]] return true;
+  if (ok() && end_ - pos_ >= n) [[likely]]
+    return true;
   if (ok()) FailNeed(*this, n, what);
   return false;
 }
@@ -357,8 +359,12 @@ bool Reader::ReadNumber(Number* n, std::string_view expected) {
   auto need = [&](size_t k) { return Need(k, expected); };
   n->kind = Number::kInt;
   switch (kind) {
-    case Value::Kind::kNull: n->i = 0; return true;  // Java reads null as 0
-    case Value::Kind::kBool: n->i = b == 'T' ? 1 : 0; return true;
+    case Value::Kind::kNull:
+      n->i = 0;
+      return true;  // Java reads null as 0
+    case Value::Kind::kBool:
+      n->i = b == 'T' ? 1 : 0;
+      return true;
     case Value::Kind::kInt:
       if (b == 'I') {
         if (!need(4)) return false;
@@ -394,8 +400,12 @@ bool Reader::ReadNumber(Number* n, std::string_view expected) {
     case Value::Kind::kDouble:
       n->kind = Number::kDouble;
       switch (b) {
-        case 0x5b: n->d = 0.0; return true;
-        case 0x5c: n->d = 1.0; return true;
+        case 0x5b:
+          n->d = 0.0;
+          return true;
+        case 0x5c:
+          n->d = 1.0;
+          return true;
         case 0x5d:
           if (!need(1)) return false;
           n->d = static_cast<int8_t>(NextByte());
@@ -946,7 +956,8 @@ const ClassInfo* Reader::BeginObjectSlow(uint32_t* slot, bool* map_form) {
   }
   *slot = TakeSlot(at);
   const ClassInfo* def = classes_[static_cast<size_t>(index)];
-  if (!PushFrame(FrameKind::kObject, static_cast<int64_t>(def->fields.size()), *slot)) return nullptr;
+  if (!PushFrame(FrameKind::kObject, static_cast<int64_t>(def->fields.size()), *slot))
+    return nullptr;
   return def;
 }
 
@@ -968,8 +979,8 @@ void Reader::EndSlow(const Frame& f) {
   if (f.return_offset != kNone) {
     replay_bytes_ += pos_ - slots_[f.slot].offset;
     if (replay_bytes_ > replay_budget_) {
-      FailAt(pos_, "back-references expand to more than " + std::to_string(replay_budget_) +
-                       " bytes");
+      FailAt(pos_,
+             "back-references expand to more than " + std::to_string(replay_budget_) + " bytes");
       return;
     }
     pos_ = f.return_offset;

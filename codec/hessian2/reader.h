@@ -122,8 +122,8 @@ class Reader {
   ~Reader();
   // The input is borrowed: reading from a temporary string would dangle.
   template <typename S>
-    requires std::is_same_v<S, std::string>
-  Reader(S&&, ReaderLimits = {}) = delete;
+  requires std::is_same_v<S, std::string> Reader(S&&, ReaderLimits = {})
+  = delete;
   Reader(const Reader&) = delete;
   Reader& operator=(const Reader&) = delete;
 
@@ -137,7 +137,8 @@ class Reader {
   // reference slot (see ObjectInput::SkipEncoded).
   void SkipBytes(size_t n) {
     if (!ok()) return;
-    if (n > end_ - pos_) return FailAt(pos_, "unexpected end of input, expected " + std::to_string(n) + " more bytes");
+    if (n > end_ - pos_)
+      return FailAt(pos_, "unexpected end of input, expected " + std::to_string(n) + " more bytes");
     pos_ += n;
   }
 
@@ -296,9 +297,9 @@ class Reader {
   static constexpr size_t kNoReturn = std::string_view::npos;
   enum class FrameKind : uint8_t { kFixedList, kVarList, kMap, kObject };
   struct Frame {
-    int64_t remaining;         // fixed lists: elements left
-    size_t return_offset;      // replay frames: where reading continues after End(); else npos
-    uint32_t slot;             // the container's reference slot
+    int64_t remaining;     // fixed lists: elements left
+    size_t return_offset;  // replay frames: where reading continues after End(); else npos
+    uint32_t slot;         // the container's reference slot
     uint32_t saved_replay_next;
     FrameKind kind;
   };
@@ -348,7 +349,8 @@ class Reader {
   bool AppendChars(size_t units, std::string* out, uint32_t* pending_high);
   bool FollowRef(std::string_view expected);
   uint32_t TakeSlot(size_t lead_offset) {
-    if (replay_depth_ > 0) [[unlikely]] return TakeReplaySlot(lead_offset);
+    if (replay_depth_ > 0) [[unlikely]]
+      return TakeReplaySlot(lead_offset);
     slots_.push_back({static_cast<uint32_t>(lead_offset), true});
     return static_cast<uint32_t>(slots_.size() - 1);
   }

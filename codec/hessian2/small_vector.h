@@ -36,7 +36,8 @@ class SmallVector {
   const T* end() const { return data_ + size_; }
 
   void push_back(const T& v) {
-    if (size_ == capacity_) [[unlikely]] Grow();
+    if (size_ == capacity_) [[unlikely]]
+      Grow();
     ::new (static_cast<void*>(data_ + size_)) T(v);
     ++size_;
   }

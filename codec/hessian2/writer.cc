@@ -54,7 +54,7 @@ int32_t JavaDoubleToInt(double d) {
 // Java's modified UTF-8 produce) pass through as one unit so such strings round-trip.
 struct Utf8Step {
   uint8_t bytes;
-  uint8_t units;   // 1, or 2 for a supplementary character
+  uint8_t units;  // 1, or 2 for a supplementary character
   bool invalid;
 };
 
@@ -104,7 +104,8 @@ inline Utf8Step StepUtf8(const uint8_t* p, const uint8_t* end) {
 }
 
 void PutChar3(internal::OutBuffer* out, uint32_t c) {
-  const char b[3] = {static_cast<char>(0xE0 | (c >> 12)), static_cast<char>(0x80 | ((c >> 6) & 0x3F)),
+  const char b[3] = {static_cast<char>(0xE0 | (c >> 12)),
+                     static_cast<char>(0x80 | ((c >> 6) & 0x3F)),
                      static_cast<char>(0x80 | (c & 0x3F))};
   out->append(b, 3);
 }
@@ -437,7 +438,8 @@ using EncodedClassDefTable = std::array<EncodedClassDef, kEncodedClassDefSlots>;
 
 EncodedClassDef& EncodedClassDefSlot(const void* identity) {
   thread_local std::unique_ptr<EncodedClassDefTable> table;
-  if (table == nullptr) [[unlikely]] table = std::make_unique<EncodedClassDefTable>();
+  if (table == nullptr) [[unlikely]]
+    table = std::make_unique<EncodedClassDefTable>();
   const auto a = reinterpret_cast<uintptr_t>(identity);
   return (*table)[((a >> 3) ^ (a >> 9)) % kEncodedClassDefSlots];
 }
@@ -510,15 +512,33 @@ void Writer::RememberIdentity(const void* key, int64_t discriminator, uint32_t s
 
 void Writer::PutValue(const Value& v) {
   switch (v.kind()) {
-    case Value::Kind::kNull: out_.push_back('N'); return;
-    case Value::Kind::kBool: out_.push_back(v.as_bool() ? 'T' : 'F'); return;
-    case Value::Kind::kInt: PutInt(v.as_int()); return;
-    case Value::Kind::kLong: PutLong(v.as_long()); return;
-    case Value::Kind::kDouble: PutDouble(v.as_double()); return;
-    case Value::Kind::kDate: PutDate(v.as_date().millis); return;
-    case Value::Kind::kString: PutString(v.as_string()); return;
-    case Value::Kind::kBinary: PutBinary(std::span<const uint8_t>(v.as_binary())); return;
-    case Value::Kind::kRef: PutRef(v.as_ref().index); return;
+    case Value::Kind::kNull:
+      out_.push_back('N');
+      return;
+    case Value::Kind::kBool:
+      out_.push_back(v.as_bool() ? 'T' : 'F');
+      return;
+    case Value::Kind::kInt:
+      PutInt(v.as_int());
+      return;
+    case Value::Kind::kLong:
+      PutLong(v.as_long());
+      return;
+    case Value::Kind::kDouble:
+      PutDouble(v.as_double());
+      return;
+    case Value::Kind::kDate:
+      PutDate(v.as_date().millis);
+      return;
+    case Value::Kind::kString:
+      PutString(v.as_string());
+      return;
+    case Value::Kind::kBinary:
+      PutBinary(std::span<const uint8_t>(v.as_binary()));
+      return;
+    case Value::Kind::kRef:
+      PutRef(v.as_ref().index);
+      return;
     case Value::Kind::kList: {
       const List& l = v.as_list();
       PutListBegin(l.items.size(), l.type);

@@ -34,7 +34,8 @@ class OutBuffer {
 
   std::string* target() const { return out_; }
   [[gnu::always_inline]] void push_back(char c) {
-    if (len_ == kSize) [[unlikely]] Flush();
+    if (len_ == kSize) [[unlikely]]
+      Flush();
     buf_[len_++] = static_cast<char8_t>(c);
   }
   [[gnu::always_inline]] void append(const char* p, size_t n) {
@@ -153,7 +154,8 @@ class Writer {
     Done();
   }
   void WriteBinary(std::string_view bytes) {
-    WriteBinary(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()));
+    WriteBinary(
+        std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()));
   }
 
   // Fixed-length list: `type` "" writes the untyped form (java.util.ArrayList), otherwise the typed

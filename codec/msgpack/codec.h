@@ -367,8 +367,7 @@ void ReadFields(Reader& r, const ::msgpack::object& o, std::string_view java_cla
 }  // namespace internal
 
 template <DescribedStruct T>
-  requires(!std::is_base_of_v<Throwable, T>)
-struct Codec<T> {
+requires(!std::is_base_of_v<Throwable, T>) struct Codec<T> {
   static void Write(Packer& p, const T& v) {
     p.PackMapHeader(kStructFieldNames<T>.size());
     internal::WriteStructFields(p, v);
@@ -483,7 +482,7 @@ struct Codec<JavaException> {
 // A user exception: DUBBO_STRUCT(MyError, "com.example.MyError", code) on a struct deriving from
 // dubbo::Throwable.
 template <DescribedStruct T>
-  requires std::is_base_of_v<Throwable, T>
+requires std::is_base_of_v<Throwable, T>
 struct Codec<T> {
   static void Write(Packer& p, const T& v) {
     internal::WriteThrowableHead(p, v, kStructFieldNames<T>.size());

@@ -9,11 +9,10 @@
 #pragma once
 
 #include <cstdint>
+#include <msgpack.hpp>
 #include <span>
 #include <string>
 #include <string_view>
-
-#include <msgpack.hpp>
 
 #include "codec/value.h"
 

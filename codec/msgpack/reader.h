@@ -18,12 +18,11 @@
 #pragma once
 
 #include <cstdint>
+#include <msgpack.hpp>
 #include <string>
 #include <string_view>
 #include <type_traits>
 #include <vector>
-
-#include <msgpack.hpp>
 
 #include "codec/value.h"
 #include "common/status.h"
@@ -39,8 +38,8 @@ class Reader {
   explicit Reader(std::string_view input, ReaderLimits limits = {});
   // The input is borrowed: reading from a temporary string would dangle.
   template <typename S>
-    requires std::is_same_v<S, std::string>
-  Reader(S&&, ReaderLimits = {}) = delete;
+  requires std::is_same_v<S, std::string> Reader(S&&, ReaderLimits = {})
+  = delete;
   Reader(const Reader&) = delete;
   Reader& operator=(const Reader&) = delete;
 

@@ -52,21 +52,27 @@ Value::Kind MsgpackObjectInput::PeekKind() {
   if (b <= 0xbf || (b >= 0xd9 && b <= 0xdb)) return Value::Kind::kString;
   switch (b) {
     case 0xc2:
-    case 0xc3: return Value::Kind::kBool;
+    case 0xc3:
+      return Value::Kind::kBool;
     case 0xc4:
     case 0xc5:
-    case 0xc6: return Value::Kind::kBinary;
+    case 0xc6:
+      return Value::Kind::kBinary;
     case 0xca:
-    case 0xcb: return Value::Kind::kDouble;
+    case 0xcb:
+      return Value::Kind::kDouble;
     case 0xcc:
     case 0xcd:
     case 0xd0:
     case 0xd1:
-    case 0xd2: return Value::Kind::kInt;
+    case 0xd2:
+      return Value::Kind::kInt;
     case 0xce:
     case 0xcf:
-    case 0xd3: return Value::Kind::kLong;
-    default: return Value::Kind::kDate;  // extensions: the timestamp is the one readers know
+    case 0xd3:
+      return Value::Kind::kLong;
+    default:
+      return Value::Kind::kDate;  // extensions: the timestamp is the one readers know
   }
 }
 

@@ -56,8 +56,8 @@ class MsgpackObjectInput final : public ObjectInput {
       : reader_(in, limits) {}
   // The input is borrowed: reading from a temporary string would dangle.
   template <typename S>
-    requires std::is_same_v<S, std::string>
-  MsgpackObjectInput(S&&, ReaderLimits = {}) = delete;
+  requires std::is_same_v<S, std::string> MsgpackObjectInput(S&&, ReaderLimits = {})
+  = delete;
   Reader& reader() { return reader_; }
   SerializationId id() const override { return SerializationId::kMsgpack; }
   bool ok() const override { return reader_.ok(); }

@@ -1,10 +1,9 @@
 #include "examples/common/example_main.h"
 
+#include <CLI/CLI.hpp>
 #include <csignal>
 #include <cstdlib>
 #include <iostream>
-
-#include <CLI/CLI.hpp>
 
 #include "common/log.h"
 
@@ -13,9 +12,12 @@ namespace dubbo::examples {
 Flags ParseFlags(int argc, char** argv, const std::string& description, bool provider) {
   Flags flags;
   CLI::App app(description);
-  app.add_option("--registry", flags.registry,
-                 provider ? "registry URL (zookeeper://host:port, file:///dir; default: the embedded file registry)"
-                          : "registry URL, or dubbo://host:port for a direct connection (default: the embedded file registry)");
+  app.add_option(
+      "--registry", flags.registry,
+      provider
+          ? "registry URL (zookeeper://host:port, file:///dir; default: the embedded file registry)"
+          : "registry URL, or dubbo://host:port for a direct connection (default: the embedded "
+            "file registry)");
   if (provider) app.add_option("--port", flags.port, "port to serve on (0: any free port)");
   app.add_option("--log-level", flags.log_level, "debug, info, warning, error or off");
   try {

@@ -17,6 +17,7 @@
 //
 // Prints one line per call. After the heartbeats it prints "waiting for the read-only event" and
 // waits (up to 10 s) for the provider to be stopped.
+#include <CLI/CLI.hpp>
 #include <asio/connect.hpp>
 #include <asio/io_context.hpp>
 #include <asio/ip/tcp.hpp>
@@ -27,10 +28,8 @@
 #include <iostream>
 #include <thread>
 
-#include <CLI/CLI.hpp>
-
-#include "greeter.dubbo.h"
 #include "app/application.h"
+#include "greeter.dubbo.h"
 #include "rpc/dubbo_codec.h"
 #include "rpc/frame.h"
 
@@ -49,8 +48,9 @@ void Expect(bool ok, const std::string& what) {
 
 // One call through `invoker` with a hand-made invocation (for $echo, one-way and a missing service,
 // which the generated stub does not offer).
-dubbo::rpc::RpcResult Invoke(dubbo::rpc::Invoker& invoker, std::string_view interface, std::string method,
-                             std::string descriptor, std::function<void(dubbo::ObjectOutput&)> args, bool one_way) {
+dubbo::rpc::RpcResult Invoke(dubbo::rpc::Invoker& invoker, std::string_view interface,
+                             std::string method, std::string descriptor,
+                             std::function<void(dubbo::ObjectOutput&)> args, bool one_way) {
   auto inv = std::make_shared<dubbo::rpc::Invocation>();
   inv->interface = interface;
   inv->method = std::move(method);
@@ -75,8 +75,10 @@ void LegacyCalls(uint16_t port) {
     int expected_flag;
   };
   const Call calls[] = {
-      {"legacy sayHello(\"legacy\")", "sayHello", [](dubbo::ObjectOutput& o) { o.WriteString("legacy"); }, 1},
-      {"legacy refuse(\"legacy\")", "refuse", [](dubbo::ObjectOutput& o) { o.WriteString("legacy"); }, 0},
+      {"legacy sayHello(\"legacy\")", "sayHello",
+       [](dubbo::ObjectOutput& o) { o.WriteString("legacy"); }, 1},
+      {"legacy refuse(\"legacy\")", "refuse",
+       [](dubbo::ObjectOutput& o) { o.WriteString("legacy"); }, 0},
       {"legacy $echo(null)", "$echo", [](dubbo::ObjectOutput& o) { o.WriteNull(); }, 2},
   };
   int64_t id = 1000;
@@ -115,7 +117,8 @@ void LegacyCalls(uint16_t port) {
     int32_t flag = -1;
     (void)s.Decode(body, [&](dubbo::ObjectInput& in) { flag = in.ReadInt(); });
     Expect(rh->status == 20 && rh->id == h.id && flag == c.expected_flag,
-           c.label + " -> status " + std::to_string(rh->status) + ", result flag " + std::to_string(flag));
+           c.label + " -> status " + std::to_string(rh->status) + ", result flag " +
+               std::to_string(flag));
   }
 }
 
@@ -144,7 +147,8 @@ int main(int argc, char** argv) {
   const std::string url = "dubbo://127.0.0.1:" + std::to_string(port);
   auto greeter = (*app)->Refer<demo::DemoServiceStub>({{"url", url}, {"timeout", "3000"}});
   auto raw = (*app)->Refer(std::string(kDemoService), {{"url", url}, {"timeout", "3000"}});
-  auto missing = (*app)->Refer("org.apache.dubbo.demo.MissingService", {{"url", url}, {"timeout", "3000"}, {"check", "false"}});
+  auto missing = (*app)->Refer("org.apache.dubbo.demo.MissingService",
+                               {{"url", url}, {"timeout", "3000"}, {"check", "false"}});
   if (!greeter.ok() || !raw.ok() || !missing.ok()) {
     std::cerr << "greeter-capture: cannot refer to the services on " << url << "\n";
     return 1;
@@ -152,7 +156,8 @@ int main(int argc, char** argv) {
   std::this_thread::sleep_for(100ms);
 
   auto hello = greeter->SayHello("world");
-  Expect(hello.ok() && *hello == "Hello world", "sayHello(\"world\") -> " + (hello.ok() ? *hello : hello.status().ToString()));
+  Expect(hello.ok() && *hello == "Hello world",
+         "sayHello(\"world\") -> " + (hello.ok() ? *hello : hello.status().ToString()));
   std::this_thread::sleep_for(50ms);
 
   auto refused = greeter->Refuse("Bob");
@@ -160,25 +165,32 @@ int main(int argc, char** argv) {
   Expect(static_cast<bool>(e), "refuse(\"Bob\") -> " + refused.status().ToString());
   std::this_thread::sleep_for(50ms);
 
-  auto echo = Invoke(**raw, kDemoService, "$echo", "Ljava/lang/Object;", [](dubbo::ObjectOutput& o) { o.WriteNull(); }, false);
-  Expect(echo.status.ok(), "$echo(null) -> " + echo.status.ToString() + ", body " + std::to_string(echo.body.size()) + " bytes");
+  auto echo = Invoke(
+      **raw, kDemoService, "$echo", "Ljava/lang/Object;",
+      [](dubbo::ObjectOutput& o) { o.WriteNull(); }, false);
+  Expect(echo.status.ok(), "$echo(null) -> " + echo.status.ToString() + ", body " +
+                               std::to_string(echo.body.size()) + " bytes");
   std::this_thread::sleep_for(50ms);
 
-  auto one_way = Invoke(**raw, kDemoService, "sayHello", "Ljava/lang/String;",
-                        [](dubbo::ObjectOutput& o) { o.WriteString("one-way"); }, true);
+  auto one_way = Invoke(
+      **raw, kDemoService, "sayHello", "Ljava/lang/String;",
+      [](dubbo::ObjectOutput& o) { o.WriteString("one-way"); }, true);
   Expect(one_way.status.ok(), "sayHello(\"one-way\"), one-way -> " + one_way.status.ToString());
   std::this_thread::sleep_for(50ms);
 
-  auto lost = Invoke(**missing, "org.apache.dubbo.demo.MissingService", "sayHello", "Ljava/lang/String;",
-                     [](dubbo::ObjectOutput& o) { o.WriteString("nobody"); }, false);
-  Expect(lost.status.code() == dubbo::StatusCode::kServiceError, "MissingService.sayHello -> " + lost.status.ToString());
+  auto lost = Invoke(
+      **missing, "org.apache.dubbo.demo.MissingService", "sayHello", "Ljava/lang/String;",
+      [](dubbo::ObjectOutput& o) { o.WriteString("nobody"); }, false);
+  Expect(lost.status.code() == dubbo::StatusCode::kServiceError,
+         "MissingService.sayHello -> " + lost.status.ToString());
 
   // Idle: the consumer sends heartbeats once nothing has been read for `heartbeat` ms.
   std::this_thread::sleep_for(std::chrono::milliseconds(heartbeat_ms * 2 + heartbeat_ms / 2));
 
   std::cout << "waiting for the read-only event" << std::endl;
   const auto deadline = std::chrono::steady_clock::now() + 10s;
-  while ((*raw)->IsAvailable() && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(10ms);
+  while ((*raw)->IsAvailable() && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(10ms);
   Expect(!(*raw)->IsAvailable(), "provider read-only or gone");
   (*app)->Stop();
   return failures == 0 ? 0 : 1;

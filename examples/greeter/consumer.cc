@@ -7,9 +7,9 @@
 #include <future>
 #include <iostream>
 
+#include "app/application.h"
 #include "examples/common/example_main.h"
 #include "greeter.dubbo.h"
-#include "app/application.h"
 
 namespace demo = org::apache::dubbo::demo;
 
@@ -28,7 +28,8 @@ bool Check(const std::string& what, const dubbo::Result<T>& r) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  const auto flags = dubbo::examples::ParseFlags(argc, argv, "Greeter consumer (org.apache.dubbo.demo.DemoService)", false);
+  const auto flags = dubbo::examples::ParseFlags(
+      argc, argv, "Greeter consumer (org.apache.dubbo.demo.DemoService)", false);
   dubbo::ApplicationConfig config;
   config.name = "greeter-consumer";
   dubbo::Parameters reference;
@@ -49,7 +50,8 @@ int main(int argc, char** argv) {
   }
 
   // Blocking calls.
-  if (auto r = greeter->SayHello("world"); Check("sayHello", r)) std::cout << "sayHello: " << *r << std::endl;
+  if (auto r = greeter->SayHello("world"); Check("sayHello", r))
+    std::cout << "sayHello: " << *r << std::endl;
   demo::Greeting greeting;
   greeting.name = "Dubbo";
   greeting.language = "fr";
@@ -65,7 +67,8 @@ int main(int argc, char** argv) {
   // A declared business exception is an answer, not a failure.
   auto refused = greeter->Refuse("Bob");
   if (auto e = dubbo::rpc::ExceptionAs<demo::GreetingRefused>(refused.status())) {
-    std::cout << "refuse: GreetingRefused(" << e->reason << "): " << e->message.value_or("") << std::endl;
+    std::cout << "refuse: GreetingRefused(" << e->reason << "): " << e->message.value_or("")
+              << std::endl;
   } else {
     std::cout << "refuse FAILED: expected GreetingRefused, got " << refused.status() << std::endl;
     ++failures;
@@ -73,7 +76,8 @@ int main(int argc, char** argv) {
 
   // The callback form.
   std::promise<dubbo::rpc::CallResult<std::string>> promise;
-  greeter->SayHello("callback", [&](dubbo::rpc::CallResult<std::string> r) { promise.set_value(std::move(r)); });
+  greeter->SayHello(
+      "callback", [&](dubbo::rpc::CallResult<std::string> r) { promise.set_value(std::move(r)); });
   if (auto r = promise.get_future().get(); Check("sayHello (callback)", r)) {
     std::cout << "sayHello (callback): " << *r << std::endl;
   }
@@ -84,7 +88,8 @@ int main(int argc, char** argv) {
       io,
       [&]() -> asio::awaitable<void> {
         auto r = co_await greeter->SlowHelloAsync("coroutine", 200);
-        if (Check("slowHello (coroutine)", r)) std::cout << "slowHello (coroutine): " << *r << std::endl;
+        if (Check("slowHello (coroutine)", r))
+          std::cout << "slowHello (coroutine): " << *r << std::endl;
       },
       asio::detached);
   io.run();

@@ -5,9 +5,9 @@
 #include <iostream>
 #include <memory>
 
+#include "app/application.h"
 #include "examples/common/example_main.h"
 #include "greeter.dubbo.h"
-#include "app/application.h"
 #include "rpc/io_threads.h"
 
 namespace demo = org::apache::dubbo::demo;
@@ -17,10 +17,13 @@ class Greeter final : public demo::DemoServiceBase {
   dubbo::Result<std::string> SayHello(std::string name) override { return "Hello " + name; }
 
   dubbo::Result<demo::Reply> Greet(demo::Greeting greeting) override {
-    const std::string word = greeting.language == "fr" ? "Bonjour" : greeting.language == "de" ? "Hallo" : "Hello";
+    const std::string word = greeting.language == "fr"   ? "Bonjour"
+                             : greeting.language == "de" ? "Hallo"
+                                                         : "Hello";
     demo::Reply reply;
     reply.text = word + " " + greeting.name;
-    for (int i = 0; i < greeting.times; ++i) reply.lines.push_back(reply.text + " #" + std::to_string(i + 1));
+    for (int i = 0; i < greeting.times; ++i)
+      reply.lines.push_back(reply.text + " #" + std::to_string(i + 1));
     reply.at = std::chrono::system_clock::now();
     return reply;
   }
@@ -40,10 +43,14 @@ class Greeter final : public demo::DemoServiceBase {
   }
 
   // Answered by a timer: the provider's threads stay free while the call waits.
-  void SlowHello(std::string name, int32_t delay_ms, dubbo::rpc::Responder<std::string> reply) override {
-    auto timer = std::make_shared<asio::steady_timer>(timers_.Next(), std::chrono::milliseconds(delay_ms));
+  void SlowHello(std::string name, int32_t delay_ms,
+                 dubbo::rpc::Responder<std::string> reply) override {
+    auto timer =
+        std::make_shared<asio::steady_timer>(timers_.Next(), std::chrono::milliseconds(delay_ms));
     auto responder = std::make_shared<dubbo::rpc::Responder<std::string>>(std::move(reply));
-    timer->async_wait([timer, responder, name](const std::error_code&) { responder->Reply("Hello " + name + ", eventually"); });
+    timer->async_wait([timer, responder, name](const std::error_code&) {
+      responder->Reply("Hello " + name + ", eventually");
+    });
   }
 
  private:
@@ -52,7 +59,8 @@ class Greeter final : public demo::DemoServiceBase {
 
 int main(int argc, char** argv) {
   dubbo::examples::BlockTerminationSignals();
-  const auto flags = dubbo::examples::ParseFlags(argc, argv, "Greeter provider (org.apache.dubbo.demo.DemoService)", true);
+  const auto flags = dubbo::examples::ParseFlags(
+      argc, argv, "Greeter provider (org.apache.dubbo.demo.DemoService)", true);
   dubbo::ApplicationConfig config;
   config.name = "greeter-provider";
   config.registry = flags.registry;
@@ -70,7 +78,8 @@ int main(int argc, char** argv) {
     std::cerr << "greeter-provider: " << s << "\n";
     return 1;
   }
-  for (const auto& url : (*app)->ProviderUrls()) std::cout << "serving " << url.ToString() << std::endl;
+  for (const auto& url : (*app)->ProviderUrls())
+    std::cout << "serving " << url.ToString() << std::endl;
   std::cout << "ready" << std::endl;
   dubbo::examples::WaitForTermination();
   (*app)->Stop();

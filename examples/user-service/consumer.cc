@@ -3,14 +3,15 @@
 //   user-consumer [--registry URL | --registry dubbo://host:port]
 #include <iostream>
 
-#include "examples/common/example_main.h"
 #include "app/application.h"
+#include "examples/common/example_main.h"
 #include "user_data.h"
 
 namespace bench = org::apache::dubbo::benchmark::service;
 
 int main(int argc, char** argv) {
-  const auto flags = dubbo::examples::ParseFlags(argc, argv, "UserService consumer (dubbo-benchmark)", false);
+  const auto flags =
+      dubbo::examples::ParseFlags(argc, argv, "UserService consumer (dubbo-benchmark)", false);
   dubbo::ApplicationConfig config;
   config.name = "user-consumer";
   dubbo::Parameters reference;
@@ -39,15 +40,18 @@ int main(int argc, char** argv) {
   if (auto r = users->ExistUser("dong.lea@gmail.com9"); report("existUser", r.status())) {
     std::cout << "existUser: " << std::boolalpha << *r << std::endl;
   }
-  if (auto r = users->CreateUser(bench::SampleUser(1, "", bench::Now())); report("createUser", r.status())) {
+  if (auto r = users->CreateUser(bench::SampleUser(1, "", bench::Now()));
+      report("createUser", r.status())) {
     std::cout << "createUser: " << std::boolalpha << *r << std::endl;
   }
   if (auto r = users->GetUser(42); report("getUser", r.status())) {
-    std::cout << "getUser: id=" << r->id << " name=" << r->name << " birthday=" << r->birthday.year << "-"
-              << r->birthday.month << "-" << r->birthday.day << " permissions=" << r->permissions.size() << std::endl;
+    std::cout << "getUser: id=" << r->id << " name=" << r->name << " birthday=" << r->birthday.year
+              << "-" << r->birthday.month << "-" << r->birthday.day
+              << " permissions=" << r->permissions.size() << std::endl;
   }
   if (auto r = users->ListUser(3); report("listUser", r.status())) {
-    std::cout << "listUser: page=" << r->pageNo << " total=" << r->total << " users=" << r->result.size()
+    std::cout << "listUser: page=" << r->pageNo << " total=" << r->total
+              << " users=" << r->result.size()
               << " last=" << (r->result.empty() ? "" : r->result.back().name) << std::endl;
   }
   (*app)->Stop();

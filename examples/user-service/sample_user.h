@@ -20,10 +20,12 @@ LocalDateTime SampleNow() {
   const year_month_day ymd(day);
   const hh_mm_ss<nanoseconds> t(duration_cast<nanoseconds>(now - day));
   LocalDateTime at;
-  at.date = {static_cast<int32_t>(static_cast<int>(ymd.year())), static_cast<int32_t>(static_cast<unsigned>(ymd.month())),
+  at.date = {static_cast<int32_t>(static_cast<int>(ymd.year())),
+             static_cast<int32_t>(static_cast<unsigned>(ymd.month())),
              static_cast<int32_t>(static_cast<unsigned>(ymd.day()))};
   at.time = {static_cast<int32_t>(t.hours().count()), static_cast<int32_t>(t.minutes().count()),
-             static_cast<int32_t>(t.seconds().count()), static_cast<int32_t>(t.subseconds().count())};
+             static_cast<int32_t>(t.seconds().count()),
+             static_cast<int32_t>(t.subseconds().count())};
   return at;
 }
 
@@ -59,6 +61,8 @@ Page SamplePage(int32_t page_no, const LocalDateTime& now) {
 }
 
 // The benchmark's existUser(email).
-inline bool SampleUserExists(const std::string& email) { return email.empty() || email.back() >= '5'; }
+inline bool SampleUserExists(const std::string& email) {
+  return email.empty() || email.back() >= '5';
+}
 
 }  // namespace dubbo::examples

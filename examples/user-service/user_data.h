@@ -22,10 +22,14 @@ inline User SampleUser(int64_t id, const std::string& suffix, const LocalDateTim
 // dubbo-benchmark's UserServiceServerImpl, behaviour for behaviour.
 class UserServiceImpl : public UserServiceBase {
  public:
-  ::dubbo::Result<bool> ExistUser(std::string email) override { return ::dubbo::examples::SampleUserExists(email); }
+  ::dubbo::Result<bool> ExistUser(std::string email) override {
+    return ::dubbo::examples::SampleUserExists(email);
+  }
   ::dubbo::Result<bool> CreateUser(User) override { return true; }
   ::dubbo::Result<User> GetUser(int64_t id) override { return SampleUser(id, "", Now()); }
-  ::dubbo::Result<Page> ListUser(int32_t page_no) override { return ::dubbo::examples::SamplePage<Page>(page_no, Now()); }
+  ::dubbo::Result<Page> ListUser(int32_t page_no) override {
+    return ::dubbo::examples::SamplePage<Page>(page_no, Now());
+  }
 };
 
 }  // namespace org::apache::dubbo::benchmark::service

@@ -10,10 +10,10 @@
 #include <ctime>
 #include <filesystem>
 
-#include "rpc/filter/timeout.h"
 #include "codec/json.h"
 #include "common/log.h"
 #include "rpc/dubbo_codec.h"
+#include "rpc/filter/timeout.h"
 #include "rpc/frame.h"
 
 namespace dubbo::rpc {
@@ -32,15 +32,17 @@ std::weak_ptr<AccessLogWriter>& SharedWriter() {
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
+    if (std::tolower(static_cast<unsigned char>(a[i])) !=
+        std::tolower(static_cast<unsigned char>(b[i])))
+      return false;
   }
   return true;
 }
 
-
 std::string FormatTime(std::chrono::system_clock::time_point t) {
   const std::time_t secs = std::chrono::system_clock::to_time_t(t);
-  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count() % 1000;
+  const auto ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count() % 1000;
   std::tm tm{};
   localtime_r(&secs, &tm);
   char text[40];
@@ -79,8 +81,8 @@ std::string ArgumentsJson(const AccessLogEntry& e) {
 }
 
 std::string FormatLine(const AccessLogEntry& e) {
-  std::string line = "[" + FormatTime(e.time) + "] " + e.from + " -> " + e.to + " - " + e.service + " " +
-                     e.method + "(" + JavaTypeNames(e.descriptor) + ") ";
+  std::string line = "[" + FormatTime(e.time) + "] " + e.from + " -> " + e.to + " - " + e.service +
+                     " " + e.method + "(" + JavaTypeNames(e.descriptor) + ") ";
   line += ArgumentsJson(e);
   return line;
 }
@@ -137,11 +139,13 @@ Status AccessLogWriter::Open(const std::string& destination) {
     std::error_code ec;
     if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path(), ec);
     if (ec) {
-      return Status(StatusCode::kIoError, "accesslog=" + destination + ": cannot create its directory: " + ec.message());
+      return Status(StatusCode::kIoError,
+                    "accesslog=" + destination + ": cannot create its directory: " + ec.message());
     }
     d.fd = ::open(destination.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
     if (d.fd < 0) {
-      return Status(StatusCode::kIoError, "accesslog=" + destination + ": cannot open: " + std::strerror(errno));
+      return Status(StatusCode::kIoError,
+                    "accesslog=" + destination + ": cannot open: " + std::strerror(errno));
     }
   }
   destinations_.emplace(destination, std::move(d));
@@ -215,10 +219,11 @@ void AccessLogWriter::Run() {
   }
 }
 
-void AccessLogWriter::Write(const std::string& name, int fd, std::vector<AccessLogEntry>& entries, uint64_t dropped) {
+void AccessLogWriter::Write(const std::string& name, int fd, std::vector<AccessLogEntry>& entries,
+                            uint64_t dropped) {
   if (dropped > 0) {
-    LogWarning() << "access log " << (name.empty() ? std::string("(log)") : name) << ": dropped " << dropped
-                 << " entries, its buffer was full";
+    LogWarning() << "access log " << (name.empty() ? std::string("(log)") : name) << ": dropped "
+                 << dropped << " entries, its buffer was full";
   }
   if (fd < 0) {
     for (const auto& e : entries) LogInfo() << FormatLine(e);
@@ -266,7 +271,8 @@ Status ProviderAccessLogFilter::Before(const rpc::RequestInfo& request) {
   e.time = std::chrono::system_clock::now();
   e.from = request.remote;
   e.to = host_ + ":" + std::to_string(request.port);
-  e.service = ServiceKey(request.group, request.path, request.version == "*" ? std::string() : request.version);
+  e.service = ServiceKey(request.group, request.path,
+                         request.version == "*" ? std::string() : request.version);
   e.method = request.method;
   e.descriptor = request.descriptor;
   e.serialization = request.serialization;

@@ -1,7 +1,9 @@
 // "accesslog": Dubbo's AccessLogFilter. A provider filter (and a consumer one,
-// cluster/filter/accesslog.h, in each provider invoker's chain), that records every call in Dubbo's line format:
+// cluster/filter/accesslog.h, in each provider invoker's chain), that records every call in Dubbo's
+// line format:
 //
-//   [2024-05-01 12:00:00.123] 10.0.0.7:53412 -> 10.0.0.9:20880 - group/com.x.Greeter:1.0.0 sayHello(java.lang.String) ["world"]
+//   [2024-05-01 12:00:00.123] 10.0.0.7:53412 -> 10.0.0.9:20880 - group/com.x.Greeter:1.0.0
+//   sayHello(java.lang.String) ["world"]
 //
 // local time; caller -> callee (a consumer line names the caller by its `application`); service
 // key; method and parameter types as Java names them; the arguments as JSON (codec/json hints
@@ -33,8 +35,8 @@ namespace dubbo::rpc {
 // One access log record, formatted by the writer.
 struct AccessLogEntry {
   std::chrono::system_clock::time_point time;
-  std::string from;  // caller
-  std::string to;    // callee
+  std::string from;     // caller
+  std::string to;       // callee
   std::string service;  // [group/]interface[:version]
   std::string method;
   std::string descriptor;  // JVM parameter descriptor
@@ -48,8 +50,8 @@ struct AccessLogEntry {
 class AccessLogWriter {
  public:
   struct Options {
-    size_t max_entries = 5000;        // per destination (Dubbo's LOG_MAX_BUFFER)
-    size_t max_bytes = 16u << 20;     // per destination, counting copied request bodies
+    size_t max_entries = 5000;     // per destination (Dubbo's LOG_MAX_BUFFER)
+    size_t max_bytes = 16u << 20;  // per destination, counting copied request bodies
   };
   explicit AccessLogWriter(Options options);
   ~AccessLogWriter();  // writes what is buffered, then stops the thread
@@ -76,7 +78,8 @@ class AccessLogWriter {
     uint64_t dropped = 0;  // since the last write
   };
   void Run();
-  void Write(const std::string& name, int fd, std::vector<AccessLogEntry>& entries, uint64_t dropped);
+  void Write(const std::string& name, int fd, std::vector<AccessLogEntry>& entries,
+             uint64_t dropped);
 
   const Options options_;
   mutable std::mutex mu_;
@@ -107,7 +110,8 @@ class ProviderAccessLogFilter final : public rpc::ProviderFilter {
   Status Before(const rpc::RequestInfo& request) override;
 
  private:
-  ProviderAccessLogFilter(std::shared_ptr<AccessLogWriter> writer, std::string destination, std::string host)
+  ProviderAccessLogFilter(std::shared_ptr<AccessLogWriter> writer, std::string destination,
+                          std::string host)
       : writer_(std::move(writer)), destination_(std::move(destination)), host_(std::move(host)) {}
   const std::shared_ptr<AccessLogWriter> writer_;
   const std::string destination_;

@@ -13,7 +13,9 @@ Result<std::shared_ptr<rpc::ProviderFilter>> ExecuteLimitFilter::Create(const Ur
 ExecuteLimitFilter::ExecuteLimitFilter(Url url, const MethodTable<int64_t>& limits)
     : url_(std::move(url)), counters_(url_, limits) {}
 
-ExecuteLimitFilter::Counter& ExecuteLimitFilter::CounterOf(std::string_view method) { return counters_.Of(method); }
+ExecuteLimitFilter::Counter& ExecuteLimitFilter::CounterOf(std::string_view method) {
+  return counters_.Of(method);
+}
 
 Status ExecuteLimitFilter::Before(const rpc::RequestInfo& request) {
   Counter& c = CounterOf(request.method);
@@ -23,12 +25,14 @@ Status ExecuteLimitFilter::Before(const rpc::RequestInfo& request) {
     if (n >= c.max) {
       Url url = url_;
       if (url.port() == 0) url.set_port(request.port);  // exported before the port was known
-      return Status(StatusCode::kLimitExceeded,
-                    "Failed to invoke method " + request.method + " in provider " + url.ToString() +
-                        ", cause: The service using threads greater than <dubbo:service executes=\"" +
-                        std::to_string(c.max) + "\" /> limited.");
+      return Status(
+          StatusCode::kLimitExceeded,
+          "Failed to invoke method " + request.method + " in provider " + url.ToString() +
+              ", cause: The service using threads greater than <dubbo:service executes=\"" +
+              std::to_string(c.max) + "\" /> limited.");
     }
-  } while (!c.active.compare_exchange_weak(n, n + 1, std::memory_order_acq_rel, std::memory_order_relaxed));
+  } while (!c.active.compare_exchange_weak(n, n + 1, std::memory_order_acq_rel,
+                                           std::memory_order_relaxed));
   return Status::Ok();
 }
 

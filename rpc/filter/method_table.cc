@@ -25,7 +25,8 @@ bool Listed(std::string_view methods, std::string_view method) {
 
 }  // namespace
 
-std::vector<std::pair<std::string, std::string>> MethodParameters(const Url& url, std::string_view key) {
+std::vector<std::pair<std::string, std::string>> MethodParameters(const Url& url,
+                                                                  std::string_view key) {
   std::vector<std::pair<std::string, std::string>> out;
   const std::string methods = url.Get("methods");
   for (const auto& [k, v] : url.parameters()) {
@@ -45,13 +46,14 @@ Result<int64_t> ParseIntParameter(std::string_view name, std::string_view value)
   int64_t out = 0;
   const auto [ptr, ec] = std::from_chars(t.data(), t.data() + t.size(), out);
   if (t.empty() || ec != std::errc() || ptr != t.data() + t.size()) {
-    return Status(StatusCode::kInvalidArgument,
-                  "parameter " + std::string(name) + "=" + std::string(value) + " is not an integer");
+    return Status(StatusCode::kInvalidArgument, "parameter " + std::string(name) + "=" +
+                                                    std::string(value) + " is not an integer");
   }
   return out;
 }
 
-Result<MethodTable<int64_t>> IntMethodTable(const Url& url, std::string_view key, int64_t fallback) {
+Result<MethodTable<int64_t>> IntMethodTable(const Url& url, std::string_view key,
+                                            int64_t fallback) {
   int64_t service = fallback;
   if (const std::string v = url.Get(key); !v.empty()) {
     DUBBO_ASSIGN_OR_RETURN(service, ParseIntParameter(key, v));

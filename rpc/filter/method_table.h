@@ -33,7 +33,9 @@ class MethodTable {
     return it == per_method_.end() ? fallback_ : it->second;
   }
   const T& fallback() const { return fallback_; }
-  void Set(std::string method, T value) { per_method_.insert_or_assign(std::move(method), std::move(value)); }
+  void Set(std::string method, T value) {
+    per_method_.insert_or_assign(std::move(method), std::move(value));
+  }
   // Every method with its own setting.
   template <typename F>
   void ForEach(F f) const {
@@ -75,7 +77,8 @@ class MethodStates {
     if (auto it = listed_.find(method); it != listed_.end()) return *it->second;
     std::lock_guard<std::mutex> lock(others_mu_);
     auto it = others_.find(method);
-    if (it == others_.end()) it = others_.emplace(std::string(method), std::make_unique<T>(limits_.Get(method))).first;
+    if (it == others_.end())
+      it = others_.emplace(std::string(method), std::make_unique<T>(limits_.Get(method))).first;
     return *it->second;
   }
 
@@ -94,7 +97,8 @@ class MethodStates {
 // The "<method>.<key>" parameters of `url` as (method, value) pairs, values non-empty. When the
 // URL lists its `methods` (provider URLs do), only those count, so that "connect.timeout" is not
 // taken for a method named "connect".
-std::vector<std::pair<std::string, std::string>> MethodParameters(const Url& url, std::string_view key);
+std::vector<std::pair<std::string, std::string>> MethodParameters(const Url& url,
+                                                                  std::string_view key);
 
 // `value` as an integer; kInvalidArgument "parameter <name>=<value> is not an integer ..." else.
 Result<int64_t> ParseIntParameter(std::string_view name, std::string_view value);

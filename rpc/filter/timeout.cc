@@ -18,15 +18,33 @@ std::string JavaTypeNames(std::string_view descriptor) {
       continue;
     }
     switch (p.front()) {
-      case 'Z': out += "boolean"; break;
-      case 'B': out += "byte"; break;
-      case 'C': out += "char"; break;
-      case 'D': out += "double"; break;
-      case 'F': out += "float"; break;
-      case 'I': out += "int"; break;
-      case 'J': out += "long"; break;
-      case 'S': out += "short"; break;
-      case 'V': out += "void"; break;
+      case 'Z':
+        out += "boolean";
+        break;
+      case 'B':
+        out += "byte";
+        break;
+      case 'C':
+        out += "char";
+        break;
+      case 'D':
+        out += "double";
+        break;
+      case 'F':
+        out += "float";
+        break;
+      case 'I':
+        out += "int";
+        break;
+      case 'J':
+        out += "long";
+        break;
+      case 'S':
+        out += "short";
+        break;
+      case 'V':
+        out += "void";
+        break;
       default:  // Lpkg/Name;
         for (char c : p.substr(1, p.size() - 2)) out += c == '/' ? '.' : c;
     }
@@ -44,13 +62,14 @@ Result<std::shared_ptr<rpc::ProviderFilter>> TimeoutFilter::Create(const Url& ur
 
 void TimeoutFilter::After(const rpc::RequestInfo& request, const rpc::CallOutcome& outcome) {
   const int64_t limit = limits_.Get(request.method);
-  const int64_t elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(outcome.elapsed).count();
+  const int64_t elapsed =
+      std::chrono::duration_cast<std::chrono::milliseconds>(outcome.elapsed).count();
   if (limit <= 0 || elapsed <= limit) return;
   Url url = url_;
   if (url.port() == 0) url.set_port(request.port);
   LogWarning() << "invoke timed out. method: " << request.method << " arguments: ("
-               << JavaTypeNames(request.descriptor) << ") , url is " << url.ToString() << ", invoke elapsed "
-               << elapsed << " ms.";
+               << JavaTypeNames(request.descriptor) << ") , url is " << url.ToString()
+               << ", invoke elapsed " << elapsed << " ms.";
 }
 
 }  // namespace dubbo::rpc

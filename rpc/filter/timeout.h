@@ -20,7 +20,8 @@ class TimeoutFilter final : public rpc::ProviderFilter {
   void After(const rpc::RequestInfo& request, const rpc::CallOutcome& outcome) override;
 
  private:
-  TimeoutFilter(Url url, MethodTable<int64_t> limits) : url_(std::move(url)), limits_(std::move(limits)) {}
+  TimeoutFilter(Url url, MethodTable<int64_t> limits)
+      : url_(std::move(url)), limits_(std::move(limits)) {}
 
   const Url url_;
   const MethodTable<int64_t> limits_;

@@ -12,7 +12,8 @@ Result<std::shared_ptr<rpc::ProviderFilter>> TpsLimitFilter::Create(const Url& u
   if (const std::string v = url.Get("tps.interval"); !v.empty()) {
     DUBBO_ASSIGN_OR_RETURN(interval, ParseIntParameter("tps.interval", v));
     if (interval <= 0) {
-      return Status(StatusCode::kInvalidArgument, "parameter tps.interval=" + v + " must be a positive number of ms");
+      return Status(StatusCode::kInvalidArgument,
+                    "parameter tps.interval=" + v + " must be a positive number of ms");
     }
   }
   if (rate <= 0) return std::shared_ptr<rpc::ProviderFilter>();
@@ -21,7 +22,8 @@ Result<std::shared_ptr<rpc::ProviderFilter>> TpsLimitFilter::Create(const Url& u
       new TpsLimitFilter(interface, rate, std::chrono::milliseconds(interval)));
 }
 
-TpsLimitFilter::TpsLimitFilter(std::string interface, int64_t rate, std::chrono::milliseconds interval)
+TpsLimitFilter::TpsLimitFilter(std::string interface, int64_t rate,
+                               std::chrono::milliseconds interval)
     : interface_(std::move(interface)),
       rate_(rate),
       interval_(interval),
@@ -41,7 +43,8 @@ Status TpsLimitFilter::Before(const rpc::RequestInfo& request) {
       return Status::Ok();
     }
   }
-  return Status(StatusCode::kLimitExceeded, "Failed to invoke service " + interface_ + "." + request.method +
+  return Status(StatusCode::kLimitExceeded, "Failed to invoke service " + interface_ + "." +
+                                                request.method +
                                                 " because exceed max service tps.");
 }
 

@@ -14,8 +14,8 @@
 #include <mutex>
 #include <string>
 
-#include "fault_provider.dubbo.h"
 #include "app/application.h"
+#include "fault_provider.dubbo.h"
 #include "rpc/io_threads.h"
 
 namespace fault = org::apache::dubbo::cpp::fault;
@@ -28,17 +28,23 @@ struct Mode {
 };
 
 bool ParseMode(const std::string& text, Mode* mode) {
-  if (text == "ok") *mode = {Mode::kOk, 0};
-  else if (text == "error") *mode = {Mode::kError, 0};
-  else if (text == "busy") *mode = {Mode::kBusy, 0};
-  else if (text.rfind("slow:", 0) == 0) *mode = {Mode::kOk, std::atoi(text.c_str() + 5)};
-  else return false;
+  if (text == "ok")
+    *mode = {Mode::kOk, 0};
+  else if (text == "error")
+    *mode = {Mode::kError, 0};
+  else if (text == "busy")
+    *mode = {Mode::kBusy, 0};
+  else if (text.rfind("slow:", 0) == 0)
+    *mode = {Mode::kOk, std::atoi(text.c_str() + 5)};
+  else
+    return false;
   return true;
 }
 
 class FaultServiceImpl final : public fault::FaultServiceBase {
  public:
-  FaultServiceImpl(std::string name, int record_fd, Mode mode) : name_(std::move(name)), fd_(record_fd), mode_(mode) {}
+  FaultServiceImpl(std::string name, int record_fd, Mode mode)
+      : name_(std::move(name)), fd_(record_fd), mode_(mode) {}
 
   void Write(std::string id, int32_t delay_ms, dubbo::rpc::Responder<std::string> reply) override {
     Run("write", id, delay_ms, std::move(reply));
@@ -60,7 +66,8 @@ class FaultServiceImpl final : public fault::FaultServiceBase {
 
   dubbo::Status SetMode(std::string text) override {
     Mode mode;
-    if (!ParseMode(text, &mode)) return dubbo::Status(dubbo::StatusCode::kInvalidArgument, "unknown mode " + text);
+    if (!ParseMode(text, &mode))
+      return dubbo::Status(dubbo::StatusCode::kInvalidArgument, "unknown mode " + text);
     std::lock_guard<std::mutex> lock(mu_);
     mode_ = mode;
     return dubbo::Status::Ok();
@@ -78,25 +85,29 @@ class FaultServiceImpl final : public fault::FaultServiceBase {
     if (::write(fd_, line.data(), line.size()) != static_cast<ssize_t>(line.size())) std::abort();
   }
 
-  void Run(const char* method, const std::string& id, int32_t delay_ms, dubbo::rpc::Responder<std::string> reply) {
+  void Run(const char* method, const std::string& id, int32_t delay_ms,
+           dubbo::rpc::Responder<std::string> reply) {
     const Mode m = mode();
     if (m.kind == Mode::kBusy) {
       Record(std::string("rejected ") + method + " " + id);
-      reply.Fail(dubbo::Status(dubbo::StatusCode::kThreadPoolExhausted, name_ + " is busy; " + id + " was not run"));
+      reply.Fail(dubbo::Status(dubbo::StatusCode::kThreadPoolExhausted,
+                               name_ + " is busy; " + id + " was not run"));
       return;
     }
     Record(std::string("run ") + method + " " + id);
     auto responder = std::make_shared<dubbo::rpc::Responder<std::string>>(std::move(reply));
     auto answer = [responder, kind = m.kind, name = name_, id] {
       if (kind == Mode::kError) {
-        responder->Fail(dubbo::Status(dubbo::StatusCode::kServerError, name + " failed " + id + " after running it"));
+        responder->Fail(dubbo::Status(dubbo::StatusCode::kServerError,
+                                      name + " failed " + id + " after running it"));
       } else {
         responder->Reply(name);
       }
     };
     const int32_t delay = delay_ms + m.extra_delay_ms;
     if (delay <= 0) return answer();
-    auto timer = std::make_shared<asio::steady_timer>(timers_.Next(), std::chrono::milliseconds(delay));
+    auto timer =
+        std::make_shared<asio::steady_timer>(timers_.Next(), std::chrono::milliseconds(delay));
     timer->async_wait([timer, answer](const std::error_code&) { answer(); });
   }
 
@@ -109,7 +120,8 @@ class FaultServiceImpl final : public fault::FaultServiceBase {
 
 [[noreturn]] void Usage(const std::string& why) {
   std::cerr << "fault-provider: " << why
-            << "\nusage: fault-provider --name NAME --record FILE [--port N] [--mode ok|error|busy|slow:MS]\n";
+            << "\nusage: fault-provider --name NAME --record FILE [--port N] [--mode "
+               "ok|error|busy|slow:MS]\n";
   std::exit(2);
 }
 
@@ -130,9 +142,12 @@ int main(int argc, char** argv) {
     const std::string flag = argv[i];
     if (i + 1 >= argc) Usage("missing value for " + flag);
     const std::string value = argv[++i];
-    if (flag == "--name") name = value;
-    else if (flag == "--record") record = value;
-    else if (flag == "--port") port = value;
+    if (flag == "--name")
+      name = value;
+    else if (flag == "--record")
+      record = value;
+    else if (flag == "--port")
+      port = value;
     else if (flag == "--mode") {
       if (!ParseMode(value, &mode)) Usage("unknown mode " + value);
     } else {

@@ -73,9 +73,9 @@ class GateService : public rpc::ServiceBase {
 };
 
 // A call of GateService.<method>(arg) through `invoker`; the future gets the raw result.
-inline std::future<rpc::RpcResult> CallGateAsync(rpc::Invoker& invoker, const std::string& method,
-                                                 const std::string& arg,
-                                                 std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
+inline std::future<rpc::RpcResult> CallGateAsync(
+    rpc::Invoker& invoker, const std::string& method, const std::string& arg,
+    std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
   auto inv = std::make_shared<rpc::Invocation>();
   inv->interface = std::string(kGateInterface);
   inv->method = method;
@@ -88,7 +88,8 @@ inline std::future<rpc::RpcResult> CallGateAsync(rpc::Invoker& invoker, const st
   return future;
 }
 
-inline rpc::RpcResult CallGate(rpc::Invoker& invoker, const std::string& method, const std::string& arg,
+inline rpc::RpcResult CallGate(rpc::Invoker& invoker, const std::string& method,
+                               const std::string& arg,
                                std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
   return CallGateAsync(invoker, method, arg, timeout).get();
 }

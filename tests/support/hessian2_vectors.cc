@@ -123,13 +123,21 @@ std::vector<HessianVector> Build() {
     return v;
   };
 
-  const std::pair<const char*, int32_t> ints[] = {
-      {"int_0", 0},           {"int_m16", -16},       {"int_47", 47},
-      {"int_48", 48},         {"int_m17", -17},       {"int_m2048", -2048},
-      {"int_2047", 2047},     {"int_m2049", -2049},   {"int_2048", 2048},
-      {"int_m262144", -262144}, {"int_262143", 262143}, {"int_m262145", -262145},
-      {"int_262144", 262144}, {"int_max", std::numeric_limits<int32_t>::max()},
-      {"int_min", std::numeric_limits<int32_t>::min()}};
+  const std::pair<const char*, int32_t> ints[] = {{"int_0", 0},
+                                                  {"int_m16", -16},
+                                                  {"int_47", 47},
+                                                  {"int_48", 48},
+                                                  {"int_m17", -17},
+                                                  {"int_m2048", -2048},
+                                                  {"int_2047", 2047},
+                                                  {"int_m2049", -2049},
+                                                  {"int_2048", 2048},
+                                                  {"int_m262144", -262144},
+                                                  {"int_262143", 262143},
+                                                  {"int_m262145", -262145},
+                                                  {"int_262144", 262144},
+                                                  {"int_max", std::numeric_limits<int32_t>::max()},
+                                                  {"int_min", std::numeric_limits<int32_t>::min()}};
   for (auto [name, v] : ints) Typed(&add(name, {I(v)}), v);
 
   const std::pair<const char*, int64_t> longs[] = {
@@ -209,7 +217,7 @@ std::vector<HessianVector> Build() {
   for (const auto& [name, v] : strings) Typed(&add(name, {S(v)}), v);
 
   const std::pair<const char*, size_t> binaries[] = {
-      {"bin_15", 15},     {"bin_16", 16},     {"bin_1023", 1023}, {"bin_1024", 1024},
+      {"bin_15", 15},     {"bin_16", 16},     {"bin_1023", 1023},  {"bin_1024", 1024},
       {"bin_8189", 8189}, {"bin_8190", 8190}, {"bin_40000", 40000}};
   Typed(&add("bin_empty", {Value::FromBinary({})}), Binary{});
   Typed(&add("bin_123", {Value::FromBinary({1, 2, 3})}), Binary{1, 2, 3});
@@ -232,13 +240,14 @@ std::vector<HessianVector> Build() {
   Typed(&add("map_a1", {Mp("", {{S("a"), I(1)}})}), std::map<std::string, int32_t>{{"a", 1}});
   Typed(&add("map_int_key", {Mp("", {{I(1), S("x")}})}), std::map<int32_t, std::string>{{1, "x"}});
   Typed(&add("map_empty", {Mp("", {})}), std::map<std::string, int32_t>{});
-  HessianVector& multi = add("map_multi", {Mp("", {{S("a"), I(1)}, {S("b"), I(2)}, {S("c"), I(3)}})});
+  HessianVector& multi =
+      add("map_multi", {Mp("", {{S("a"), I(1)}, {S("b"), I(2)}, {S("c"), I(3)}})});
   multi.exact_java = multi.exact_js = false;  // HashMap iteration order is not part of the value
   multi.unordered_maps = true;
   Typed(&multi, std::map<std::string, int32_t>{{"a", 1}, {"b", 2}, {"c", 3}});
-  HessianVector& nested = add(
-      "map_nested",
-      {Mp("", {{S("list"), Lst("", {I(1), I(2)})}, {S("map"), Mp("", {{S("k"), S("v")}})}})});
+  HessianVector& nested =
+      add("map_nested",
+          {Mp("", {{S("list"), Lst("", {I(1), I(2)})}, {S("map"), Mp("", {{S("k"), S("v")}})}})});
   nested.exact_java = nested.exact_js = false;
   nested.unordered_maps = true;
   add("treemap_a1", {Mp("java.util.TreeMap", {{S("a"), I(1)}})});
@@ -287,12 +296,13 @@ std::vector<HessianVector> Build() {
   add("box_nested",
       {Obj("demo.Box",
            {{"name", S("outer")},
-            {"inner", Obj("demo.Box", {{"name", S("inner")}, {"inner", Value()}, {"items", Lst("", {})}})},
+            {"inner",
+             Obj("demo.Box", {{"name", S("inner")}, {"inner", Value()}, {"items", Lst("", {})}})},
             {"items", Lst("", {Pair(1, "x"), L(7)})}})});
   add("two_values_mixed", {Pair(1, "x"), Mp("", {{S("p"), R(0)}})});
   Typed(&add("enum_red", {Obj("demo.Color", {{"name", S("RED")}})}), demo::Color::RED);
   Typed(&add("enum_list", {Lst("", {Obj("demo.Color", {{"name", S("RED")}}), R(1),
-                                   Obj("demo.Color", {{"name", S("GREEN")}})})}),
+                                    Obj("demo.Color", {{"name", S("GREEN")}})})}),
         std::vector<demo::Color>{demo::Color::RED, demo::Color::RED, demo::Color::GREEN});
 
   Typed(&add("bigdecimal_123_45", {Obj("java.math.BigDecimal", {{"value", S("123.45")}})}),
@@ -317,32 +327,30 @@ std::vector<HessianVector> Build() {
                                                    empty_stack, Lst(kEmptyList, {}))});
   Typed(&boom, JavaException("java.lang.RuntimeException", "boom"));
   // outer = 0, inner = 1, inner.stackTrace = 2, the shared empty list = 3.
-  HessianVector& cause = add(
-      "exc_cause",
-      {Exception("java.lang.Exception", "outer",
-                 Exception("java.lang.IllegalStateException", "inner", R(1), empty_stack,
-                           Lst(kEmptyList, {})),
-                 empty_stack, R(3))});
+  HessianVector& cause =
+      add("exc_cause", {Exception("java.lang.Exception", "outer",
+                                  Exception("java.lang.IllegalStateException", "inner", R(1),
+                                            empty_stack, Lst(kEmptyList, {})),
+                                  empty_stack, R(3))});
   JavaException outer("java.lang.Exception", "outer");
   outer.cause = std::make_shared<JavaException>("java.lang.IllegalStateException", "inner");
   Typed(&cause, outer);
-  HessianVector& null_msg = add("exc_null_msg", {Exception("java.lang.IllegalArgumentException",
-                                                           std::nullopt, R(0), empty_stack,
-                                                           Lst(kEmptyList, {}))});
+  HessianVector& null_msg =
+      add("exc_null_msg", {Exception("java.lang.IllegalArgumentException", std::nullopt, R(0),
+                                     empty_stack, Lst(kEmptyList, {}))});
   Typed(&null_msg, JavaException("java.lang.IllegalArgumentException", std::nullopt));
-  HessianVector& stack = add(
-      "exc_stack",
-      {Exception("java.lang.RuntimeException", "with stack", R(0),
-                 Lst(kStackType, {Obj("java.lang.StackTraceElement",
-                                      {{"classLoaderName", Value()},
-                                       {"moduleName", Value()},
-                                       {"moduleVersion", Value()},
-                                       {"declaringClass", S("demo.Svc")},
-                                       {"methodName", S("call")},
-                                       {"fileName", S("Svc.java")},
-                                       {"lineNumber", I(42)},
-                                       {"format", I(0)}})}),
-                 Lst(kEmptyList, {}))});
+  HessianVector& stack =
+      add("exc_stack", {Exception("java.lang.RuntimeException", "with stack", R(0),
+                                  Lst(kStackType, {Obj("java.lang.StackTraceElement",
+                                                       {{"classLoaderName", Value()},
+                                                        {"moduleName", Value()},
+                                                        {"moduleVersion", Value()},
+                                                        {"declaringClass", S("demo.Svc")},
+                                                        {"methodName", S("call")},
+                                                        {"fileName", S("Svc.java")},
+                                                        {"lineNumber", I(42)},
+                                                        {"format", I(0)}})}),
+                                  Lst(kEmptyList, {}))});
   JavaException with_stack("java.lang.RuntimeException", "with stack");
   with_stack.stack_trace.push_back({"demo.Svc", "call", "Svc.java", 42});
   Typed(&stack, with_stack);

@@ -112,8 +112,8 @@ std::optional<std::string> ChildProcess::ReadLine(std::chrono::milliseconds time
       buffered_.erase(0, nl + 1);
       return line;
     }
-    const auto left =
-        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0 || stdout_ < 0) return std::nullopt;
     pollfd p{stdout_, POLLIN, 0};
     if (poll(&p, 1, static_cast<int>(left.count())) <= 0) continue;
@@ -128,8 +128,8 @@ bool ChildProcess::WaitForLine(const std::string& line, std::chrono::millisecond
                                std::vector<std::string>* seen) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (true) {
-    const auto left =
-        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
     auto got = ReadLine(left);
     if (!got) return false;
     if (*got == line) return true;

@@ -71,7 +71,8 @@ class ZooKeeperBackend final : public RegistryBackend {
       return false;
     }
     const std::string providers = "/" + root_ + "/" + UrlEncode(interface) + "/providers";
-    return client->Create(providers + "/this+is+not+a+URL") == ZOK && client->Create(providers + "/bad%ZZescape") == ZOK;
+    return client->Create(providers + "/this+is+not+a+URL") == ZOK &&
+           client->Create(providers + "/bad%ZZescape") == ZOK;
   }
 
  private:
@@ -79,7 +80,6 @@ class ZooKeeperBackend final : public RegistryBackend {
   std::string root_;
   TempDir dir_;
 };
-
 
 }  // namespace
 
@@ -89,13 +89,15 @@ std::vector<RegistryBackendParam> RegistryBackends() {
        std::chrono::milliseconds(2000)},
       // Unregister: a watch event, notify.delay (100 ms) and a read. A killed owner: its session
       // (2 s) expires on the server's next tick (200 ms), then the same.
-      {"ZooKeeper", [] { return std::make_unique<ZooKeeperBackend>(); }, std::chrono::milliseconds(2000),
-       std::chrono::milliseconds(10000)},
+      {"ZooKeeper", [] { return std::make_unique<ZooKeeperBackend>(); },
+       std::chrono::milliseconds(2000), std::chrono::milliseconds(10000)},
   };
 }
 
-std::unique_ptr<RegisteringChild> RegisteringChild::Start(const std::string& registry_url, const std::string& url,
-                                                          std::chrono::milliseconds timeout, std::string* error) {
+std::unique_ptr<RegisteringChild> RegisteringChild::Start(const std::string& registry_url,
+                                                          const std::string& url,
+                                                          std::chrono::milliseconds timeout,
+                                                          std::string* error) {
   int fds[2];
   if (::pipe2(fds, O_CLOEXEC) != 0) {
     *error = "pipe2 failed";
@@ -140,7 +142,8 @@ std::unique_ptr<RegisteringChild> RegisteringChild::Start(const std::string& reg
   std::string reply;
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (true) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
     struct pollfd p = {fds[0], POLLIN, 0};
     if (left.count() <= 0 || ::poll(&p, 1, static_cast<int>(left.count())) <= 0) {
       *error = "child did not report within " + std::to_string(timeout.count()) + " ms";

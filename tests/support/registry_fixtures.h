@@ -40,8 +40,10 @@ inline constexpr char kRegisteringChildTest[] = "RegistryChildProcess.DISABLED_R
 class RegisteringChild {
  public:
   // Starts the child and waits until it has registered; null with `error` set otherwise.
-  static std::unique_ptr<RegisteringChild> Start(const std::string& registry_url, const std::string& url,
-                                                 std::chrono::milliseconds timeout, std::string* error);
+  static std::unique_ptr<RegisteringChild> Start(const std::string& registry_url,
+                                                 const std::string& url,
+                                                 std::chrono::milliseconds timeout,
+                                                 std::string* error);
   ~RegisteringChild();  // SIGKILL and reap when still running
   RegisteringChild(const RegisteringChild&) = delete;
   RegisteringChild& operator=(const RegisteringChild&) = delete;

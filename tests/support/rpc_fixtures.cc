@@ -66,7 +66,8 @@ std::shared_ptr<const rpc::ServiceDefinition> DemoService::Definition() {
 }
 
 rpc::Invocation DemoCall(std::string method, std::string descriptor,
-                         std::function<void(ObjectOutput&)> args, std::chrono::milliseconds timeout) {
+                         std::function<void(ObjectOutput&)> args,
+                         std::chrono::milliseconds timeout) {
   rpc::Invocation inv;
   inv.interface = std::string(kDemoInterface);
   inv.method = std::move(method);
@@ -130,7 +131,8 @@ bool RawPeer::WaitClosed(std::chrono::milliseconds timeout) {
   char byte;
   while (std::chrono::steady_clock::now() < deadline) {
     std::error_code read_ec = asio::error::would_block;
-    socket_.async_read_some(asio::buffer(&byte, 1), [&](std::error_code ec, size_t) { read_ec = ec; });
+    socket_.async_read_some(asio::buffer(&byte, 1),
+                            [&](std::error_code ec, size_t) { read_ec = ec; });
     io_.restart();
     io_.run_for(deadline - std::chrono::steady_clock::now());
     if (read_ec == asio::error::would_block) {

@@ -116,10 +116,14 @@ std::string DoubleText(double d) {
 
 std::string ContainerName(const Value& v) {
   switch (v.kind()) {
-    case Value::Kind::kList: return v.as_list().type.empty() ? "list" : "list " + v.as_list().type;
-    case Value::Kind::kMap: return v.as_map().type.empty() ? "map" : "map " + v.as_map().type;
-    case Value::Kind::kObject: return "object " + v.as_object().class_name;
-    default: return std::string(KindName(v.kind()));
+    case Value::Kind::kList:
+      return v.as_list().type.empty() ? "list" : "list " + v.as_list().type;
+    case Value::Kind::kMap:
+      return v.as_map().type.empty() ? "map" : "map " + v.as_map().type;
+    case Value::Kind::kObject:
+      return "object " + v.as_object().class_name;
+    default:
+      return std::string(KindName(v.kind()));
   }
 }
 
@@ -188,17 +192,23 @@ class TreePrinter {
 
   std::string Head(const Value& v) const {
     switch (v.kind()) {
-      case Value::Kind::kNull: return "null";
-      case Value::Kind::kBool: return v.as_bool() ? "bool true" : "bool false";
-      case Value::Kind::kInt: return "int " + std::to_string(v.as_int());
-      case Value::Kind::kLong: return "long " + std::to_string(v.as_long());
-      case Value::Kind::kDouble: return "double " + DoubleText(v.as_double());
+      case Value::Kind::kNull:
+        return "null";
+      case Value::Kind::kBool:
+        return v.as_bool() ? "bool true" : "bool false";
+      case Value::Kind::kInt:
+        return "int " + std::to_string(v.as_int());
+      case Value::Kind::kLong:
+        return "long " + std::to_string(v.as_long());
+      case Value::Kind::kDouble:
+        return "double " + DoubleText(v.as_double());
       case Value::Kind::kDate: {
         const int64_t ms = v.as_date().millis;
         const std::string text = FormatJsonDate(ms);
         return "date " + (text == std::to_string(ms) ? text + " ms since the epoch" : text);
       }
-      case Value::Kind::kString: return StringText(v.as_string());
+      case Value::Kind::kString:
+        return StringText(v.as_string());
       case Value::Kind::kBinary: {
         const Binary& b = v.as_binary();
         const size_t shown = b.size() <= kBinaryShown + 8 ? b.size() : kBinaryShown;
@@ -214,7 +224,8 @@ class TreePrinter {
         return "ref #" + std::to_string(v.as_ref().index) +
                (target != nullptr ? " -> " + ContainerName(*target) : " (no such container)");
       }
-      default: return std::string(KindName(v.kind()));
+      default:
+        return std::string(KindName(v.kind()));
     }
   }
 
@@ -238,25 +249,44 @@ bool StartsWithMagic(std::string_view b) {
 
 std::string_view SerializationName(int id) {
   switch (id) {
-    case 2: return "hessian2";
-    case 3: return "java";
-    case 4: return "compactedjava";
-    case 6: return "fastjson";
-    case 7: return "nativejava";
-    case 8: return "kryo";
-    case 9: return "fst";
-    case 10: return "native-hessian";
-    case 11: return "avro";
-    case 12: return "protostuff";
-    case 16: return "gson";
-    case 18: return "jackson";
-    case 21: return "protobuf-json";
-    case 22: return "protobuf";
-    case 23: return "fastjson2";
-    case 25: return "kryo2";
-    case 27: return "msgpack";
-    case 28: return "fury";
-    default: return {};
+    case 2:
+      return "hessian2";
+    case 3:
+      return "java";
+    case 4:
+      return "compactedjava";
+    case 6:
+      return "fastjson";
+    case 7:
+      return "nativejava";
+    case 8:
+      return "kryo";
+    case 9:
+      return "fst";
+    case 10:
+      return "native-hessian";
+    case 11:
+      return "avro";
+    case 12:
+      return "protostuff";
+    case 16:
+      return "gson";
+    case 18:
+      return "jackson";
+    case 21:
+      return "protobuf-json";
+    case 22:
+      return "protobuf";
+    case 23:
+      return "fastjson2";
+    case 25:
+      return "kryo2";
+    case 27:
+      return "msgpack";
+    case 28:
+      return "fury";
+    default:
+      return {};
   }
 }
 
@@ -315,15 +345,33 @@ Result<std::vector<std::string>> ParseDescriptor(std::string_view d) {
     }
     std::string name;
     switch (d[i]) {
-      case 'Z': name = "boolean"; break;
-      case 'B': name = "byte"; break;
-      case 'C': name = "char"; break;
-      case 'D': name = "double"; break;
-      case 'F': name = "float"; break;
-      case 'I': name = "int"; break;
-      case 'J': name = "long"; break;
-      case 'S': name = "short"; break;
-      case 'V': name = "void"; break;
+      case 'Z':
+        name = "boolean";
+        break;
+      case 'B':
+        name = "byte";
+        break;
+      case 'C':
+        name = "char";
+        break;
+      case 'D':
+        name = "double";
+        break;
+      case 'F':
+        name = "float";
+        break;
+      case 'I':
+        name = "int";
+        break;
+      case 'J':
+        name = "long";
+        break;
+      case 'S':
+        name = "short";
+        break;
+      case 'V':
+        name = "void";
+        break;
       case 'L': {
         const size_t semi = d.find(';', i);
         if (semi == std::string_view::npos || semi == i + 1) {

@@ -14,13 +14,13 @@
 #include <string>
 #include <vector>
 
+#include "app/application.h"
 #include "cluster/cluster_invoker.h"
 #include "cluster/directory.h"
 #include "cluster/registry_directory.h"
 #include "codec/java_types.h"
 #include "codec/json.h"
 #include "registry/registry.h"
-#include "app/application.h"
 #include "rpc/channel_invoker.h"
 #include "rpc/client.h"
 #include "rpc/generic_json.h"
@@ -30,7 +30,8 @@
 namespace dubbo::dubboctl {
 namespace {
 
-constexpr char kInvokeFooter[] = R"(Arguments: a JSON array, one element per argument, in the JSON form of
+constexpr char kInvokeFooter[] =
+    R"(Arguments: a JSON array, one element per argument, in the JSON form of
 "dubboctl hessian --help" (plain JSON, plus "$class" hints where JSON cannot
 say what a value is, e.g. {"$class":"long","$":5}). '-' reads it from stdin.
 A struct (Java POJO) is a plain JSON object, as Dubbo's generic calls pass it:
@@ -75,7 +76,8 @@ struct InvokeOptions {
 
 int Usage(const InvokeOptions& o, const std::string& message) {
   std::cout.flush();
-  std::cerr << "dubboctl: " << message << "\n\n" << o.command->help(o.command->get_parent()->get_name());
+  std::cerr << "dubboctl: " << message << "\n\n"
+            << o.command->help(o.command->get_parent()->get_name());
   return kExitUsage;
 }
 
@@ -111,12 +113,14 @@ Result<Providers> FindProviders(const InvokeOptions& o, const Url& consumer, rpc
       if (one.empty()) continue;
       DUBBO_ASSIGN_OR_RETURN(Url provider, Url::Parse(one));
       if (provider.port() == 0) {
-        return Status(StatusCode::kInvalidArgument, "--url " + one + " has no port (dubbo://host:port)");
+        return Status(StatusCode::kInvalidArgument,
+                      "--url " + one + " has no port (dubbo://host:port)");
       }
       if (provider.path().empty()) provider.set_path(o.interface);
       provider.Set("interface", o.interface);
-      DUBBO_ASSIGN_OR_RETURN(auto invoker,
-                             rpc::ChannelInvoker::Create(cluster::MergeProviderUrl(provider, consumer), client));
+      DUBBO_ASSIGN_OR_RETURN(
+          auto invoker,
+          rpc::ChannelInvoker::Create(cluster::MergeProviderUrl(provider, consumer), client));
       invokers.push_back(std::move(invoker));
     }
     if (invokers.empty()) return Status(StatusCode::kInvalidArgument, "--url names no provider");
@@ -127,10 +131,12 @@ Result<Providers> FindProviders(const InvokeOptions& o, const Url& consumer, rpc
   DUBBO_ASSIGN_OR_RETURN(p.registry, RegistryConnection::Open(o.registry, timeout));
   // A lookup first: an unreachable registry is reported as such, not as "no provider" after a
   // subscription served from a cache.
-  DUBBO_RETURN_IF_ERROR(p.registry->Run([&](registry::Registry& r) { return r.Lookup(consumer).status(); }));
+  DUBBO_RETURN_IF_ERROR(
+      p.registry->Run([&](registry::Registry& r) { return r.Lookup(consumer).status(); }));
   std::shared_ptr<cluster::RegistryDirectory> directory;
   DUBBO_RETURN_IF_ERROR(p.registry->Run([&](registry::Registry&) -> Status {
-    DUBBO_ASSIGN_OR_RETURN(directory, cluster::RegistryDirectory::Create(consumer, p.registry->shared(), shared_client));
+    DUBBO_ASSIGN_OR_RETURN(directory, cluster::RegistryDirectory::Create(
+                                          consumer, p.registry->shared(), shared_client));
     return Status::Ok();
   }));
   p.directory = std::move(directory);
@@ -177,7 +183,8 @@ int RunInvoke(const InvokeOptions& o) {
   auto cluster = cluster::JoinCluster(providers->directory);
   if (!cluster.ok()) return Fail(cluster.status().message());
 
-  auto inv = std::make_shared<rpc::Invocation>(rpc::GenericInvocation(o.interface, o.method, o.types, *args));
+  auto inv = std::make_shared<rpc::Invocation>(
+      rpc::GenericInvocation(o.interface, o.method, o.types, *args));
   // "*" and comma lists select providers; the request then carries the chosen provider's own.
   if (o.version != "*") inv->version = o.version;
   if (o.group != "*" && o.group.find(',') == std::string::npos) inv->group = o.group;
@@ -189,15 +196,17 @@ int RunInvoke(const InvokeOptions& o) {
   (*cluster)->Invoke(inv, [promise](rpc::RpcResult r) { promise->set_value(std::move(r)); });
   // The call completes within its own timeout (connecting included); this is a safety net.
   if (future.wait_for(timeout * 2 + std::chrono::seconds(5)) != std::future_status::ready) {
-    Fail("no answer from " + providers->directory->Source() + " within " + std::to_string(o.timeout_ms) + " ms");
+    Fail("no answer from " + providers->directory->Source() + " within " +
+         std::to_string(o.timeout_ms) + " ms");
     Exit(kExitFailure);
   }
   const rpc::RpcResult r = future.get();
   if (o.verbose) {
-    const auto us =
-        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started).count();
-    std::cerr << "dubboctl: " << (r.remote.empty() ? "no provider" : r.remote) << " answered in " << us / 1000
-              << '.' << us / 100 % 10 << " ms\n";
+    const auto us = std::chrono::duration_cast<std::chrono::microseconds>(
+                        std::chrono::steady_clock::now() - started)
+                        .count();
+    std::cerr << "dubboctl: " << (r.remote.empty() ? "no provider" : r.remote) << " answered in "
+              << us / 1000 << '.' << us / 100 % 10 << " ms\n";
   }
 
   int code = kExitOk;
@@ -231,31 +240,40 @@ int RunInvoke(const InvokeOptions& o) {
 
 void AddInvokeCommand(CLI::App& app, Action* action) {
   auto o = std::make_shared<InvokeOptions>();
-  CLI::App* cmd = app.add_subcommand("invoke", "Call a method of any Dubbo service (generic $invoke), "
-                                               "with JSON arguments and result.");
+  CLI::App* cmd = app.add_subcommand("invoke",
+                                     "Call a method of any Dubbo service (generic $invoke), "
+                                     "with JSON arguments and result.");
   o->command = cmd;
   cmd->footer(kInvokeFooter);
-  cmd->add_option("interface", o->interface, "The service interface")->required()->type_name("INTERFACE");
+  cmd->add_option("interface", o->interface, "The service interface")
+      ->required()
+      ->type_name("INTERFACE");
   cmd->add_option("method", o->method, "The method name")->required()->type_name("METHOD");
   CLI::Option* args =
-      cmd->add_option("args", o->args, "The arguments as a JSON array ('-' = stdin); none when left out")
+      cmd->add_option("args", o->args,
+                      "The arguments as a JSON array ('-' = stdin); none when left out")
           ->type_name("JSON");
   CLI::Option* registry =
-      cmd->add_option("-r,--registry", o->registry, "Find providers in this registry (default $DUBBO_REGISTRY)")
+      cmd->add_option("-r,--registry", o->registry,
+                      "Find providers in this registry (default $DUBBO_REGISTRY)")
           ->type_name("URL");
   CLI::Option* url =
-      cmd->add_option("-u,--url", o->url, "Call these providers directly (dubbo://host:port, ';' between several)")
+      cmd->add_option("-u,--url", o->url,
+                      "Call these providers directly (dubbo://host:port, ';' between several)")
           ->type_name("URL");
   url->excludes(registry);
   cmd->add_option("--version", o->version, "The service version (\"*\" = any)")->type_name("V");
-  cmd->add_option("--group", o->group, "The service group (\"*\" = any, or a comma list)")->type_name("G");
+  cmd->add_option("--group", o->group, "The service group (\"*\" = any, or a comma list)")
+      ->type_name("G");
   // One string split here: a vector option would take a following JSON argument for a type.
-  cmd->add_option("--types", o->types_text, "Java parameter types, comma-separated (java.lang.String,int)")
+  cmd->add_option("--types", o->types_text,
+                  "Java parameter types, comma-separated (java.lang.String,int)")
       ->type_name("TYPES");
   cmd->add_option("--timeout", o->timeout_ms, "Call timeout in milliseconds (default 3000)")
       ->type_name("MS")
       ->check(CLI::Range(int64_t{1}, int64_t{3600000}));
-  cmd->add_option("--retries", o->retries, "Further attempts on other providers after a failure (default 0)")
+  cmd->add_option("--retries", o->retries,
+                  "Further attempts on other providers after a failure (default 0)")
       ->type_name("N")
       ->check(CLI::Range(int64_t{0}, int64_t{100}));
   cmd->add_flag("--json", o->json, "Print {\"result\": ...} or {\"exception\": ...} as JSON");
@@ -268,7 +286,8 @@ void AddInvokeCommand(CLI::App& app, Action* action) {
       std::string type = o->types_text.substr(start, end - start);
       type.erase(0, type.find_first_not_of(' '));
       type.erase(type.find_last_not_of(' ') + 1);
-      if (type.empty()) throw CLI::ValidationError("--types", "empty type name in \"" + o->types_text + "\"");
+      if (type.empty())
+        throw CLI::ValidationError("--types", "empty type name in \"" + o->types_text + "\"");
       o->types.push_back(std::move(type));
       start = end + 1;
     }

@@ -69,14 +69,15 @@ std::string Millis(std::chrono::milliseconds ms) { return std::to_string(ms.coun
 
 }  // namespace
 
-Result<std::unique_ptr<RegistryConnection>> RegistryConnection::Open(const std::string& address,
-                                                                     std::chrono::milliseconds timeout) {
+Result<std::unique_ptr<RegistryConnection>> RegistryConnection::Open(
+    const std::string& address, std::chrono::milliseconds timeout) {
   auto url = Url::Parse(address);
   if (!url.ok()) return url.status().WithContext("registry address");
   const std::string shown = url->ToString();
   // Shared with the helper thread, which may outlive this call when it times out.
   auto opened = std::make_shared<std::optional<Result<std::shared_ptr<registry::Registry>>>>();
-  if (!RunWithTimeout([opened, u = *url] { opened->emplace(registry::OpenRegistry(u)); }, timeout)) {
+  if (!RunWithTimeout([opened, u = *url] { opened->emplace(registry::OpenRegistry(u)); },
+                      timeout)) {
     GiveUp(shown, timeout);
   }
   if (!opened->value().ok()) {
@@ -129,7 +130,9 @@ namespace {
 
 Value Str(std::string s) { return Value::String(std::move(s)); }
 
-void Put(Map& m, std::string key, Value v) { m.entries.emplace_back(Str(std::move(key)), std::move(v)); }
+void Put(Map& m, std::string key, Value v) {
+  m.entries.emplace_back(Str(std::move(key)), std::move(v));
+}
 
 }  // namespace
 
@@ -159,7 +162,8 @@ Value UrlToJsonValue(const Url& url) { return Value::FromMap(UrlToJsonMap(url));
 
 namespace {
 
-constexpr char kRegistryFooter[] = R"(Registry addresses: zookeeper://host:port[?backup=host2:port2,...],
+constexpr char kRegistryFooter[] =
+    R"(Registry addresses: zookeeper://host:port[?backup=host2:port2,...],
 file:///dir (the file registry in that directory), file:// (its default
 directory), or any other scheme a registry is installed for. --registry may be
 left out when $DUBBO_REGISTRY holds the address.
@@ -169,7 +173,8 @@ registry that does not answer is reported as "cannot reach registry <address>".
 Exit status: 0 ok, 1 failure (message on stderr), 2 bad usage.
 )";
 
-constexpr char kProvidersFooter[] = R"(Columns: ADDRESS (host:port; other protocols as protocol://host:port, disabled
+constexpr char kProvidersFooter[] =
+    R"(Columns: ADDRESS (host:port; other protocols as protocol://host:port, disabled
 providers marked), VERSION and GROUP ("-" when none), WEIGHT (default 100),
 SERIALIZATION (default hessian2), APPLICATION, AGE (since the URL's timestamp)
 and METHODS. Consumers have no WEIGHT and SERIALIZATION columns. Every entry is
@@ -178,7 +183,8 @@ reference with that version and group would ("*" = any, the default).
 --json prints the URLs as objects with their parameters.
 )";
 
-constexpr char kWatchFooter[] = R"(Prints the current providers, then one line per change until interrupted
+constexpr char kWatchFooter[] =
+    R"(Prints the current providers, then one line per change until interrupted
 (SIGINT, SIGTERM) or --count changes were seen:
   added    <address>  <url>
   removed  <address>  <url>
@@ -187,7 +193,8 @@ removed and added. --json prints one JSON object per line instead, with an
 "event" key: "current", "added" or "removed".
 )";
 
-constexpr char kDescribeFooter[] = R"(The argument is a Dubbo URL (dubbo://host:port/interface?key=value&...), a
+constexpr char kDescribeFooter[] =
+    R"(The argument is a Dubbo URL (dubbo://host:port/interface?key=value&...), a
 ZooKeeper node name or path whose last segment is the URL encoded as Java's
 URLEncoder encodes it (decoded as URLDecoder does), or the path of a file
 registry entry (its first line is the URL). Prints the URL's parts, the facts
@@ -247,7 +254,8 @@ std::string Where(const Url& url) {
   std::string where = url.protocol() == "dubbo" || url.protocol() == "consumer"
                           ? url.Address()
                           : url.protocol() + "://" + url.Address();
-  if (url.Get("enabled", "true") == "false" || url.Get("disabled") == "true") where += " (disabled)";
+  if (url.Get("enabled", "true") == "false" || url.Get("disabled") == "true")
+    where += " (disabled)";
   return where;
 }
 
@@ -346,7 +354,8 @@ int RunList(const CommonOptions& o) {
   for (const bool providers : {true, false}) {
     std::vector<Url> urls;
     st = c.Run([&](registry::Registry& r) -> Status {
-      DUBBO_ASSIGN_OR_RETURN(urls, r.Lookup(QueryUrl("*", providers ? "providers" : "consumers", "", "")));
+      DUBBO_ASSIGN_OR_RETURN(
+          urls, r.Lookup(QueryUrl("*", providers ? "providers" : "consumers", "", "")));
       return Status::Ok();
     });
     if (!st.ok()) return Fail(st.message());
@@ -374,7 +383,8 @@ int RunList(const CommonOptions& o) {
   } else {
     std::vector<std::vector<std::string>> table = {{"INTERFACE", "PROVIDERS", "CONSUMERS"}};
     for (const auto& row : rows) {
-      table.push_back({row.interface, std::to_string(row.providers), std::to_string(row.consumers)});
+      table.push_back(
+          {row.interface, std::to_string(row.providers), std::to_string(row.consumers)});
     }
     std::cout << Table(table);
   }
@@ -454,8 +464,8 @@ class Watcher {
     if (!started_) {
       started_ = true;
       if (!o_.json) {
-        std::cout << o_.interface << ": " << now.size() << (now.size() == 1 ? " provider" : " providers")
-                  << " in " << address_ << '\n';
+        std::cout << o_.interface << ": " << now.size()
+                  << (now.size() == 1 ? " provider" : " providers") << " in " << address_ << '\n';
       }
       for (const auto& [key, u] : now) Print("current", u);
       std::cout.flush();
@@ -531,9 +541,8 @@ int RunWatch(const ServiceOptions& o) {
   auto watcher = std::make_shared<Watcher>(o, c.address(), fds[1]);
   uint64_t id = 0;
   st = c.Run([&](registry::Registry& r) -> Status {
-    DUBBO_ASSIGN_OR_RETURN(id, r.Subscribe(query, [watcher](const std::vector<Url>& urls) {
-      watcher->Notify(urls);
-    }));
+    DUBBO_ASSIGN_OR_RETURN(
+        id, r.Subscribe(query, [watcher](const std::vector<Url>& urls) { watcher->Notify(urls); }));
     return Status::Ok();
   });
   if (!st.ok()) return Fail(st.message());
@@ -566,7 +575,8 @@ Result<std::string> UrlText(const std::string& arg) {
   }
   std::string_view name = arg;
   while (!name.empty() && name.back() == '/') name.remove_suffix(1);
-  if (const size_t slash = name.rfind('/'); slash != std::string_view::npos) name.remove_prefix(slash + 1);
+  if (const size_t slash = name.rfind('/'); slash != std::string_view::npos)
+    name.remove_prefix(slash + 1);
   auto decoded = UrlDecode(name);
   if (!decoded.ok()) return decoded.status().WithContext("decoding the node name");
   if (decoded->find("://") == std::string::npos) {
@@ -619,13 +629,15 @@ int RunDescribe(const DescribeOptions& o) {
 // ---- registration ------------------------------------------------------------------------------
 
 void AddRegistryCommand(CLI::App& app, Action* action) {
-  CLI::App* reg = app.add_subcommand("registry", "Look into a service registry: services, providers, "
-                                                 "consumers, changes; describe a Dubbo URL.");
+  CLI::App* reg = app.add_subcommand("registry",
+                                     "Look into a service registry: services, providers, "
+                                     "consumers, changes; describe a Dubbo URL.");
   reg->require_subcommand(1);
   reg->footer(kRegistryFooter);
 
   auto lo = std::make_shared<CommonOptions>();
-  CLI::App* list = reg->add_subcommand("list", "Every service (interface) with its provider and consumer counts.");
+  CLI::App* list = reg->add_subcommand(
+      "list", "Every service (interface) with its provider and consumer counts.");
   AddRegistryOption(list, lo.get());
   list->add_flag("--json", lo->json, "Print a JSON array of {interface, providers, consumers}");
   list->callback([lo, action] {
@@ -635,15 +647,19 @@ void AddRegistryCommand(CLI::App& app, Action* action) {
 
   for (const bool providers : {true, false}) {
     auto so = std::make_shared<ServiceOptions>();
-    CLI::App* cmd = reg->add_subcommand(
-        providers ? "providers" : "consumers",
-        providers ? "The providers of a service, as a table." : "The consumers of a service, as a table.");
+    CLI::App* cmd = reg->add_subcommand(providers ? "providers" : "consumers",
+                                        providers ? "The providers of a service, as a table."
+                                                  : "The consumers of a service, as a table.");
     cmd->footer(kProvidersFooter);
-    cmd->add_option("interface", so->interface, "The service interface")->required()->type_name("INTERFACE");
+    cmd->add_option("interface", so->interface, "The service interface")
+        ->required()
+        ->type_name("INTERFACE");
     AddRegistryOption(cmd, so.get());
     cmd->add_option("--version", so->version, "Only this version (default: any)")->type_name("V");
-    cmd->add_option("--group", so->group, "Only this group, or a comma list (default: any)")->type_name("G");
-    cmd->add_flag("--json", so->json, "Print the URLs as a JSON array of objects with their parameters");
+    cmd->add_option("--group", so->group, "Only this group, or a comma list (default: any)")
+        ->type_name("G");
+    cmd->add_flag("--json", so->json,
+                  "Print the URLs as a JSON array of objects with their parameters");
     cmd->callback([so, action, providers] {
       RequireRegistry(&so->registry);
       *action = [so, providers] { return RunEntries(*so, providers); };
@@ -651,12 +667,16 @@ void AddRegistryCommand(CLI::App& app, Action* action) {
   }
 
   auto wo = std::make_shared<ServiceOptions>();
-  CLI::App* watch = reg->add_subcommand("watch", "Print a service's providers, then every change as it happens.");
+  CLI::App* watch =
+      reg->add_subcommand("watch", "Print a service's providers, then every change as it happens.");
   watch->footer(kWatchFooter);
-  watch->add_option("interface", wo->interface, "The service interface")->required()->type_name("INTERFACE");
+  watch->add_option("interface", wo->interface, "The service interface")
+      ->required()
+      ->type_name("INTERFACE");
   AddRegistryOption(watch, wo.get());
   watch->add_option("--version", wo->version, "Only this version (default: any)")->type_name("V");
-  watch->add_option("--group", wo->group, "Only this group, or a comma list (default: any)")->type_name("G");
+  watch->add_option("--group", wo->group, "Only this group, or a comma list (default: any)")
+      ->type_name("G");
   watch->add_option("--count", wo->count, "Exit after N changes (default: run until interrupted)")
       ->type_name("N")
       ->check(CLI::PositiveNumber);
@@ -667,9 +687,12 @@ void AddRegistryCommand(CLI::App& app, Action* action) {
   });
 
   auto dop = std::make_shared<DescribeOptions>();
-  CLI::App* describe = reg->add_subcommand("describe", "Take one Dubbo URL (or an encoded ZooKeeper node name) apart.");
+  CLI::App* describe = reg->add_subcommand(
+      "describe", "Take one Dubbo URL (or an encoded ZooKeeper node name) apart.");
   describe->footer(kDescribeFooter);
-  describe->add_option("url", dop->url, "The URL, node name, or file registry entry")->required()->type_name("URL");
+  describe->add_option("url", dop->url, "The URL, node name, or file registry entry")
+      ->required()
+      ->type_name("URL");
   describe->add_flag("--json", dop->json, "Print the URL as a JSON object");
   describe->callback([dop, action] { *action = [dop] { return RunDescribe(*dop); }; });
 }
