@@ -107,8 +107,15 @@ function nzd(version, group) {
     dependencies: { Svc: dependency },
   });
   // The proxy exists once the providers were read (yoke.Svc); a watch event replaces it.
+  // Its pool opens three sockets per provider, and a call made before one of them finished
+  // connecting drops that socket for good (Dispatcher.gain purges any socket whose isConnect is
+  // still false): call too early and the proxy says "no available connection" until the next
+  // watch event. So wait until no socket is still connecting; a socket that failed (error set)
+  // does not hold the call back, so calls to a stopped provider still fail as they should.
   return async (arg) => {
     if (!yoke.Svc) throw new Error('no provider discovered yet');
+    const sockets = yoke.Svc.dispatcher.queue.concat(yoke.Svc.dispatcher.busyQueue);
+    if (sockets.some((s) => !s.isConnect && !s.error)) throw new Error('still connecting');
     return yoke.Svc.sayHello(arg);
   };
 }
