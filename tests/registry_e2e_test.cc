@@ -352,6 +352,28 @@ class RegistryE2eTest : public ::testing::Test {
     return session->id;
   }
 
+  // Expires `registry`'s session and waits until the registry runs on a new one; returns the old
+  // id. The twin's close can lose a race with the registry's own reconnect (the session moves
+  // back to the registry's connection and survives), so a session still alive is expired again.
+  int64_t ExpireAndAwaitNewSession(const registry::Registry& registry) {
+    const auto before = registry::ZookeeperRegistrySession(registry);
+    EXPECT_TRUE(before.has_value());
+    if (!before) return 0;
+    for (int attempt = 0; attempt < 5; ++attempt) {
+      ExpireSession(registry);
+      if (Eventually(
+              [&] {
+                const auto now = registry::ZookeeperRegistrySession(registry);
+                return now && now->id != before->id;
+              },
+              10s)) {
+        return before->id;
+      }
+    }
+    ADD_FAILURE() << "session " << before->id << " never expired";
+    return before->id;
+  }
+
   ZooKeeperServer* server_ = nullptr;
   std::string root_;
   TempDir dir_;
@@ -424,8 +446,8 @@ TEST_F(RegistryE2eTest, SessionExpiryRecreatesEveryRegistrationWhileCallsRun) {
   ASSERT_TRUE(client);
   const std::string provider_node = NodePath(p1->ProviderUrls().at(0));
 
-  const int64_t old_consumer = ExpireSession(*consumer->registry());
-  const int64_t old_provider = ExpireSession(*p1->registry());
+  const int64_t old_consumer = ExpireAndAwaitNewSession(*consumer->registry());
+  const int64_t old_provider = ExpireAndAwaitNewSession(*p1->registry());
   EXPECT_TRUE(Eventually(
       [&] {
         const auto c = registry::ZookeeperRegistrySession(*consumer->registry());
