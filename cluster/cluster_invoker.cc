@@ -14,7 +14,7 @@ bool Tried(const std::vector<rpc::Invoker*>& tried, const rpc::Invoker* i) {
 }
 // Outlier ejection's say: one relaxed load unless the provider was ejected lately.
 bool Admitted(rpc::Invoker& i) {
-  auto* p = AsProvider(i);
+  auto* p = i.provider();
   return p == nullptr || p->Admit();
 }
 constexpr size_t kReselectCount = 10;  // dubbo.reselect.count

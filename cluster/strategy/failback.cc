@@ -150,7 +150,7 @@ void FailbackCluster::OnRetried(std::shared_ptr<Task> task,
 
 asio::io_context& FailbackCluster::TimerContext(const std::shared_ptr<rpc::Invoker>& via) {
   if (via) {
-    if (auto* p = AsProvider(*via)) {
+    if (auto* p = via->provider()) {
       // The channel keeps its I/O threads alive; a timer on them only needs them until it fires
       // (a stopped context destroys the waiting handler, releasing the task).
       if (auto io = p->io_threads()) return io->Next();
