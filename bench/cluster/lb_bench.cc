@@ -48,8 +48,9 @@ class InertInvoker final : public rpc::Invoker {
 // comparison with "random", which reads them once per provider list.
 class UrlRandomLoadBalance final : public LoadBalance {
  public:
-  std::shared_ptr<rpc::Invoker> Select(const InvokerList& invokers, const Url&,
-                                       const rpc::Invocation& inv) override {
+  std::shared_ptr<rpc::Invoker> Pick(const SelectIn& in) override {
+    const InvokerList& invokers = in.invokers;
+    const rpc::Invocation& inv = in.inv;
     const int64_t now = NowMillis();
     thread_local std::vector<int64_t> prefix;
     prefix.resize(invokers.size());

@@ -120,6 +120,7 @@ void FailbackCluster::Retry(std::shared_ptr<Task> task) {
   if (last) avoid.push_back(last.get());
   auto invoker = Select(*task->inv, *invokers, avoid);
   invoker->Invoke(task->inv, [self = shared_from_this(), task, invoker](rpc::RpcResult r) mutable {
+    self->Report(*invoker, *task->inv, r.status);
     self->OnRetried(std::move(task), invoker, r.status);
   });
 }
