@@ -1,7 +1,6 @@
 #include "cluster/cluster_invoker.h"
 
 #include <algorithm>
-#include <random>
 
 #include "cluster/filter.h"
 #include "rpc/result.h"
@@ -12,12 +11,6 @@ namespace {
 bool Tried(const std::vector<rpc::Invoker*>& tried, const rpc::Invoker* i) {
   return std::find(tried.begin(), tried.end(), i) != tried.end();
 }
-// Outlier ejection's say: one relaxed load unless the provider was ejected lately.
-bool Admitted(rpc::Invoker& i) {
-  auto* p = AsProvider(i);
-  return p == nullptr || p->Admit();
-}
-constexpr size_t kReselectCount = 10;  // dubbo.reselect.count
 }  // namespace
 
 ClusterRegistry& Clusters() {
@@ -82,55 +75,19 @@ std::shared_ptr<rpc::Invoker> ClusterInvoker::Select(const rpc::Invocation& inv,
     std::lock_guard<std::mutex> lock(sticky_mu_);
     auto s = sticky_.lock();
     if (s && std::find(invokers.begin(), invokers.end(), s) != invokers.end() &&
-        !Tried(tried, s.get()) && (!check || s->IsAvailable()) && Admitted(*s)) {
+        !Tried(tried, s.get()) && (!check || s->IsAvailable()) &&
+        (s->provider() == nullptr || s->provider()->Admit())) {
       return s;
     }
   }
-  std::shared_ptr<rpc::Invoker> pick;
-  if (invokers.size() == 1) {
-    pick = invokers.front();
-  } else {
-    pick = load_balance_->Select(invokers, url(), inv);
-    const bool admitted = Admitted(*pick);
-    if (Tried(tried, pick.get()) || (check && !pick->IsAvailable()) || !admitted) {
-      if (auto again = Reselect(inv, invokers, tried, admitted ? nullptr : pick.get())) {
-        pick = std::move(again);
-      } else {
-        const auto at = std::find(invokers.begin(), invokers.end(), pick) - invokers.begin();
-        pick = invokers[static_cast<size_t>(at + 1) % invokers.size()];
-      }
-    }
-  }
+  std::shared_ptr<rpc::Invoker> pick =
+      invokers.size() == 1 ? invokers.front()
+                           : load_balance_->Select(SelectIn{invokers, url(), inv, &tried, check});
   if (sticky) {
     std::lock_guard<std::mutex> lock(sticky_mu_);
     sticky_ = pick;
   }
   return pick;
-}
-
-std::shared_ptr<rpc::Invoker> ClusterInvoker::Reselect(const rpc::Invocation& inv,
-                                                       const InvokerList& invokers,
-                                                       const std::vector<rpc::Invoker*>& tried,
-                                                       const rpc::Invoker* skip) {
-  const bool check = check_available_;
-  InvokerList candidates;
-  auto consider = [&](const std::shared_ptr<rpc::Invoker>& i) {
-    if (i.get() == skip || (check && !i->IsAvailable()) || Tried(tried, i.get()) || !Admitted(*i))
-      return;
-    if (std::find(candidates.begin(), candidates.end(), i) == candidates.end())
-      candidates.push_back(i);
-  };
-  if (kReselectCount >= invokers.size()) {
-    for (const auto& i : invokers) consider(i);
-  } else {
-    thread_local std::minstd_rand rng(std::random_device{}());
-    for (size_t k = 0; k < kReselectCount; ++k) consider(invokers[rng() % invokers.size()]);
-  }
-  if (!candidates.empty()) return load_balance_->Select(candidates, url(), inv);
-  // Nothing untried is available: fall back to tried ones that are.
-  for (const auto& i : invokers)
-    if (Tried(tried, i.get()) && i->IsAvailable() && Admitted(*i)) candidates.push_back(i);
-  return candidates.empty() ? nullptr : load_balance_->Select(candidates, url(), inv);
 }
 
 Status ClusterInvoker::NoProvider(const rpc::Invocation& inv) const {

@@ -1,8 +1,9 @@
 // ClusterInvoker: one reference's view of many providers. It lists the directory's invokers,
 // fails at once with "No provider available" when there are none, and leaves the strategy
 // (failover, failfast, ...) to a subclass, which chooses providers through Select(): sticky
-// reuse, the load balancer, and Dubbo's reselect when the pick was already tried, is unavailable
-// or is not admitted by outlier ejection. Strategies are found by Dubbo's names through
+// reuse, else the load balancer's Select() given the providers already tried (it avoids those,
+// unavailable ones and ones outlier ejection does not admit), and reports each attempt's outcome
+// to the balancer through Report(). Strategies are found by Dubbo's names through
 // Clusters(); their factories call Configure(), which reads the retry settings every strategy
 // shares (cluster/strategy/retry_policy.h) and the strategy's own parameters from the consumer URL.
 //
@@ -48,6 +49,10 @@ class ClusterInvoker : public rpc::Invoker {
   // Picks a provider, avoiding `tried` when possible; null only when `invokers` is empty.
   std::shared_ptr<rpc::Invoker> Select(const rpc::Invocation& inv, const InvokerList& invokers,
                                        const std::vector<rpc::Invoker*>& tried);
+  // Tells the load balancer how one attempt on `via` ended (LoadBalance::Feedback).
+  void Report(rpc::Invoker& via, const rpc::Invocation& inv, const Status& status) {
+    load_balance_->Feedback(CallOutcome{via, inv, status});
+  }
 
   // "No provider available for the service ... from registry ..." (kUnavailable).
   Status NoProvider(const rpc::Invocation& inv) const;
@@ -78,6 +83,7 @@ class ClusterInvoker : public rpc::Invoker {
     std::shared_ptr<const rpc::Invocation> inv = attempt.inv;
     target.Invoke(std::move(inv), [self = std::move(self), attempt = std::move(attempt),
                                    done = std::move(done), on_failure](rpc::RpcResult r) mutable {
+      self->Report(*attempt.invoker, *attempt.inv, r.status);
       if (r.status.ok()) {
         done(std::move(r));
         return;
@@ -102,9 +108,6 @@ class ClusterInvoker : public rpc::Invoker {
   std::shared_ptr<LoadBalance> load_balance_;
 
  private:
-  std::shared_ptr<rpc::Invoker> Reselect(const rpc::Invocation& inv, const InvokerList& invokers,
-                                         const std::vector<rpc::Invoker*>& tried,
-                                         const rpc::Invoker* skip);
   MethodPolicies policies_;
   std::unique_ptr<RetryBudget> budget_ = std::make_unique<RetryBudget>();
   bool check_available_ = true;

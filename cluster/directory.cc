@@ -14,9 +14,9 @@ void Directory::InitOutliers(const Url& consumer_url) {
 void Directory::Adopt(const InvokerList& invokers, const InvokerList& gone) {
   if (!outliers_) return;
   for (const auto& i : gone)
-    if (auto* p = AsProvider(*i)) p->LeaveGroup();
+    if (auto* p = i->provider()) p->LeaveGroup();
   for (const auto& i : invokers)
-    if (auto* p = AsProvider(*i)) p->JoinGroup(outliers_);
+    if (auto* p = i->provider()) p->JoinGroup(outliers_);
   outliers_->members.store(static_cast<int32_t>(invokers.size()), std::memory_order_relaxed);
 }
 

@@ -59,8 +59,12 @@ bool IsProviderFault(StatusCode code) {
 }
 
 ProviderInvoker::ProviderInvoker(std::shared_ptr<rpc::Invoker> channel,
-                                 std::shared_ptr<rpc::Invoker> chain, OutlierOptions outlier)
-    : channel_(std::move(channel)), chain_(std::move(chain)), outlier_(outlier) {}
+                                 std::shared_ptr<rpc::Invoker> chain, OutlierOptions outlier,
+                                 std::shared_ptr<rpc::IoThreads> io_threads)
+    : channel_(std::move(channel)),
+      chain_(std::move(chain)),
+      io_threads_(std::move(io_threads)),
+      outlier_(outlier) {}
 
 bool ProviderInvoker::IsAvailable() const { return !ejected() && chain_->IsAvailable(); }
 
@@ -172,12 +176,6 @@ void ProviderInvoker::LeaveGroup() {
   if (auto group = group_.load()) group->ejected.fetch_sub(1, std::memory_order_acq_rel);
 }
 
-std::shared_ptr<rpc::IoThreads> ProviderInvoker::io_threads() const {
-  const rpc::Invoker& channel = *channel_;
-  if (typeid(channel) != typeid(rpc::ChannelInvoker)) return nullptr;
-  return static_cast<const rpc::ChannelInvoker&>(channel).channel()->io_threads();
-}
-
 const std::vector<std::string>& ProviderLevelFilterNames() {
   // Metrics outermost, as Java's: a call actives rejects or holds is counted, its wait included.
   static const std::vector<std::string> kNames = {"metrics", "actives", "accesslog"};
@@ -185,16 +183,13 @@ const std::vector<std::string>& ProviderLevelFilterNames() {
 }
 
 Result<std::shared_ptr<ProviderInvoker>> MakeProviderInvoker(
-    std::shared_ptr<rpc::Invoker> channel) {
+    std::shared_ptr<rpc::ChannelInvoker> channel) {
   DUBBO_ASSIGN_OR_RETURN(auto outlier, OutlierOptions::Parse(channel->url()));
   DUBBO_ASSIGN_OR_RETURN(auto chain, WrapWithFilters(channel, ProviderLevelFilterNames(),
                                                      channel->url(), "reference.filter"));
-  return std::make_shared<ProviderInvoker>(std::move(channel), std::move(chain), outlier);
-}
-
-MethodStats* StatsOf(rpc::Invoker& invoker, std::string_view method) {
-  auto* p = AsProvider(invoker);
-  return p != nullptr ? &p->Stats(method) : nullptr;
+  auto io_threads = channel->channel()->io_threads();
+  return std::make_shared<ProviderInvoker>(std::move(channel), std::move(chain), outlier,
+                                           std::move(io_threads));
 }
 
 }  // namespace dubbo::cluster

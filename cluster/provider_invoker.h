@@ -15,7 +15,6 @@
 #include <memory>
 #include <string>
 #include <string_view>
-#include <typeinfo>
 #include <vector>
 
 #include "cluster/loadbalance/per_method.h"
@@ -23,6 +22,7 @@
 #include "rpc/invoker.h"
 
 namespace dubbo::rpc {
+class ChannelInvoker;
 class IoThreads;
 }  // namespace dubbo::rpc
 
@@ -70,14 +70,17 @@ class ProviderInvoker final : public rpc::Invoker,
                               public std::enable_shared_from_this<ProviderInvoker> {
  public:
   // `channel` is the provider's ChannelInvoker (its URL is the merged provider URL); `chain` is
-  // `channel` wrapped in the provider filters (or `channel` itself).
+  // `channel` wrapped in the provider filters (or `channel` itself). `io_threads` are the
+  // channel's (null when it has none, as in tests).
   ProviderInvoker(std::shared_ptr<rpc::Invoker> channel, std::shared_ptr<rpc::Invoker> chain,
-                  OutlierOptions outlier = {});
+                  OutlierOptions outlier = {},
+                  std::shared_ptr<rpc::IoThreads> io_threads = nullptr);
 
   void Invoke(std::shared_ptr<const rpc::Invocation> inv, rpc::ResponseCallback done) override;
   const Url& url() const override { return channel_->url(); }
   // The channel is usable and the provider is not ejected.
   bool IsAvailable() const override;
+  ProviderInvoker* provider() override { return this; }
 
   // Statistics of `method` (created on first use).
   MethodStats& Stats(std::string_view method) { return methods_.Get(method); }
@@ -100,8 +103,8 @@ class ProviderInvoker final : public rpc::Invoker,
   void JoinGroup(std::shared_ptr<OutlierGroup> group);
   void LeaveGroup();
 
-  // The I/O threads of the provider's channel (null when it is not a ChannelInvoker).
-  std::shared_ptr<rpc::IoThreads> io_threads() const;
+  // The I/O threads of the provider's channel (null when it has none).
+  const std::shared_ptr<rpc::IoThreads>& io_threads() const { return io_threads_; }
 
  private:
   void Record(MethodStats& m, std::chrono::steady_clock::duration elapsed, const Status& status);
@@ -112,6 +115,7 @@ class ProviderInvoker final : public rpc::Invoker,
 
   std::shared_ptr<rpc::Invoker> channel_;
   std::shared_ptr<rpc::Invoker> chain_;
+  const std::shared_ptr<rpc::IoThreads> io_threads_;
   MethodStats totals_;
   PerMethod<MethodStats> methods_;  // every call looks its method up: no lock
 
@@ -131,15 +135,7 @@ const std::vector<std::string>& ProviderLevelFilterNames();
 
 // `channel` (a provider's ChannelInvoker) as the cluster uses it: in its filter chain, counted,
 // with the outlier settings of its URL (a malformed one is an error naming it).
-Result<std::shared_ptr<ProviderInvoker>> MakeProviderInvoker(std::shared_ptr<rpc::Invoker> channel);
-
-// The statistics of `invoker` for `method` when it is a ProviderInvoker, else null.
-MethodStats* StatsOf(rpc::Invoker& invoker, std::string_view method);
-
-// `invoker` as a ProviderInvoker, or null; cheaper than dynamic_cast (ProviderInvoker is final).
-inline ProviderInvoker* AsProvider(rpc::Invoker& invoker) {
-  return typeid(invoker) == typeid(ProviderInvoker) ? static_cast<ProviderInvoker*>(&invoker)
-                                                    : nullptr;
-}
+Result<std::shared_ptr<ProviderInvoker>> MakeProviderInvoker(
+    std::shared_ptr<rpc::ChannelInvoker> channel);
 
 }  // namespace dubbo::cluster

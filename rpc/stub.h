@@ -24,6 +24,8 @@
 #include <string_view>
 #include <tuple>
 #include <type_traits>
+#include <utility>
+#include <vector>
 
 #include "codec/typed.h"
 #include "codec/value_convert.h"
@@ -80,7 +82,8 @@ class StubBase {
       : invoker_(std::move(invoker)),
         interface_(std::move(interface)),
         version_(std::move(version)),
-        group_(std::move(group)) {}
+        group_(std::move(group)),
+        timeouts_(ReadTimeouts(invoker_.get())) {}
 
   const std::shared_ptr<Invoker>& invoker() const { return invoker_; }
 
@@ -160,16 +163,46 @@ class StubBase {
   }
 
  private:
+  // The reference URL's timeouts, read once: a reference's URL does not change, and reading it
+  // per call built a key string and made two lookups. A value that does not parse counts as
+  // absent, as Url::GetMethodInt(...).value_or(fallback) had it.
+  struct Timeouts {
+    std::optional<int64_t> all;  // `timeout`
+    // Each `<method>.timeout` with a value; a malformed one gives the method's default, not
+    // `timeout`.
+    std::vector<std::pair<std::string, std::optional<int64_t>>> methods;
+  };
+  static Timeouts ReadTimeouts(const Invoker* invoker) {
+    Timeouts t;
+    if (invoker == nullptr) return t;
+    const Url& url = invoker->url();
+    constexpr std::string_view kSuffix = ".timeout";
+    for (const auto& [key, value] : url.parameters()) {
+      if (value.empty()) continue;  // an empty value is no value
+      const Result<int64_t> parsed = url.GetInt(key, 0);
+      const std::optional<int64_t> ms =
+          parsed.ok() ? std::optional<int64_t>(*parsed) : std::optional<int64_t>();
+      if (key == "timeout") {
+        t.all = ms;
+      } else if (std::string_view(key).ends_with(kSuffix)) {
+        t.methods.emplace_back(key.substr(0, key.size() - kSuffix.size()), ms);
+      }
+    }
+    return t;
+  }
+
   std::chrono::milliseconds Timeout(const MethodInfo& m) const {
     const int64_t fallback = m.timeout_ms > 0 ? m.timeout_ms : 1000;
-    return std::chrono::milliseconds(
-        invoker_->url().GetMethodInt(m.name, "timeout", fallback).value_or(fallback));
+    for (const auto& [name, ms] : timeouts_.methods)
+      if (name == m.name) return std::chrono::milliseconds(ms.value_or(fallback));
+    return std::chrono::milliseconds(timeouts_.all.value_or(fallback));
   }
 
   std::shared_ptr<Invoker> invoker_;
   std::string interface_;
   std::string version_;
   std::string group_;
+  Timeouts timeouts_;
 };
 
 // The exception a call failed with, as declared type E (a DUBBO_STRUCT deriving dubbo::Throwable

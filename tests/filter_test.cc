@@ -294,6 +294,46 @@ TEST_F(FilterTest, ConsumerTimeoutIsTakenPerMethod) {
   EXPECT_EQ(shorter.SayHello("still").value(), "Hello still");  // others keep the reference's
 }
 
+// The stub reads the reference URL's timeouts once; what a call gets must stay what
+// Url::GetMethodInt(method, "timeout", IDL default).value_or(IDL default) gave.
+TEST(StubTimeoutTest, MethodKeyThenReferenceThenIdlDefault) {
+  class UrlOnly final : public rpc::Invoker {
+   public:
+    explicit UrlOnly(Url url) : url_(std::move(url)) {}
+    void Invoke(std::shared_ptr<const rpc::Invocation>, rpc::ResponseCallback) override {}
+    const Url& url() const override { return url_; }
+    bool IsAvailable() const override { return true; }
+
+   private:
+    Url url_;
+  };
+  class Probe : public rpc::StubBase {
+   public:
+    using StubBase::StubBase;
+    std::chrono::milliseconds Of(const rpc::MethodInfo& m) const {
+      return MakeInvocation(m)->timeout;
+    }
+  };
+  constexpr rpc::MethodInfo kA{"a", "", false, 300};
+  constexpr rpc::MethodInfo kB{"b", "", false, 300};
+  constexpr rpc::MethodInfo kC{"c", "", false, 300};
+  constexpr rpc::MethodInfo kD{"d", ""};
+  Url bad("dubbo", "127.0.0.1", 20880, "svc");
+  bad.Set("timeout", "abc").Set("a.timeout", "250").Set("b.timeout", "xyz").Set("c.timeout", "");
+  const Probe with_bad(std::make_shared<UrlOnly>(bad), "svc", "", "");
+  EXPECT_EQ(with_bad.Of(kA), 250ms);
+  EXPECT_EQ(with_bad.Of(kB), 300ms);  // a malformed method key gives the method's default
+  EXPECT_EQ(with_bad.Of(kC), 300ms);  // empty: the reference's, malformed: the default
+  EXPECT_EQ(with_bad.Of(kD), 1000ms);
+  Url good = bad;
+  good.Set("timeout", "700");
+  const Probe with_good(std::make_shared<UrlOnly>(good), "svc", "", "");
+  EXPECT_EQ(with_good.Of(kA), 250ms);
+  EXPECT_EQ(with_good.Of(kB), 300ms);
+  EXPECT_EQ(with_good.Of(kC), 700ms);
+  EXPECT_EQ(with_good.Of(kD), 700ms);
+}
+
 TEST_F(FilterTest, ProviderTimeoutLogsSlowCallsWithoutAborting) {
   auto observer = std::make_shared<AfterObserver>();
   // Each test registers its own instance: replace the previous test's.

@@ -791,7 +791,7 @@ TEST_F(ClusterLoadBalanceTest, LeastActiveSeesLiveInFlightCounts) {
   // Find the provider holding the slow call.
   std::string busy;
   for (const auto& p : providers_) {
-    if (StatsOf(*p, "sleep")->active.load() == 1) busy = p->url().Address();
+    if (p->provider()->Stats("sleep").active.load() == 1) busy = p->url().Address();
   }
   ASSERT_FALSE(busy.empty());
   for (int i = 0; i < 12; ++i)

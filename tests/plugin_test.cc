@@ -31,6 +31,7 @@ using namespace std::chrono_literals;
 // -----------------------------------------------------------------------------------
 
 std::atomic<int> lb_selections{0};
+std::atomic<int> lb_feedbacks{0};
 std::atomic<int> consumer_filter_calls{0};
 std::atomic<int> provider_filter_calls{0};
 std::atomic<int> counted_encodes{0};
@@ -39,10 +40,12 @@ std::atomic<int> counted_decodes{0};
 // Always the first provider of the list.
 class FirstLoadBalance final : public cluster::LoadBalance {
  public:
-  std::shared_ptr<rpc::Invoker> Select(const rpc::InvokerList& invokers, const Url&,
-                                       const rpc::Invocation&) override {
+  std::shared_ptr<rpc::Invoker> Pick(const cluster::SelectIn& in) override {
     lb_selections.fetch_add(1);
-    return invokers.front();
+    return in.invokers.front();
+  }
+  void Feedback(const cluster::CallOutcome& outcome) override {
+    if (outcome.status.ok()) lb_feedbacks.fetch_add(1);
   }
 };
 
@@ -84,9 +87,8 @@ class CountingProviderFilter final : public rpc::ProviderFilter {
 
 class ReplacedRoundRobin final : public cluster::LoadBalance {
  public:
-  std::shared_ptr<rpc::Invoker> Select(const rpc::InvokerList& invokers, const Url&,
-                                       const rpc::Invocation&) override {
-    return invokers.back();
+  std::shared_ptr<rpc::Invoker> Pick(const cluster::SelectIn& in) override {
+    return in.invokers.back();
   }
 };
 
@@ -228,6 +230,7 @@ TEST_F(CustomPluginTest, TwoApplicationsOnTwoThreadsCallThroughTheCustomPlugins)
   ASSERT_TRUE(s2.ok()) << s2;
 
   EXPECT_EQ(lb_selections.load(), 2 * kCalls);
+  EXPECT_EQ(lb_feedbacks.load(), 2 * kCalls);
   EXPECT_EQ(consumer_filter_calls.load(), 2 * kCalls);
   EXPECT_EQ(provider_filter_calls.load(), 2 * kCalls);
   // Each call is encoded once by the consumer, its response once by the provider.

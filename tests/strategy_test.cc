@@ -197,7 +197,7 @@ class StrategyTest : public ::testing::Test {
   }
 
   static cluster::ProviderInvoker& ProviderAt(const cluster::Directory& d, size_t i) {
-    return *cluster::AsProvider(*(*d.List())[i]);
+    return *(*d.List())[i]->provider();
   }
 
   std::shared_ptr<rpc::Client> client_;

@@ -1,9 +1,11 @@
-// The load balancer benchmark: what one Select() costs, per balancer, for 10, 100 and 1,000
-// providers. Providers are ProviderInvokers over inert invokers (no network: this is the pick
-// alone) with registry-style URLs: a `timestamp` an hour old (so past warm-up) and weight 100,
-// except where a row says otherwise. Time is the thread's CPU time over a loop of picks, after
-// a warm-up pick that builds the balancer's per-list state. With --threads N, N threads pick at
-// once from one balancer (as calls of one reference do) and the table shows CPU ns per pick.
+// The load balancer benchmark: what one pick (LoadBalance::Pick, the balancer's own choice; the
+// reselect around it in Select() runs only after a tried, unavailable or ejected pick) costs, per
+// balancer, for 10, 100 and 1,000 providers. Providers are ProviderInvokers over inert invokers (no
+// network: this is the pick alone) with registry-style URLs: a `timestamp` an hour old (so past
+// warm-up) and weight 100, except where a row says otherwise. Time is the thread's CPU time over a
+// loop of picks, after a warm-up pick that builds the balancer's per-list state. With --threads N,
+// N threads pick at once from one balancer (as calls of one reference do) and the table shows CPU
+// ns per pick.
 //
 //   lb_bench [--seconds 0.3] [--threads 1] [--providers 10,100,1000]
 //
@@ -48,8 +50,9 @@ class InertInvoker final : public rpc::Invoker {
 // comparison with "random", which reads them once per provider list.
 class UrlRandomLoadBalance final : public LoadBalance {
  public:
-  std::shared_ptr<rpc::Invoker> Select(const InvokerList& invokers, const Url&,
-                                       const rpc::Invocation& inv) override {
+  std::shared_ptr<rpc::Invoker> Pick(const SelectIn& in) override {
+    const InvokerList& invokers = in.invokers;
+    const rpc::Invocation& inv = in.inv;
     const int64_t now = NowMillis();
     thread_local std::vector<int64_t> prefix;
     prefix.resize(invokers.size());
@@ -84,7 +87,7 @@ double ThreadCpuSeconds() {
   return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
 }
 
-// CPU ns per Select of `row` over `n` providers.
+// CPU ns per pick of `row` over `n` providers.
 double Measure(const Row& row, size_t n, double seconds, int threads) {
   const int64_t now = NowMillis();
   InvokerList invokers;
@@ -120,7 +123,7 @@ double Measure(const Row& row, size_t n, double seconds, int threads) {
         std::make_shared<rpc::TypedArguments<std::string>>("user-" + std::to_string(i));
   }
   const Url consumer;
-  (void)lb->Select(invokers, consumer, calls[0]);  // builds the per-list state
+  (void)lb->Pick(SelectIn{invokers, consumer, calls[0]});  // builds the per-list state
 
   std::atomic<bool> go{false};
   std::vector<double> per_pick(static_cast<size_t>(threads));
@@ -135,7 +138,7 @@ double Measure(const Row& row, size_t n, double seconds, int threads) {
       do {
         for (int k = 0; k < 256; ++k, ++picks) {
           sink += reinterpret_cast<uintptr_t>(
-              lb->Select(invokers, consumer, calls[picks % calls.size()]).get());
+              lb->Pick(SelectIn{invokers, consumer, calls[picks % calls.size()]}).get());
         }
         used = ThreadCpuSeconds() - start;
       } while (used < seconds);
@@ -207,7 +210,7 @@ int main(int argc, char** argv) {
       {"consistenthash (160 nodes, 1,024 keys)", "consistenthash", settled},
   };
 
-  std::printf("#### Load balancer: CPU ns per Select()%s\n\n",
+  std::printf("#### Load balancer: CPU ns per pick%s\n\n",
               threads > 1 ? (", " + std::to_string(threads) + " threads picking at once").c_str()
                           : ", one thread");
   std::printf("| balancer |");

@@ -130,9 +130,9 @@ std::shared_ptr<const ConsistentHashLoadBalance::Ring> ConsistentHashLoadBalance
   return ring;
 }
 
-std::shared_ptr<rpc::Invoker> ConsistentHashLoadBalance::Select(const InvokerList& invokers,
-                                                                const Url&,
-                                                                const rpc::Invocation& inv) {
+std::shared_ptr<rpc::Invoker> ConsistentHashLoadBalance::Pick(const SelectIn& in) {
+  const InvokerList& invokers = in.invokers;
+  const rpc::Invocation& inv = in.inv;
   if (invokers.size() == 1) return invokers.front();
   auto view = views_.Get(invokers, inv.method);
   Slot& slot = rings_.Get(inv.method);

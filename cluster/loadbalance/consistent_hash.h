@@ -32,8 +32,7 @@ class ConsistentHashLoadBalance final : public LoadBalance {
   static constexpr int64_t kDefaultNodes = 160;
   static constexpr int64_t kMaxNodes = 65536;  // a bound on memory: 8 bytes per point
 
-  std::shared_ptr<rpc::Invoker> Select(const InvokerList& invokers, const Url& consumer,
-                                       const rpc::Invocation& inv) override;
+  std::shared_ptr<rpc::Invoker> Pick(const SelectIn& in) override;
 
  private:
   struct Ring {

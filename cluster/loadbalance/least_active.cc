@@ -15,9 +15,9 @@ size_t PickAmongTied(const std::vector<uint32_t>& tied, const std::vector<int32_
   return tied[RandomBelow(tied.size())];
 }
 
-std::shared_ptr<rpc::Invoker> LeastActiveLoadBalance::Select(const InvokerList& invokers,
-                                                             const Url&,
-                                                             const rpc::Invocation& inv) {
+std::shared_ptr<rpc::Invoker> LeastActiveLoadBalance::Pick(const SelectIn& in) {
+  const InvokerList& invokers = in.invokers;
+  const rpc::Invocation& inv = in.inv;
   const size_t n = invokers.size();
   if (n == 1) return invokers.front();
   const auto view = views_.Get(invokers, inv.method);

@@ -19,8 +19,7 @@ namespace dubbo::cluster {
 
 class LeastActiveLoadBalance final : public LoadBalance {
  public:
-  std::shared_ptr<rpc::Invoker> Select(const InvokerList& invokers, const Url& consumer,
-                                       const rpc::Invocation& inv) override;
+  std::shared_ptr<rpc::Invoker> Pick(const SelectIn& in) override;
 
  private:
   ViewCache views_{ProviderView::Needs{.stats = true, .identities = false}};

@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <chrono>
 #include <limits>
+#include <random>
+
+#include "cluster/provider_invoker.h"
 
 namespace dubbo::cluster {
 
@@ -11,7 +14,54 @@ int32_t ClampInt32(int64_t v) {
   return static_cast<int32_t>(std::clamp<int64_t>(v, std::numeric_limits<int32_t>::min(),
                                                   std::numeric_limits<int32_t>::max()));
 }
+
+bool Excluded(const SelectIn& in, const rpc::Invoker* i) {
+  return in.excluded != nullptr &&
+         std::find(in.excluded->begin(), in.excluded->end(), i) != in.excluded->end();
+}
+
+// Outlier ejection's say: one relaxed load unless the provider was ejected lately.
+bool Admitted(rpc::Invoker& i) {
+  auto* p = i.provider();
+  return p == nullptr || p->Admit();
+}
+
+constexpr size_t kReselectCount = 10;  // dubbo.reselect.count
 }  // namespace
+
+std::shared_ptr<rpc::Invoker> LoadBalance::Select(const SelectIn& in) {
+  std::shared_ptr<rpc::Invoker> pick = Pick(in);
+  const bool admitted = Admitted(*pick);
+  if (admitted && !Excluded(in, pick.get()) && (!in.check_available || pick->IsAvailable())) {
+    return pick;
+  }
+  // Reselect. Skip the first pick only when ejection refused it: an excluded or unavailable one
+  // is skipped by the checks below anyway.
+  const rpc::Invoker* skip = admitted ? nullptr : pick.get();
+  const InvokerList& invokers = in.invokers;
+  InvokerList candidates;
+  auto consider = [&](const std::shared_ptr<rpc::Invoker>& i) {
+    if (i.get() == skip || (in.check_available && !i->IsAvailable()) || Excluded(in, i.get()) ||
+        !Admitted(*i))
+      return;
+    if (std::find(candidates.begin(), candidates.end(), i) == candidates.end())
+      candidates.push_back(i);
+  };
+  if (kReselectCount >= invokers.size()) {
+    for (const auto& i : invokers) consider(i);
+  } else {
+    thread_local std::minstd_rand rng(std::random_device{}());
+    for (size_t k = 0; k < kReselectCount; ++k) consider(invokers[rng() % invokers.size()]);
+  }
+  if (candidates.empty()) {
+    // Nothing untried qualifies: fall back to tried ones that are available.
+    for (const auto& i : invokers)
+      if (Excluded(in, i.get()) && i->IsAvailable() && Admitted(*i)) candidates.push_back(i);
+  }
+  if (!candidates.empty()) return Pick(SelectIn{candidates, in.consumer, in.inv});
+  const auto at = std::find(invokers.begin(), invokers.end(), pick) - invokers.begin();
+  return invokers[static_cast<size_t>(at + 1) % invokers.size()];
+}
 
 LoadBalanceRegistry& LoadBalances() {
   static LoadBalanceRegistry registry("load balancer");

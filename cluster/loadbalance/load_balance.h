@@ -3,6 +3,12 @@
 // LoadBalances(); MakeLoadBalance() builds what a consumer URL asks for: `loadbalance`, and
 // `<method>.loadbalance` for single methods.
 //
+// The cluster calls Select() once per attempt with the providers it already tried (brpc's
+// SelectIn.excluded); a plugin implements Pick(), its own choice, and Select() wraps it in
+// Dubbo's reselect. After each attempt the cluster strategy reports the outcome through
+// Feedback() (brpc's LoadBalancer::Feedback), so a balancer that keeps its own state learns of it
+// without reaching into the providers.
+//
 // Implementations are thread-safe: one instance serves every call of a reference.
 #pragma once
 
@@ -18,12 +24,47 @@ namespace dubbo::cluster {
 
 using rpc::InvokerList;
 
+// One pick's input. Everything is borrowed from the caller for the duration of the call.
+struct SelectIn {
+  const InvokerList& invokers;  // not empty
+  const Url& consumer;          // the reference's URL
+  const rpc::Invocation& inv;
+  // Providers this call already tried (failover, forking), avoided while others qualify; null
+  // when there are none.
+  const std::vector<rpc::Invoker*>* excluded = nullptr;
+  // Whether providers whose IsAvailable() is false are avoided too (`cluster.availablecheck`).
+  bool check_available = false;
+};
+
+// One attempt's result as a strategy reports it. Borrowed for the duration of Feedback().
+struct CallOutcome {
+  rpc::Invoker& invoker;  // the provider the attempt went to
+  const rpc::Invocation& inv;
+  const Status& status;
+};
+
 class LoadBalance {
  public:
   virtual ~LoadBalance() = default;
-  // `invokers` is not empty; the result is one of them. `consumer` is the reference's URL.
-  virtual std::shared_ptr<rpc::Invoker> Select(const InvokerList& invokers, const Url& consumer,
-                                               const rpc::Invocation& inv) = 0;
+
+  // Dubbo's select: Pick() over `in.invokers`; when that pick was excluded, is unavailable (with
+  // in.check_available) or is not admitted by outlier ejection, Pick() again among up to 10
+  // (dubbo.reselect.count) of the others that are none of these, else among excluded providers
+  // still available and admitted, else the provider after the first pick.
+  std::shared_ptr<rpc::Invoker> Select(const SelectIn& in);
+  // Select() with nothing excluded and no availability check: what a balancer alone picks.
+  std::shared_ptr<rpc::Invoker> Select(const InvokerList& invokers, const Url& consumer,
+                                       const rpc::Invocation& inv) {
+    return Select(SelectIn{invokers, consumer, inv});
+  }
+
+  // The balancer's own choice: one of `in.invokers` (not empty). It may ignore `in.excluded` and
+  // `in.check_available` (Select() picks again when needed) or avoid them itself.
+  virtual std::shared_ptr<rpc::Invoker> Pick(const SelectIn& in) = 0;
+
+  // Called once per attempt, on whatever thread completed it; the built-ins read the providers'
+  // statistics instead and ignore it.
+  virtual void Feedback(const CallOutcome& /*outcome*/) {}
 };
 
 using LoadBalanceRegistry = ExtensionRegistry<LoadBalance>;

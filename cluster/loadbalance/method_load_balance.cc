@@ -43,11 +43,18 @@ MethodLoadBalance::MethodLoadBalance(
   for (auto& [method, lb] : by_method) by_method_.emplace(std::move(method), std::move(lb));
 }
 
-std::shared_ptr<rpc::Invoker> MethodLoadBalance::Select(const InvokerList& invokers,
-                                                        const Url& consumer,
-                                                        const rpc::Invocation& inv) {
-  const auto it = by_method_.find(std::string_view(inv.method));
-  return (it != by_method_.end() ? it->second : fallback_)->Select(invokers, consumer, inv);
+LoadBalance& MethodLoadBalance::For(std::string_view method) const {
+  const auto it = by_method_.find(method);
+  return *(it != by_method_.end() ? it->second : fallback_);
+}
+
+// Pick, not Select: this balancer's Select() already reselects, the method's must not again.
+std::shared_ptr<rpc::Invoker> MethodLoadBalance::Pick(const SelectIn& in) {
+  return For(in.inv.method).Pick(in);
+}
+
+void MethodLoadBalance::Feedback(const CallOutcome& outcome) {
+  For(outcome.inv.method).Feedback(outcome);
 }
 
 Status ValidateLoadBalanceParameters(const Url& url) {

@@ -19,8 +19,8 @@ class MethodLoadBalance final : public LoadBalance {
   MethodLoadBalance(std::shared_ptr<LoadBalance> fallback,
                     std::vector<std::pair<std::string, std::shared_ptr<LoadBalance>>> by_method);
 
-  std::shared_ptr<rpc::Invoker> Select(const InvokerList& invokers, const Url& consumer,
-                                       const rpc::Invocation& inv) override;
+  std::shared_ptr<rpc::Invoker> Pick(const SelectIn& in) override;
+  void Feedback(const CallOutcome& outcome) override;
 
  private:
   struct Hash {
@@ -28,6 +28,8 @@ class MethodLoadBalance final : public LoadBalance {
     size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
   };
   std::shared_ptr<LoadBalance> fallback_;
+  LoadBalance& For(std::string_view method) const;
+
   std::unordered_map<std::string, std::shared_ptr<LoadBalance>, Hash, std::equal_to<>> by_method_;
 };
 

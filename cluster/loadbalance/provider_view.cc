@@ -46,7 +46,10 @@ ProviderView::ProviderView(const InvokerList& invokers, std::string_view method,
     final_.push_back(w);
     total += w;
     final_prefix_.push_back(total);
-    if (needs.stats) stats_.push_back(StatsOf(*invoker, method));
+    if (needs.stats) {
+      auto* p = invoker->provider();
+      stats_.push_back(p != nullptr ? &p->Stats(method) : nullptr);
+    }
     if (needs.identities) identities_.push_back(IdentityString(url));
   }
 }

@@ -4,8 +4,9 @@
 
 namespace dubbo::cluster {
 
-std::shared_ptr<rpc::Invoker> RoundRobinLoadBalance::Select(const InvokerList& invokers, const Url&,
-                                                            const rpc::Invocation& inv) {
+std::shared_ptr<rpc::Invoker> RoundRobinLoadBalance::Pick(const SelectIn& in) {
+  const InvokerList& invokers = in.invokers;
+  const rpc::Invocation& inv = in.inv;
   const size_t n = invokers.size();
   if (n == 1) return invokers.front();
   auto view = views_.Get(invokers, inv.method);

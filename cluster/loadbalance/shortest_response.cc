@@ -50,9 +50,10 @@ int64_t ShortestResponseLoadBalance::SlidePeriod(const Url& consumer) {
   return period;
 }
 
-std::shared_ptr<rpc::Invoker> ShortestResponseLoadBalance::Select(const InvokerList& invokers,
-                                                                  const Url& consumer,
-                                                                  const rpc::Invocation& inv) {
+std::shared_ptr<rpc::Invoker> ShortestResponseLoadBalance::Pick(const SelectIn& in) {
+  const InvokerList& invokers = in.invokers;
+  const Url& consumer = in.consumer;
+  const rpc::Invocation& inv = in.inv;
   const size_t n = invokers.size();
   if (n == 1) return invokers.front();
   const auto view = views_.Get(invokers, inv.method);

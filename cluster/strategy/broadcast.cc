@@ -52,6 +52,7 @@ void BroadcastCluster::Next(std::shared_ptr<Round> round) {
   const auto& invoker = (*round->invokers)[round->next++];
   invoker->Invoke(round->inv, [self = shared_from_this(), round,
                                invoker](rpc::RpcResult r) mutable {
+    self->Report(*invoker, *round->inv, r.status);
     const bool failed = !r.status.ok() || rpc::IsException(r);
     if (failed) {
       if (!r.status.ok()) {

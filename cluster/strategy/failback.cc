@@ -120,6 +120,7 @@ void FailbackCluster::Retry(std::shared_ptr<Task> task) {
   if (last) avoid.push_back(last.get());
   auto invoker = Select(*task->inv, *invokers, avoid);
   invoker->Invoke(task->inv, [self = shared_from_this(), task, invoker](rpc::RpcResult r) mutable {
+    self->Report(*invoker, *task->inv, r.status);
     self->OnRetried(std::move(task), invoker, r.status);
   });
 }
@@ -150,7 +151,7 @@ void FailbackCluster::OnRetried(std::shared_ptr<Task> task,
 
 asio::io_context& FailbackCluster::TimerContext(const std::shared_ptr<rpc::Invoker>& via) {
   if (via) {
-    if (auto* p = AsProvider(*via)) {
+    if (auto* p = via->provider()) {
       // The channel keeps its I/O threads alive; a timer on them only needs them until it fires
       // (a stopped context destroys the waiting handler, releasing the task).
       if (auto io = p->io_threads()) return io->Next();

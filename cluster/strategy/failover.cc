@@ -35,6 +35,7 @@ void FailoverCluster::Try(std::shared_ptr<Attempt> attempt,
 }
 
 void FailoverCluster::OnResult(std::shared_ptr<Attempt> attempt, rpc::RpcResult r) {
+  Report(*attempt->tried.back(), *attempt->inv, r.status);
   if (r.status.ok()) {
     attempt->done(std::move(r));
     return;

@@ -36,7 +36,9 @@ void ForkingCluster::DoInvoke(std::shared_ptr<const rpc::Invocation> inv,
   auto all = std::make_shared<const InvokerList>(std::move(selected));
   const size_t listed = invokers->size();
   for (const auto& invoker : *all) {
-    invoker->Invoke(inv, [self = shared_from_this(), race, all, inv, listed](rpc::RpcResult r) {
+    invoker->Invoke(inv, [self = shared_from_this(), race, all, inv, listed,
+                          via = invoker.get()](rpc::RpcResult r) {
+      self->Report(*via, *inv, r.status);  // `all` keeps `via` alive
       if (r.status.ok()) {
         if (!race->finished.exchange(true)) race->done(std::move(r));
         return;
