@@ -18,14 +18,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-Result<std::string> Hello(rpc::Invoker& invoker, const std::string& name) {
-  auto inv = std::make_shared<rpc::Invocation>(
-      DemoCall("sayHello", "Ljava/lang/String;", [name](ObjectOutput& o) { o.WriteString(name); }));
-  std::promise<Result<std::string>> p;
-  invoker.Invoke(inv, [&p](rpc::RpcResult r) { p.set_value(rpc::DecodeResult<std::string>(r)); });
-  return p.get_future().get();
-}
-
 class ApplicationTest : public ::testing::Test {
  protected:
   std::string RegistryUrl() const { return "file://" + dir_.path() + "?notify.delay=1"; }
@@ -62,7 +54,7 @@ TEST_F(ApplicationTest, DirectConnectionNeedsNoRegistry) {
   auto invoker = bare->Refer(std::string(kDemoInterface),
                              {{"url", "dubbo://127.0.0.1:" + std::to_string(provider->port())}});
   ASSERT_TRUE(invoker.ok()) << invoker.status();
-  EXPECT_EQ(Hello(**invoker, "direct").value(), "Hello direct");
+  EXPECT_EQ(SayHello(**invoker, "direct").value(), "Hello direct");
   // Without url= and without a registry there is nothing to refer to.
   auto nowhere = bare->Refer(std::string(kDemoInterface));
   EXPECT_EQ(nowhere.status().code(), StatusCode::kInvalidArgument);
@@ -73,7 +65,7 @@ TEST_F(ApplicationTest, RegistersDubboShapedUrlsAndConsumersDiscoverThem) {
   auto consumer = Consumer(RegistryUrl());
   auto invoker = consumer->Refer(std::string(kDemoInterface), {{"version", "1.0.0"}});
   ASSERT_TRUE(invoker.ok()) << invoker.status();
-  auto hello = Hello(**invoker, "registry");
+  auto hello = SayHello(**invoker, "registry");
   ASSERT_TRUE(hello.ok()) << hello.status();
   EXPECT_EQ(*hello, "Hello registry");
 
@@ -118,7 +110,7 @@ TEST_F(ApplicationTest, RegistersDubboShapedUrlsAndConsumersDiscoverThem) {
   auto lenient =
       consumer->Refer(std::string(kDemoInterface), {{"version", "2.0.0"}, {"check", "false"}});
   ASSERT_TRUE(lenient.ok());
-  EXPECT_EQ(Hello(**lenient, "x").status().code(), StatusCode::kUnavailable);
+  EXPECT_EQ(SayHello(**lenient, "x").status().code(), StatusCode::kUnavailable);
 }
 
 TEST_F(ApplicationTest, ProviderStoppingGracefullyLosesNoCall) {
@@ -135,7 +127,7 @@ TEST_F(ApplicationTest, ProviderStoppingGracefullyLosesNoCall) {
   for (int t = 0; t < 4; ++t) {
     callers.emplace_back([&] {
       while (running) {
-        auto r = Hello(*invoker, "load");
+        auto r = SayHello(*invoker, "load");
         ++calls;
         if (!r.ok()) {
           std::lock_guard<std::mutex> lock(mu);
@@ -184,7 +176,7 @@ TEST_F(ApplicationTest, PropertiesFileConfiguresEverything) {
   auto invoker = app->Refer(std::string(kDemoInterface), {{"version", "3.0.0"}}).value();
   EXPECT_EQ(invoker->url().GetMethodInt("sayHello", "timeout", 0).value(), 1500);
   EXPECT_EQ(invoker->url().GetMethodInt("other", "timeout", 0).value(), 2500);
-  EXPECT_EQ(Hello(*invoker, "file").value(), "Hello file");
+  EXPECT_EQ(SayHello(*invoker, "file").value(), "Hello file");
 
   std::ofstream(dir_.File("bad.properties")) << "dubbo.application.name=x\ndubbo.bogus=1\n";
   EXPECT_EQ(ApplicationConfig::Load(dir_.File("bad.properties")).status().message(),

@@ -92,14 +92,6 @@ class ReplacedRoundRobin final : public cluster::LoadBalance {
   }
 };
 
-Result<std::string> Hello(rpc::Invoker& invoker, const std::string& name) {
-  auto inv = std::make_shared<rpc::Invocation>(
-      DemoCall("sayHello", "Ljava/lang/String;", [name](ObjectOutput& o) { o.WriteString(name); }));
-  std::promise<Result<std::string>> p;
-  invoker.Invoke(inv, [&p](rpc::RpcResult r) { p.set_value(rpc::DecodeResult<std::string>(r)); });
-  return p.get_future().get();
-}
-
 // --- the tests ----------------------------------------------------------------------------------
 
 TEST(PluginTest, APluginRegisteredBeforeTheBuiltinsKeepsItsName) {
@@ -216,7 +208,7 @@ TEST_F(CustomPluginTest, TwoApplicationsOnTwoThreadsCallThroughTheCustomPlugins)
                                                                {"reference.filter", "counting"},
                                                                {"check", "true"}}));
     for (int i = 0; i < kCalls; ++i) {
-      DUBBO_ASSIGN_OR_RETURN(std::string hello, Hello(*invoker, name));
+      DUBBO_ASSIGN_OR_RETURN(std::string hello, SayHello(*invoker, name));
       if (hello != "Hello " + name)
         return Status(StatusCode::kInternal, "unexpected reply " + hello);
     }

@@ -77,6 +77,14 @@ rpc::Invocation DemoCall(std::string method, std::string descriptor,
   return inv;
 }
 
+Result<std::string> SayHello(rpc::Invoker& invoker, const std::string& name) {
+  auto inv = std::make_shared<rpc::Invocation>(
+      DemoCall("sayHello", "Ljava/lang/String;", [name](ObjectOutput& o) { o.WriteString(name); }));
+  std::promise<Result<std::string>> p;
+  invoker.Invoke(inv, [&p](rpc::RpcResult r) { p.set_value(rpc::DecodeResult<std::string>(r)); });
+  return p.get_future().get();
+}
+
 RawPeer::RawPeer() : socket_(io_) {}
 
 Status RawPeer::Connect(uint16_t port) {

@@ -15,6 +15,7 @@
 #include "codec/hessian2/writer.h"
 #include "rpc/client.h"
 #include "rpc/frame.h"
+#include "rpc/invoker.h"
 #include "rpc/io_threads.h"
 #include "rpc/result.h"
 #include "rpc/server.h"
@@ -72,6 +73,9 @@ Result<T> CallSync(rpc::Channel& ch, const rpc::Invocation& inv,
 rpc::Invocation DemoCall(std::string method, std::string descriptor,
                          std::function<void(ObjectOutput&)> args,
                          std::chrono::milliseconds timeout = std::chrono::milliseconds(3000));
+
+// DemoService.sayHello(name) through `invoker`, waiting for the answer.
+Result<std::string> SayHello(rpc::Invoker& invoker, const std::string& name);
 
 // A frame as a raw peer reads it.
 struct RawFrame {
