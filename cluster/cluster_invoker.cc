@@ -69,7 +69,11 @@ std::shared_ptr<rpc::Invoker> ClusterInvoker::Select(const rpc::Invocation& inv,
                                                      const InvokerList& invokers,
                                                      const std::vector<rpc::Invoker*>& tried) {
   if (invokers.empty()) return nullptr;
-  const bool sticky = invokers.front()->url().GetMethod(inv.method, "sticky") == "true";
+  // Read from the first provider's merged URL, where a provider or an override may set it.
+  rpc::Invoker& first = *invokers.front();
+  const bool sticky = first.provider() != nullptr
+                          ? first.provider()->Sticky(inv.method)
+                          : first.url().GetMethod(inv.method, "sticky") == "true";
   const bool check = check_available_;
   if (sticky) {
     std::lock_guard<std::mutex> lock(sticky_mu_);

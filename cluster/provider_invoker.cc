@@ -64,7 +64,16 @@ ProviderInvoker::ProviderInvoker(std::shared_ptr<rpc::Invoker> channel,
     : channel_(std::move(channel)),
       chain_(std::move(chain)),
       io_threads_(std::move(io_threads)),
-      outlier_(outlier) {}
+      outlier_(outlier) {
+  constexpr std::string_view kSuffix = ".sticky";
+  for (const auto& [key, value] : url().parameters()) {
+    if (key == "sticky") {
+      sticky_ = value == "true";
+    } else if (!value.empty() && key.size() > kSuffix.size() && key.ends_with(kSuffix)) {
+      sticky_methods_.emplace_back(key.substr(0, key.size() - kSuffix.size()), value == "true");
+    }
+  }
+}
 
 bool ProviderInvoker::IsAvailable() const { return !ejected() && chain_->IsAvailable(); }
 

@@ -15,6 +15,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "cluster/loadbalance/per_method.h"
@@ -84,6 +85,14 @@ class ProviderInvoker final : public rpc::Invoker,
 
   // Statistics of `method` (created on first use).
   MethodStats& Stats(std::string_view method) { return methods_.Get(method); }
+
+  // `<method>.sticky`, else `sticky`, of the merged URL is "true" (Url::GetMethod's rule), read
+  // once at construction: the cluster asks on every call.
+  bool Sticky(std::string_view method) const {
+    for (const auto& [name, on] : sticky_methods_)
+      if (name == method) return on;
+    return sticky_;
+  }
   // Of the whole provider (every method).
   MethodStats& Totals() { return totals_; }
 
@@ -116,6 +125,8 @@ class ProviderInvoker final : public rpc::Invoker,
   std::shared_ptr<rpc::Invoker> channel_;
   std::shared_ptr<rpc::Invoker> chain_;
   const std::shared_ptr<rpc::IoThreads> io_threads_;
+  bool sticky_ = false;
+  std::vector<std::pair<std::string, bool>> sticky_methods_;  // each non-empty <method>.sticky
   MethodStats totals_;
   PerMethod<MethodStats> methods_;  // every call looks its method up: no lock
 
