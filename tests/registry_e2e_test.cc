@@ -337,41 +337,11 @@ class RegistryE2eTest : public ::testing::Test {
     return path;
   }
 
-  // Expires `registry`'s session as the server does after a partition: another handle attaches to
-  // it and closes it. Returns the expired session's id.
-  int64_t ExpireSession(const registry::Registry& registry) {
-    const auto session = registry::ZookeeperRegistrySession(registry);
-    EXPECT_TRUE(session.has_value());
-    if (!session) return 0;
-    clientid_t id{};
-    id.client_id = session->id;
-    std::memcpy(id.passwd, session->password.data(), sizeof id.passwd);
-    std::string error;
-    auto twin = ZkTestClient::Connect(server_->address(), &error, &id);
-    EXPECT_NE(twin, nullptr) << error;
-    return session->id;
-  }
-
-  // Expires `registry`'s session and waits until the registry runs on a new one; returns the old
-  // id. The twin's close can lose a race with the registry's own reconnect (the session moves
-  // back to the registry's connection and survives), so a session still alive is expired again.
+  // Ends `registry`'s session (tests/support/zookeeper_server.h); returns the ended id.
   int64_t ExpireAndAwaitNewSession(const registry::Registry& registry) {
-    const auto before = registry::ZookeeperRegistrySession(registry);
-    EXPECT_TRUE(before.has_value());
-    if (!before) return 0;
-    for (int attempt = 0; attempt < 5; ++attempt) {
-      ExpireSession(registry);
-      if (Eventually(
-              [&] {
-                const auto now = registry::ZookeeperRegistrySession(registry);
-                return now && now->id != before->id;
-              },
-              10s)) {
-        return before->id;
-      }
-    }
-    ADD_FAILURE() << "session " << before->id << " never expired";
-    return before->id;
+    auto ended = ExpireRegistrySession(server_->address(), registry);
+    EXPECT_TRUE(ended.ok()) << ended.status();
+    return ended.value_or(0);
   }
 
   ZooKeeperServer* server_ = nullptr;

@@ -1098,32 +1098,9 @@ class ZookeeperRegistryTest : public ::testing::Test {
   }
   std::string cache_file() const { return dir_.File("dubbo-registry-zk-test.cache"); }
 
-  // Ends `registry`'s session as the server does after a partition — another handle attaches to
-  // it and closes it — and waits until the registry runs on a new session. The twin's close can
-  // lose a race with the registry's own reconnect (the session moves back and survives: "session
-  // kept" in the log), so a session still alive after a while is ended again.
   void ExpireSession(const Registry& registry) {
-    const auto before = ZookeeperRegistrySession(registry);
-    ASSERT_TRUE(before.has_value());
-    clientid_t id{};
-    id.client_id = before->id;
-    std::memcpy(id.passwd, before->password.data(), sizeof id.passwd);
-    for (int attempt = 0; attempt < 5; ++attempt) {
-      {
-        std::string error;
-        auto twin = testing::ZkTestClient::Connect(server_->address(), &error, &id);
-        ASSERT_NE(twin, nullptr) << error;
-      }
-      if (Eventually(
-              [&] {
-                const auto s = ZookeeperRegistrySession(registry);
-                return s && s->id != before->id;
-              },
-              Millis(8000))) {
-        return;
-      }
-    }
-    FAIL() << "session " << before->id << " never expired";
+    auto ended = testing::ExpireRegistrySession(server_->address(), registry);
+    ASSERT_TRUE(ended.ok()) << ended.status();
   }
 
   testing::ZooKeeperServer* server_ = nullptr;

@@ -15,6 +15,7 @@
 #include <atomic>
 #include <cerrno>
 #include <condition_variable>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
@@ -351,6 +352,29 @@ bool ZkTestClient::Exists(const std::string& path, struct Stat* stat) const {
   const int rc = zoo_exists(zh_, path.c_str(), 0, &st);
   if (stat != nullptr) *stat = st;
   return rc == ZOK;
+}
+
+Result<int64_t> ExpireRegistrySession(const std::string& hosts, const registry::Registry& registry,
+                                      std::chrono::milliseconds wait) {
+  const auto before = registry::ZookeeperRegistrySession(registry);
+  if (!before) return Status(StatusCode::kUnavailable, "the registry has no ZooKeeper session");
+  clientid_t id{};
+  id.client_id = before->id;
+  std::memcpy(id.passwd, before->password.data(), sizeof id.passwd);
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    std::string error;
+    if (ZkTestClient::Connect(hosts, &error, &id) == nullptr) {
+      return Status(StatusCode::kUnavailable, "attaching to the session: " + error);
+    }  // the twin closes here, ending the session unless the registry took it back first
+    const auto deadline = std::chrono::steady_clock::now() + wait;
+    while (std::chrono::steady_clock::now() < deadline) {
+      const auto now = registry::ZookeeperRegistrySession(registry);
+      if (now && now->id != before->id) return before->id;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  }
+  return Status(StatusCode::kUnavailable,
+                "session " + std::to_string(before->id) + " never expired");
 }
 
 }  // namespace dubbo::testing

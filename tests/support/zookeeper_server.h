@@ -19,6 +19,10 @@
 #include <string>
 #include <vector>
 
+#include "common/result.h"
+#include "registry/registry.h"
+#include "registry/zookeeper_registry.h"
+
 namespace dubbo::testing {
 
 // A loopback TCP port nothing listens on right now.
@@ -91,5 +95,14 @@ class ZkTestClient {
   zhandle_t* zh_ = nullptr;
   std::atomic<int> state_{0};  // the last session state (the watcher's context is this object)
 };
+
+// Ends `registry`'s ZooKeeper session as the server does after a partition — another handle
+// attaches to it and closes it — and waits until the registry runs on a new session. The twin's
+// close can lose a race with the registry's own reconnect (the session moves back and survives:
+// "session kept" in the log), so a session still alive after `wait` is ended again, up to five
+// times. Returns the ended session's id; an error when the registry has no session or it never
+// changed.
+Result<int64_t> ExpireRegistrySession(const std::string& hosts, const registry::Registry& registry,
+                                      std::chrono::milliseconds wait = std::chrono::seconds(10));
 
 }  // namespace dubbo::testing
