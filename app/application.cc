@@ -370,7 +370,7 @@ Result<std::shared_ptr<rpc::Invoker>> Application::Refer(const std::string& inte
   Url consumer = ConsumerUrl(interface, p);
   std::shared_ptr<cluster::Directory> directory;
   if (const std::string direct = Param(p, "url"); !direct.empty()) {
-    cluster::InvokerList invokers;
+    cluster::ProviderList invokers;
     size_t start = 0;
     while (start <= direct.size()) {
       const size_t end = std::min(direct.find(';', start), direct.size());

@@ -8,7 +8,7 @@
 namespace dubbo::cluster {
 
 namespace {
-bool Tried(const std::vector<rpc::Invoker*>& tried, const rpc::Invoker* i) {
+bool Tried(const std::vector<ProviderInvoker*>& tried, const ProviderInvoker* i) {
   return std::find(tried.begin(), tried.end(), i) != tried.end();
 }
 }  // namespace
@@ -32,7 +32,9 @@ Result<std::shared_ptr<rpc::Invoker>> JoinCluster(std::shared_ptr<Directory> dir
 }
 
 Status ClusterInvoker::Configure() {
-  DUBBO_ASSIGN_OR_RETURN(policies_, MethodPolicies::Parse(url()));
+  // The stub resolves `retries` and `idempotent` per call (rpc/call_settings.h); a malformed one
+  // fails the reference here.
+  DUBBO_RETURN_IF_ERROR(rpc::ReferenceSettings(url()).error());
   DUBBO_ASSIGN_OR_RETURN(auto budget, RetryBudget::ParseOptions(url()));
   budget_ = std::make_unique<RetryBudget>(budget);
   DUBBO_ASSIGN_OR_RETURN(check_available_, url().GetBool("cluster.availablecheck", true));
@@ -65,26 +67,23 @@ bool ClusterInvoker::IsAvailable() const {
                      [](const auto& i) { return i->IsAvailable(); });
 }
 
-std::shared_ptr<rpc::Invoker> ClusterInvoker::Select(const rpc::Invocation& inv,
-                                                     const InvokerList& invokers,
-                                                     const std::vector<rpc::Invoker*>& tried) {
+std::shared_ptr<ProviderInvoker> ClusterInvoker::Select(
+    const rpc::Invocation& inv, const ProviderList& invokers,
+    const std::vector<ProviderInvoker*>& tried) {
   if (invokers.empty()) return nullptr;
   // Read from the first provider's merged URL, where a provider or an override may set it.
-  rpc::Invoker& first = *invokers.front();
-  const bool sticky = first.provider() != nullptr
-                          ? first.provider()->Sticky(inv.method)
-                          : first.url().GetMethod(inv.method, "sticky") == "true";
+  ProviderInvoker& first = *invokers.front();
+  const bool sticky = first.Sticky(inv.method);
   const bool check = check_available_;
   if (sticky) {
     std::lock_guard<std::mutex> lock(sticky_mu_);
     auto s = sticky_.lock();
     if (s && std::find(invokers.begin(), invokers.end(), s) != invokers.end() &&
-        !Tried(tried, s.get()) && (!check || s->IsAvailable()) &&
-        (s->provider() == nullptr || s->provider()->Admit())) {
+        !Tried(tried, s.get()) && (!check || s->IsAvailable()) && s->Admit()) {
       return s;
     }
   }
-  std::shared_ptr<rpc::Invoker> pick =
+  std::shared_ptr<ProviderInvoker> pick =
       invokers.size() == 1 ? invokers.front()
                            : load_balance_->Select(SelectIn{invokers, url(), inv, &tried, check});
   if (sticky) {
@@ -97,14 +96,15 @@ std::shared_ptr<rpc::Invoker> ClusterInvoker::Select(const rpc::Invocation& inv,
 Status ClusterInvoker::NoProvider(const rpc::Invocation& inv) const {
   return Status(
       StatusCode::kUnavailable,
-      "No provider available for the service " + ServiceKey(inv.group, inv.interface, inv.version) +
-          " from " + directory_->Source() +
+      "No provider available for the service " +
+          ServiceKey(inv.settings.group, inv.interface, inv.settings.version) + " from " +
+          directory_->Source() +
           ", please check status of providers (disabled, not registered or in blacklist)");
 }
 
-Status ClusterInvoker::Failed(const rpc::Invocation& inv, const std::vector<rpc::Invoker*>& tried,
-                              size_t listed, const Status& last,
-                              std::string_view why_stopped) const {
+Status ClusterInvoker::Failed(const rpc::Invocation& inv,
+                              const std::vector<ProviderInvoker*>& tried, size_t listed,
+                              const Status& last, std::string_view why_stopped) const {
   std::string providers;
   size_t distinct = 0;
   for (size_t k = 0; k < tried.size(); ++k) {
@@ -113,24 +113,25 @@ Status ClusterInvoker::Failed(const rpc::Invocation& inv, const std::vector<rpc:
                           tried[k]) == tried.begin() + static_cast<std::ptrdiff_t>(k);
   }
   std::string message = "Failed to invoke the method " + inv.method + " in the service " +
-                        ServiceKey(inv.group, inv.interface, inv.version) + ". Tried " +
-                        std::to_string(tried.size()) + " times of the providers [" + providers +
-                        "] (" + std::to_string(distinct) + "/" + std::to_string(listed) +
-                        ") from " + directory_->Source() + ". Last error is: " + last.message();
+                        ServiceKey(inv.settings.group, inv.interface, inv.settings.version) +
+                        ". Tried " + std::to_string(tried.size()) + " times of the providers [" +
+                        providers + "] (" + std::to_string(distinct) + "/" +
+                        std::to_string(listed) + ") from " + directory_->Source() +
+                        ". Last error is: " + last.message();
   if (!why_stopped.empty()) message += " (" + std::string(why_stopped) + ")";
   return Status(last.code(), std::move(message)).WithException(last.exception());
 }
 
-Status ClusterInvoker::Failed(const rpc::Invocation& inv, const InvokerList& tried, size_t listed,
+Status ClusterInvoker::Failed(const rpc::Invocation& inv, const ProviderList& tried, size_t listed,
                               const Status& last, std::string_view why_stopped) const {
-  std::vector<rpc::Invoker*> raw;
+  std::vector<ProviderInvoker*> raw;
   raw.reserve(tried.size());
   for (const auto& i : tried) raw.push_back(i.get());
   return Failed(inv, raw, listed, last, why_stopped);
 }
 
 std::string ClusterInvoker::NotResendable(const rpc::Invocation& inv, const Status& failure) const {
-  if (policies_.MayResend(inv, failure)) return {};
+  if (MayResend(inv, failure)) return {};
   return "not retried: " + inv.method +
          " is not idempotent and the request may have reached the provider; mark it @idempotent in "
          "the IDL "

@@ -43,14 +43,14 @@ class ClusterInvoker : public rpc::Invoker {
  protected:
   // Runs the strategy over a non-empty snapshot of providers.
   virtual void DoInvoke(std::shared_ptr<const rpc::Invocation> inv,
-                        std::shared_ptr<const InvokerList> invokers,
+                        std::shared_ptr<const ProviderList> invokers,
                         rpc::ResponseCallback done) = 0;
 
   // Picks a provider, avoiding `tried` when possible; null only when `invokers` is empty.
-  std::shared_ptr<rpc::Invoker> Select(const rpc::Invocation& inv, const InvokerList& invokers,
-                                       const std::vector<rpc::Invoker*>& tried);
+  std::shared_ptr<ProviderInvoker> Select(const rpc::Invocation& inv, const ProviderList& invokers,
+                                          const std::vector<ProviderInvoker*>& tried);
   // Tells the load balancer how one attempt on `via` ended (LoadBalance::Feedback).
-  void Report(rpc::Invoker& via, const rpc::Invocation& inv, const Status& status) {
+  void Report(ProviderInvoker& via, const rpc::Invocation& inv, const Status& status) {
     load_balance_->Feedback(CallOutcome{via, inv, status});
   }
 
@@ -58,10 +58,10 @@ class ClusterInvoker : public rpc::Invoker {
   Status NoProvider(const rpc::Invocation& inv) const;
   // Dubbo's failure message: the service, method, providers tried and the last cause, with the
   // last cause's code; `why_stopped` (if any) says why no further attempt was made.
-  Status Failed(const rpc::Invocation& inv, const std::vector<rpc::Invoker*>& tried, size_t listed,
-                const Status& last, std::string_view why_stopped = {}) const;
+  Status Failed(const rpc::Invocation& inv, const std::vector<ProviderInvoker*>& tried,
+                size_t listed, const Status& last, std::string_view why_stopped = {}) const;
   // The same for a list of tried invokers kept alive by the strategy.
-  Status Failed(const rpc::Invocation& inv, const InvokerList& tried, size_t listed,
+  Status Failed(const rpc::Invocation& inv, const ProviderList& tried, size_t listed,
                 const Status& last, std::string_view why_stopped = {}) const;
   // Why a failed attempt of `inv` may not be re-sent (empty when it may): a non-idempotent
   // method whose request may have reached the provider.
@@ -70,7 +70,7 @@ class ClusterInvoker : public rpc::Invoker {
   // One attempt on one provider: all that failfast, failsafe, failback and available make.
   struct Attempt {
     std::shared_ptr<const rpc::Invocation> inv;
-    std::shared_ptr<rpc::Invoker> invoker;
+    std::shared_ptr<ProviderInvoker> invoker;
     size_t listed = 0;  // providers listed when it was chosen
   };
   // Sends the attempt. A success goes to `done`; a failure to on_failure(*self, attempt, result,
@@ -79,7 +79,7 @@ class ClusterInvoker : public rpc::Invoker {
   template <typename Self, typename OnFailure>
   static void InvokeOnce(std::shared_ptr<Self> self, Attempt attempt, rpc::ResponseCallback done,
                          OnFailure on_failure) {
-    rpc::Invoker& target = *attempt.invoker;
+    ProviderInvoker& target = *attempt.invoker;
     std::shared_ptr<const rpc::Invocation> inv = attempt.inv;
     target.Invoke(std::move(inv), [self = std::move(self), attempt = std::move(attempt),
                                    done = std::move(done), on_failure](rpc::RpcResult r) mutable {
@@ -101,18 +101,16 @@ class ClusterInvoker : public rpc::Invoker {
   // provider use, still naming the provider that failed (`remote`).
   void ReturnEmpty(const Attempt& a, rpc::RpcResult failed, rpc::ResponseCallback done) const;
 
-  const MethodPolicies& policies() const { return policies_; }
   RetryBudget& budget() { return *budget_; }
 
   std::shared_ptr<Directory> directory_;
   std::shared_ptr<LoadBalance> load_balance_;
 
  private:
-  MethodPolicies policies_;
   std::unique_ptr<RetryBudget> budget_ = std::make_unique<RetryBudget>();
   bool check_available_ = true;
   std::mutex sticky_mu_;
-  std::weak_ptr<rpc::Invoker> sticky_;
+  std::weak_ptr<ProviderInvoker> sticky_;
 };
 
 // Creates strategy T over `directory` and `load_balance` and configures it.

@@ -11,12 +11,10 @@ void Directory::InitOutliers(const Url& consumer_url) {
   outliers_ = std::make_shared<OutlierGroup>(static_cast<int32_t>(percent));
 }
 
-void Directory::Adopt(const InvokerList& invokers, const InvokerList& gone) {
+void Directory::Adopt(const ProviderList& invokers, const ProviderList& gone) {
   if (!outliers_) return;
-  for (const auto& i : gone)
-    if (auto* p = i->provider()) p->LeaveGroup();
-  for (const auto& i : invokers)
-    if (auto* p = i->provider()) p->JoinGroup(outliers_);
+  for (const auto& i : gone) i->LeaveGroup();
+  for (const auto& i : invokers) i->JoinGroup(outliers_);
   outliers_->members.store(static_cast<int32_t>(invokers.size()), std::memory_order_relaxed);
 }
 

@@ -20,12 +20,10 @@
 
 namespace dubbo::cluster {
 
-using rpc::InvokerList;
-
 class Directory {
  public:
   virtual ~Directory() = default;
-  virtual std::shared_ptr<const InvokerList> List() const = 0;
+  virtual std::shared_ptr<const ProviderList> List() const = 0;
   // The consumer's URL: reference parameters (timeout, retries, loadbalance ...).
   virtual const Url& consumer_url() const = 0;
   // Where providers come from, for error messages ("registry 127.0.0.1:2181", "direct").
@@ -40,26 +38,26 @@ class Directory {
   // the cluster reports it when it is built).
   void InitOutliers(const Url& consumer_url);
   // `invokers` are now the group's members: provider invokers join it; `gone` ones leave.
-  void Adopt(const InvokerList& invokers, const InvokerList& gone = {});
+  void Adopt(const ProviderList& invokers, const ProviderList& gone = {});
 
   std::shared_ptr<OutlierGroup> outliers_;
 };
 
 class StaticDirectory final : public Directory {
  public:
-  StaticDirectory(Url consumer_url, InvokerList invokers)
+  StaticDirectory(Url consumer_url, ProviderList invokers)
       : consumer_url_(std::move(consumer_url)),
-        invokers_(std::make_shared<const InvokerList>(std::move(invokers))) {
+        invokers_(std::make_shared<const ProviderList>(std::move(invokers))) {
     InitOutliers(consumer_url_);
     Adopt(*invokers_);
   }
-  std::shared_ptr<const InvokerList> List() const override { return invokers_; }
+  std::shared_ptr<const ProviderList> List() const override { return invokers_; }
   const Url& consumer_url() const override { return consumer_url_; }
   std::string Source() const override { return "direct connection"; }
 
  private:
   Url consumer_url_;
-  std::shared_ptr<const InvokerList> invokers_;
+  std::shared_ptr<const ProviderList> invokers_;
 };
 
 }  // namespace dubbo::cluster

@@ -81,7 +81,6 @@ class ProviderInvoker final : public rpc::Invoker,
   const Url& url() const override { return channel_->url(); }
   // The channel is usable and the provider is not ejected.
   bool IsAvailable() const override;
-  ProviderInvoker* provider() override { return this; }
 
   // Statistics of `method` (created on first use).
   MethodStats& Stats(std::string_view method) { return methods_.Get(method); }
@@ -139,6 +138,9 @@ class ProviderInvoker final : public rpc::Invoker,
   std::atomic<int32_t> ejections_{0};
   std::atomic<bool> holds_slot_{false};  // counted in group_->ejected
 };
+
+// The providers a cluster chooses among: an immutable snapshot shared by readers (Directory::List).
+using ProviderList = std::vector<std::shared_ptr<ProviderInvoker>>;
 
 // The consumer filters every provider invoker runs, in order (the built-ins; "reference.filter"
 // on the URL adds or removes names).

@@ -96,7 +96,7 @@ Result<std::shared_ptr<RegistryDirectory>> RegistryDirectory::Create(
   return dir;
 }
 
-std::shared_ptr<const InvokerList> RegistryDirectory::List() const {
+std::shared_ptr<const ProviderList> RegistryDirectory::List() const {
   std::lock_guard<std::mutex> lock(mu_);
   return invokers_;
 }
@@ -106,7 +106,7 @@ void RegistryDirectory::Notify(const std::vector<Url>& urls) {
   for (const Url& u : urls)
     if (IsConfigurator(u)) configurators.push_back(u);
 
-  std::vector<std::pair<std::string, std::shared_ptr<rpc::Invoker>>> next;
+  std::vector<std::pair<std::string, std::shared_ptr<ProviderInvoker>>> next;
   for (const Url& u : urls) {
     if (!IsProvider(u) || !registry::IsMatch(consumer_url_, u)) continue;
     Url merged = MergeProviderUrl(u, consumer_url_);
@@ -114,7 +114,7 @@ void RegistryDirectory::Notify(const std::vector<Url>& urls) {
     std::string key = merged.ToFullString();
     if (std::any_of(next.begin(), next.end(), [&](const auto& e) { return e.first == key; }))
       continue;
-    std::shared_ptr<rpc::Invoker> invoker;
+    std::shared_ptr<ProviderInvoker> invoker;
     {
       std::lock_guard<std::mutex> lock(mu_);
       for (const auto& [k, inv] : by_url_)
@@ -142,7 +142,7 @@ void RegistryDirectory::Notify(const std::vector<Url>& urls) {
                    << "; keeping the previous " << by_url_.size() << " (empty protection)";
       return;
     }
-    InvokerList dropped;
+    ProviderList dropped;
     for (const auto& entry : by_url_) {
       const auto& inv = entry.second;  // not a structured binding: clang 14 cannot capture one
       const bool kept =
@@ -153,7 +153,7 @@ void RegistryDirectory::Notify(const std::vector<Url>& urls) {
       }
     }
     by_url_ = std::move(next);
-    auto list = std::make_shared<InvokerList>();
+    auto list = std::make_shared<ProviderList>();
     for (const auto& [k, inv] : by_url_) list->push_back(inv);
     Adopt(*list, dropped);
     invokers_ = std::move(list);

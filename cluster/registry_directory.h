@@ -27,7 +27,7 @@ class RegistryDirectory final : public Directory,
       std::shared_ptr<rpc::Client> client);
   ~RegistryDirectory() override;
 
-  std::shared_ptr<const InvokerList> List() const override;
+  std::shared_ptr<const ProviderList> List() const override;
   const Url& consumer_url() const override { return consumer_url_; }
   std::string Source() const override { return "registry " + registry_->url().ToString(); }
   void Destroy() override;
@@ -44,9 +44,9 @@ class RegistryDirectory final : public Directory,
   std::shared_ptr<rpc::Client> client_;
   uint64_t subscription_ = 0;
   mutable std::mutex mu_;
-  std::shared_ptr<const InvokerList> invokers_ = std::make_shared<const InvokerList>();
+  std::shared_ptr<const ProviderList> invokers_ = std::make_shared<const ProviderList>();
   // Provider invokers by the merged URL's full string, kept across notifications.
-  std::vector<std::pair<std::string, std::shared_ptr<rpc::Invoker>>> by_url_;
+  std::vector<std::pair<std::string, std::shared_ptr<ProviderInvoker>>> by_url_;
   bool destroyed_ = false;
 };
 

@@ -115,10 +115,10 @@ bool SameRequest(const DecodedRequest& a, const DecodedRequest& b) {
 void CheckRequestRoundTrip(const dubbo::Serialization& s, const DecodedRequest& req) {
   dubbo::rpc::Invocation inv;
   inv.interface = req.info.path;
-  inv.version = req.info.version;
+  inv.settings.version = req.info.version;
   inv.method = req.info.method;
   inv.descriptor = req.info.descriptor;
-  inv.group = req.info.group;
+  inv.settings.group = req.info.group;
   const std::vector<dubbo::Value>* args = &req.arguments;
   inv.arguments = dubbo::rpc::MakeArguments([args](dubbo::ObjectOutput& o) {
     for (const auto& v : *args) o.WriteValue(v);

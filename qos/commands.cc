@@ -329,9 +329,11 @@ Reply Commands::Invoke(std::string_view args) const {
   }
   auto inv = std::make_shared<rpc::Invocation>(
       rpc::GenericInvocation(found->interface, method, {}, std::move(*values)));
-  inv->version = found->version;
-  inv->group = found->group;
-  inv->timeout = invoke_timeout_;
+  // The reference's settings as a stub resolves them, for the real method's name.
+  inv->settings = rpc::ReferenceSettings(found->invoker->url()).For(method);
+  inv->settings.version = found->version;
+  inv->settings.group = found->group;
+  inv->settings.timeout = invoke_timeout_;
   auto promise = std::make_shared<std::promise<rpc::RpcResult>>();
   auto future = promise->get_future();
   const auto start = std::chrono::steady_clock::now();

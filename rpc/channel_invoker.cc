@@ -13,22 +13,14 @@ Result<std::shared_ptr<ChannelInvoker>> ChannelInvoker::Create(Url url, Client& 
     DUBBO_ASSIGN_OR_RETURN(const int64_t ms, url.GetInt(key, 0));
     if (ms <= 0) continue;  // Java's getMethodPositiveParameter: not a timeout
     if (all) {
-      timeouts.all = std::chrono::milliseconds(ms);
+      timeouts.SetFallback(std::chrono::milliseconds(ms));
     } else {
-      timeouts.methods.emplace_back(key.substr(0, key.size() - kSuffix.size()),
-                                    std::chrono::milliseconds(ms));
+      timeouts.Set(key.substr(0, key.size() - kSuffix.size()), std::chrono::milliseconds(ms));
     }
   }
   DUBBO_ASSIGN_OR_RETURN(auto channel, client.GetChannel(url.Address()));
   return std::shared_ptr<ChannelInvoker>(
       new ChannelInvoker(std::move(url), std::move(channel), s, std::move(timeouts)));
-}
-
-std::chrono::milliseconds ChannelInvoker::TimeoutFor(std::string_view method) const {
-  for (const auto& [name, ms] : timeouts_.methods) {
-    if (name == method) return ms;
-  }
-  return timeouts_.all;
 }
 
 void ChannelInvoker::Invoke(std::shared_ptr<const Invocation> inv, ResponseCallback done) {
@@ -38,7 +30,7 @@ void ChannelInvoker::Invoke(std::shared_ptr<const Invocation> inv, ResponseCallb
   overrides.version = version_;
   overrides.group = group_;
   overrides.token = token_;
-  overrides.timeout = TimeoutFor(inv->method);
+  overrides.timeout = timeouts_.Get(inv->method);
   channel_->Call(*inv, *serialization_, std::move(done), overrides);
 }
 

@@ -12,6 +12,7 @@
 #include "common/url.h"
 #include "rpc/client.h"
 #include "rpc/invoker.h"
+#include "rpc/method_table.h"
 
 namespace dubbo::rpc {
 
@@ -35,11 +36,8 @@ class ChannelInvoker final : public Invoker {
   const std::shared_ptr<Channel>& channel() const { return channel_; }
 
  private:
-  // The URL's timeouts, read once: `timeout` and each `<method>.timeout` (0 = none).
-  struct Timeouts {
-    std::chrono::milliseconds all{0};
-    std::vector<std::pair<std::string, std::chrono::milliseconds>> methods;
-  };
+  // The URL's positive `timeout` and `<method>.timeout`s, read once (0 = none).
+  using Timeouts = MethodTable<std::chrono::milliseconds>;
 
   ChannelInvoker(Url url, std::shared_ptr<Channel> channel, const Serialization* s,
                  Timeouts timeouts)
@@ -50,7 +48,6 @@ class ChannelInvoker final : public Invoker {
         version_(url_.Get("version")),
         group_(url_.Get("group")),
         token_(url_.Get("token")) {}
-  std::chrono::milliseconds TimeoutFor(std::string_view method) const;
 
   Url url_;
   std::shared_ptr<Channel> channel_;

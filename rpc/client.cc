@@ -269,8 +269,7 @@ void Channel::Call(const Invocation& inv, const Serialization& s, ResponseCallba
   }
   const int64_t id = NextRequestId();
   const uint32_t payload = options_.connection.payload;
-  const std::chrono::milliseconds timeout =
-      overrides.timeout.count() > 0 ? overrides.timeout : inv.timeout;
+  const std::chrono::milliseconds timeout = overrides.TimeoutOf(inv);
   if (conn && !inv.one_way && conn->executor().running_in_this_thread()) {
     // Already on the connection's thread (a callback issuing the next call): encode straight into
     // its output buffer.

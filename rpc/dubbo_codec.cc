@@ -129,13 +129,11 @@ bool IsFrameworkKey(std::string_view k) {
 Status AppendRequestFrame(const Invocation& inv, const Serialization& s, int64_t id,
                           uint32_t payload, std::string* out, const CallOverrides& overrides) {
   const size_t start = out->size();
-  std::string_view version =
-      inv.version.empty() ? overrides.version : std::string_view(inv.version);
+  std::string_view version = overrides.VersionOf(inv);
   if (version.empty()) version = "0.0.0";
-  const std::string_view group = inv.group.empty() ? overrides.group : std::string_view(inv.group);
+  const std::string_view group = overrides.GroupOf(inv);
   const std::string_view token = overrides.token;
-  const int64_t timeout_ms =
-      overrides.timeout.count() > 0 ? overrides.timeout.count() : inv.timeout.count();
+  const int64_t timeout_ms = overrides.TimeoutOf(inv).count();
   RequestParts scratch;
   const RequestParts& parts = FindRequestParts(s, inv, version, group, token, timeout_ms, &scratch);
   out->reserve(start + kHeaderSize + parts.prelude.size() + parts.framework.size() + 64);

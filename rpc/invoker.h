@@ -18,10 +18,6 @@
 #include "common/url.h"
 #include "rpc/message.h"
 
-namespace dubbo::cluster {
-class ProviderInvoker;
-}  // namespace dubbo::cluster
-
 namespace dubbo::rpc {
 
 class Invoker {
@@ -33,10 +29,6 @@ class Invoker {
   virtual const Url& url() const = 0;
   // False when calls could not currently reach the provider (disconnected, read-only).
   virtual bool IsAvailable() const = 0;
-  // The cluster's bookkeeping for this provider (call statistics, outlier state) when this is one
-  // of its provider invokers, else null. A virtual call rather than RTTI: balancers ask it on
-  // every pick. Only a forward declaration here, so this header stays free of the cluster.
-  virtual cluster::ProviderInvoker* provider() { return nullptr; }
 };
 
 // The providers a cluster chooses among: an immutable snapshot shared by readers.

@@ -15,6 +15,7 @@
 #include "codec/serialization.h"
 #include "common/status.h"
 #include "rpc/attachments.h"
+#include "rpc/call_settings.h"
 
 namespace dubbo::rpc {
 
@@ -51,28 +52,37 @@ std::shared_ptr<const ArgumentWriter> MakeArguments(F f) {
 
 struct Invocation {
   std::string interface;  // the service path
-  std::string version;    // "" when unversioned (sent as "0.0.0", as Java does)
-  std::string group;      // sent as the `group` attachment
   std::string method;
   std::string descriptor;  // JVM parameter descriptor, e.g. "Ljava/lang/String;"
   std::shared_ptr<const ArgumentWriter> arguments;  // null: no arguments
   Attachments attachments;                          // user attachments; the exchange adds the rest
   bool one_way = false;
-  std::chrono::milliseconds timeout{1000};
-  // From the IDL (@idempotent, @retries): whether re-sending after the request may have reached a
-  // provider is safe, and the method's retry default (-1: the reference's `retries`).
-  bool idempotent = false;
-  int32_t retries = -1;
+  // Version, group, timeout, retries, idempotent: decided once for the reference as the call was
+  // made (rpc/call_settings.h); every later stage reads them here.
+  CallSettings settings;
 };
 
-// What the invoker of one provider adds to a call as it is encoded, so the shared Invocation is
-// never copied per call: the reference's version and group where the invocation leaves them
-// empty, the provider's token, and the provider URL's timeout (0: the invocation's).
+// What the invoker of one provider decides for every call to it, from the provider's merged URL,
+// read once (ChannelInvoker): the reference's version and group where the invocation leaves them
+// empty, the provider's token, and the provider URL's positive timeout (0: the invocation's).
+// Applied as the frame is encoded, so the shared Invocation is never copied per call.
 struct CallOverrides {
   std::string_view version;
   std::string_view group;
   std::string_view token;
   std::chrono::milliseconds timeout{0};
+
+  // The one rule for what a call is sent with: the provider's positive timeout over the
+  // invocation's, the invocation's version and group over the reference URL's.
+  std::chrono::milliseconds TimeoutOf(const Invocation& inv) const {
+    return timeout.count() > 0 ? timeout : inv.settings.timeout;
+  }
+  std::string_view VersionOf(const Invocation& inv) const {
+    return inv.settings.version.empty() ? version : std::string_view(inv.settings.version);
+  }
+  std::string_view GroupOf(const Invocation& inv) const {
+    return inv.settings.group.empty() ? group : std::string_view(inv.settings.group);
+  }
 };
 
 // The outcome of one call as the exchange delivers it. `status` is not OK for transport and

@@ -81,9 +81,8 @@ class StubBase {
            std::string group)
       : invoker_(std::move(invoker)),
         interface_(std::move(interface)),
-        version_(std::move(version)),
-        group_(std::move(group)),
-        timeouts_(ReadTimeouts(invoker_.get())) {}
+        settings_(invoker_ != nullptr ? invoker_->url() : Url(), std::move(version),
+                  std::move(group)) {}
 
   const std::shared_ptr<Invoker>& invoker() const { return invoker_; }
 
@@ -92,14 +91,10 @@ class StubBase {
   std::shared_ptr<const Invocation> MakeInvocation(const MethodInfo& m, const Args&... args) const {
     auto inv = std::make_shared<Invocation>();
     inv->interface = interface_;
-    inv->version = version_;
-    inv->group = group_;
     inv->method = std::string(m.name);
     inv->descriptor = std::string(m.descriptor);
     inv->one_way = m.one_way;
-    inv->idempotent = m.idempotent;
-    inv->retries = m.retries;
-    inv->timeout = Timeout(m);
+    inv->settings = settings_.For(m.name, {m.timeout_ms, m.retries, m.idempotent});
     if constexpr (sizeof...(Args) > 0) {
       inv->arguments = std::make_shared<TypedArguments<std::decay_t<Args>...>>(args...);
     }
@@ -163,46 +158,10 @@ class StubBase {
   }
 
  private:
-  // The reference URL's timeouts, read once: a reference's URL does not change, and reading it
-  // per call built a key string and made two lookups. A value that does not parse counts as
-  // absent, as Url::GetMethodInt(...).value_or(fallback) had it.
-  struct Timeouts {
-    std::optional<int64_t> all;  // `timeout`
-    // Each `<method>.timeout` with a value; a malformed one gives the method's default, not
-    // `timeout`.
-    std::vector<std::pair<std::string, std::optional<int64_t>>> methods;
-  };
-  static Timeouts ReadTimeouts(const Invoker* invoker) {
-    Timeouts t;
-    if (invoker == nullptr) return t;
-    const Url& url = invoker->url();
-    constexpr std::string_view kSuffix = ".timeout";
-    for (const auto& [key, value] : url.parameters()) {
-      if (value.empty()) continue;  // an empty value is no value
-      const Result<int64_t> parsed = url.GetInt(key, 0);
-      const std::optional<int64_t> ms =
-          parsed.ok() ? std::optional<int64_t>(*parsed) : std::optional<int64_t>();
-      if (key == "timeout") {
-        t.all = ms;
-      } else if (std::string_view(key).ends_with(kSuffix)) {
-        t.methods.emplace_back(key.substr(0, key.size() - kSuffix.size()), ms);
-      }
-    }
-    return t;
-  }
-
-  std::chrono::milliseconds Timeout(const MethodInfo& m) const {
-    const int64_t fallback = m.timeout_ms > 0 ? m.timeout_ms : 1000;
-    for (const auto& [name, ms] : timeouts_.methods)
-      if (name == m.name) return std::chrono::milliseconds(ms.value_or(fallback));
-    return std::chrono::milliseconds(timeouts_.all.value_or(fallback));
-  }
-
   std::shared_ptr<Invoker> invoker_;
   std::string interface_;
-  std::string version_;
-  std::string group_;
-  Timeouts timeouts_;
+  // The reference URL's settings, read once: a reference's URL does not change.
+  ReferenceSettings settings_;
 };
 
 // The exception a call failed with, as declared type E (a DUBBO_STRUCT deriving dubbo::Throwable

@@ -173,7 +173,9 @@ std::future<rpc::RpcResult> SleepCall(rpc::Invoker& invoker, int32_t ms,
   inv->method = "sleep";
   inv->descriptor = "I";
   inv->arguments = rpc::MakeArguments([ms](ObjectOutput& o) { o.WriteInt(ms); });
-  inv->timeout = timeout;
+  // Made by hand, not by a stub: the reference's settings (`retries`) as the stub resolves them.
+  inv->settings = rpc::ReferenceSettings(invoker.url()).For(inv->method);
+  inv->settings.timeout = timeout;
   auto promise = std::make_shared<std::promise<rpc::RpcResult>>();
   auto future = promise->get_future();
   invoker.Invoke(inv, [promise](rpc::RpcResult r) { promise->set_value(std::move(r)); });
@@ -311,7 +313,7 @@ TEST(StubTimeoutTest, MethodKeyThenReferenceThenIdlDefault) {
    public:
     using StubBase::StubBase;
     std::chrono::milliseconds Of(const rpc::MethodInfo& m) const {
-      return MakeInvocation(m)->timeout;
+      return MakeInvocation(m)->settings.timeout;
     }
   };
   constexpr rpc::MethodInfo kA{"a", "", false, 300};
@@ -332,6 +334,41 @@ TEST(StubTimeoutTest, MethodKeyThenReferenceThenIdlDefault) {
   EXPECT_EQ(with_good.Of(kB), 300ms);
   EXPECT_EQ(with_good.Of(kC), 700ms);
   EXPECT_EQ(with_good.Of(kD), 700ms);
+}
+
+// Retries and idempotent: the method's key, else the reference's, else the IDL's, read once; a
+// malformed one is reported for the cluster to refuse the reference.
+TEST(ReferenceSettingsTest, RetriesAndIdempotentFollowDubbosPrecedence) {
+  Url url("dubbo", "127.0.0.1", 20880, "svc");
+  url.Set("retries", "4").Set("read.retries", "0").Set("write.idempotent", "true");
+  url.Set("version", "1.0.0");  // not a setting of the reference's calls: the stub's argument is
+  const rpc::ReferenceSettings settings(url, "2.0.0", "blue");
+  EXPECT_TRUE(settings.error().ok()) << settings.error();
+  const rpc::CallSettings read = settings.For("read", {.retries = 7});
+  EXPECT_EQ(read.retries, 0);
+  EXPECT_FALSE(read.idempotent);
+  EXPECT_EQ(read.version, "2.0.0");
+  EXPECT_EQ(read.group, "blue");
+  EXPECT_EQ(settings.For("other", {.retries = 7}).retries, 4);
+  EXPECT_TRUE(settings.For("write").idempotent);
+  EXPECT_TRUE(settings.For("other", {.idempotent = true}).idempotent);
+
+  Url idl_only("dubbo", "127.0.0.1", 20880, "svc");
+  EXPECT_EQ(rpc::ReferenceSettings(idl_only).For("m", {.retries = 3}).retries, 3);
+  EXPECT_FALSE(rpc::ReferenceSettings(idl_only).For("m").retries.has_value());
+  // Dubbo reads a negative count as "no retry": it is a value, not "unset".
+  idl_only.Set("retries", "-1");
+  EXPECT_EQ(rpc::ReferenceSettings(idl_only).For("m", {.retries = 3}).retries, -1);
+
+  Url bad("dubbo", "127.0.0.1", 20880, "svc");
+  bad.Set("read.retries", "1x");
+  EXPECT_EQ(rpc::ReferenceSettings(bad).error().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(rpc::ReferenceSettings(bad).error().message().find("read.retries=1x"),
+            std::string::npos);
+  bad = Url("dubbo", "127.0.0.1", 20880, "svc");
+  bad.Set("idempotent", "maybe");
+  EXPECT_NE(rpc::ReferenceSettings(bad).error().message().find("idempotent=maybe"),
+            std::string::npos);
 }
 
 TEST_F(FilterTest, ProviderTimeoutLogsSlowCallsWithoutAborting) {

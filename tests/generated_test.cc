@@ -263,9 +263,9 @@ class GeneratedTest : public ::testing::TestWithParam<std::string> {
                         std::vector<Value> args) {
     rpc::Invocation inv = rpc::GenericInvocation(std::string(at::AllTypesService::kInterface),
                                                  method, std::move(types), std::move(args));
-    inv.version = "1.0.0";
-    inv.group = "test";
-    inv.timeout = 5s;
+    inv.settings.version = "1.0.0";
+    inv.settings.group = "test";
+    inv.settings.timeout = 5s;
     std::promise<Result<Value>> p;
     invoker_->Invoke(std::make_shared<const rpc::Invocation>(std::move(inv)),
                      [&p](rpc::RpcResult r) { p.set_value(rpc::DecodeValueResult(r)); });

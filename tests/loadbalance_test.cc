@@ -71,19 +71,17 @@ class FakeInvoker final : public rpc::Invoker {
   Url url_;
 };
 
-// dubbo://<host>:20880/DemoService?<params>
-std::shared_ptr<rpc::Invoker> Fake(const std::string& host, const std::string& params = "") {
+// A ProviderInvoker of dubbo://<host>:20880/DemoService?<params> over a fake channel: its
+// statistics are what leastactive and shortestresponse read.
+std::shared_ptr<ProviderInvoker> Fake(const std::string& host, const std::string& params = "") {
   auto url = Url::Parse("dubbo://" + host + ":20880/" + std::string(kService) +
                         (params.empty() ? "" : "?" + params));
   EXPECT_TRUE(url.ok()) << url.status();
-  return std::make_shared<FakeInvoker>(*url);
-}
-
-// A ProviderInvoker over a fake channel: its statistics are what leastactive and
-// shortestresponse read.
-std::shared_ptr<ProviderInvoker> Provider(const std::string& host, const std::string& params = "") {
-  auto fake = Fake(host, params);
+  auto fake = std::make_shared<FakeInvoker>(*url);
   return std::make_shared<ProviderInvoker>(fake, fake);
+}
+std::shared_ptr<ProviderInvoker> Provider(const std::string& host, const std::string& params = "") {
+  return Fake(host, params);
 }
 
 // An invocation of `method` whose arguments are typed values, as a generated stub makes it.
@@ -99,13 +97,13 @@ rpc::Invocation Call(std::string method, const Args&... args) {
   return inv;
 }
 
-size_t IndexOf(const InvokerList& list, const std::shared_ptr<rpc::Invoker>& pick) {
+size_t IndexOf(const ProviderList& list, const std::shared_ptr<rpc::Invoker>& pick) {
   const auto it = std::find(list.begin(), list.end(), pick);
   EXPECT_NE(it, list.end());
   return static_cast<size_t>(it - list.begin());
 }
 
-std::vector<int64_t> Counts(LoadBalance& lb, const InvokerList& list, const rpc::Invocation& inv,
+std::vector<int64_t> Counts(LoadBalance& lb, const ProviderList& list, const rpc::Invocation& inv,
                             int samples) {
   std::vector<int64_t> counts(list.size());
   const Url consumer;
@@ -127,7 +125,7 @@ void ExpectDistribution(const std::vector<int64_t>& counts, const std::vector<do
   }
 }
 
-std::string Sequence(LoadBalance& lb, const InvokerList& list, const rpc::Invocation& inv,
+std::string Sequence(LoadBalance& lb, const ProviderList& list, const rpc::Invocation& inv,
                      int picks) {
   std::string s;
   const Url consumer;
@@ -215,40 +213,41 @@ TEST(WeightTest, ReadsMethodWeightAndUrlSettings) {
 
 TEST(RandomTest, UniformWithoutWeights) {
   RandomLoadBalance lb;
-  const InvokerList list = {Fake("10.0.0.1"), Fake("10.0.0.2"), Fake("10.0.0.3"), Fake("10.0.0.4")};
+  const ProviderList list = {Fake("10.0.0.1"), Fake("10.0.0.2"), Fake("10.0.0.3"),
+                             Fake("10.0.0.4")};
   ExpectDistribution(Counts(lb, list, Call("m"), 40000), {0.25, 0.25, 0.25, 0.25});
 }
 
 TEST(RandomTest, WeightedLinearAndBinarySearch) {
   RandomLoadBalance lb;
   // Four providers: Dubbo's linear scan.
-  const InvokerList four = {Fake("10.0.0.1", "weight=1"), Fake("10.0.0.2", "weight=2"),
-                            Fake("10.0.0.3", "weight=3"), Fake("10.0.0.4", "weight=4")};
+  const ProviderList four = {Fake("10.0.0.1", "weight=1"), Fake("10.0.0.2", "weight=2"),
+                             Fake("10.0.0.3", "weight=3"), Fake("10.0.0.4", "weight=4")};
   ExpectDistribution(Counts(lb, four, Call("m"), 50000), {0.1, 0.2, 0.3, 0.4});
   // Six: the binary search, including a provider of weight 0 that must never be picked.
-  const InvokerList six = {Fake("10.0.0.1", "weight=1"), Fake("10.0.0.2", "weight=0"),
-                           Fake("10.0.0.3", "weight=3"), Fake("10.0.0.4", "weight=4"),
-                           Fake("10.0.0.5", "weight=5"), Fake("10.0.0.6", "weight=7")};
+  const ProviderList six = {Fake("10.0.0.1", "weight=1"), Fake("10.0.0.2", "weight=0"),
+                            Fake("10.0.0.3", "weight=3"), Fake("10.0.0.4", "weight=4"),
+                            Fake("10.0.0.5", "weight=5"), Fake("10.0.0.6", "weight=7")};
   const auto counts = Counts(lb, six, Call("m"), 50000);
   EXPECT_EQ(counts[1], 0);
   ExpectDistribution(counts, {1 / 20.0, 0, 3 / 20.0, 4 / 20.0, 5 / 20.0, 7 / 20.0});
   // Per-method weights.
-  const InvokerList methods = {Fake("10.0.0.1", "weight=1&hot.weight=9"),
-                               Fake("10.0.0.2", "weight=1")};
+  const ProviderList methods = {Fake("10.0.0.1", "weight=1&hot.weight=9"),
+                                Fake("10.0.0.2", "weight=1")};
   ExpectDistribution(Counts(lb, methods, Call("hot"), 20000), {0.9, 0.1});
   ExpectDistribution(Counts(lb, methods, Call("cold"), 20000), {0.5, 0.5});
 }
 
 TEST(RandomTest, EqualOrZeroWeightsAreUniform) {
   RandomLoadBalance lb;
-  const InvokerList equal = {Fake("10.0.0.1", "weight=5"), Fake("10.0.0.2", "weight=5"),
-                             Fake("10.0.0.3", "weight=5")};
+  const ProviderList equal = {Fake("10.0.0.1", "weight=5"), Fake("10.0.0.2", "weight=5"),
+                              Fake("10.0.0.3", "weight=5")};
   ExpectDistribution(Counts(lb, equal, Call("m"), 30000), {1 / 3.0, 1 / 3.0, 1 / 3.0});
-  const InvokerList zero = {Fake("10.0.0.1", "weight=0"), Fake("10.0.0.2", "weight=0"),
-                            Fake("10.0.0.3", "weight=0")};
+  const ProviderList zero = {Fake("10.0.0.1", "weight=0"), Fake("10.0.0.2", "weight=0"),
+                             Fake("10.0.0.3", "weight=0")};
   ExpectDistribution(Counts(lb, zero, Call("m"), 30000), {1 / 3.0, 1 / 3.0, 1 / 3.0});
   // A weight on any provider, not only the first, makes the pick weighted.
-  const InvokerList later = {Fake("10.0.0.1"), Fake("10.0.0.2", "weight=300")};
+  const ProviderList later = {Fake("10.0.0.1"), Fake("10.0.0.2", "weight=300")};
   ExpectDistribution(Counts(lb, later, Call("m"), 20000), {0.25, 0.75});
 }
 
@@ -257,9 +256,9 @@ TEST(RandomTest, WarmingProvidersGetTheirRampedWeight) {
   const int64_t now = NowMillis();
   // Started 60 s ago with the default 10 min warm-up: weight 10 for the next 6 s. The other one
   // started an hour ago: 100. And one whose timestamp lies in the future: 1.
-  const InvokerList list = {Fake("10.0.0.1", "timestamp=" + std::to_string(now - 60000)),
-                            Fake("10.0.0.2", "timestamp=" + std::to_string(now - 3'600'000)),
-                            Fake("10.0.0.3", "timestamp=" + std::to_string(now + 3'600'000))};
+  const ProviderList list = {Fake("10.0.0.1", "timestamp=" + std::to_string(now - 60000)),
+                             Fake("10.0.0.2", "timestamp=" + std::to_string(now - 3'600'000)),
+                             Fake("10.0.0.3", "timestamp=" + std::to_string(now + 3'600'000))};
   ExpectDistribution(Counts(lb, list, Call("m"), 40000), {10 / 111.0, 100 / 111.0, 1 / 111.0});
 }
 
@@ -268,32 +267,32 @@ TEST(RandomTest, WarmingProvidersGetTheirRampedWeight) {
 TEST(RoundRobinTest, SmoothWeightedSequences) {
   {
     RoundRobinLoadBalance lb;
-    const InvokerList list = {Fake("10.0.0.1", "weight=5"), Fake("10.0.0.2", "weight=1"),
-                              Fake("10.0.0.3", "weight=1")};
+    const ProviderList list = {Fake("10.0.0.1", "weight=5"), Fake("10.0.0.2", "weight=1"),
+                               Fake("10.0.0.3", "weight=1")};
     EXPECT_EQ(Sequence(lb, list, Call("m"), 14), "aabacaaaabacaa");
   }
   {
     RoundRobinLoadBalance lb;
-    const InvokerList list = {Fake("10.0.0.1", "weight=1"), Fake("10.0.0.2", "weight=2"),
-                              Fake("10.0.0.3", "weight=3")};
+    const ProviderList list = {Fake("10.0.0.1", "weight=1"), Fake("10.0.0.2", "weight=2"),
+                               Fake("10.0.0.3", "weight=3")};
     EXPECT_EQ(Sequence(lb, list, Call("m"), 12), "cbacbccbacbc");
   }
   {
     RoundRobinLoadBalance lb;
-    const InvokerList list = {Fake("10.0.0.1"), Fake("10.0.0.2"), Fake("10.0.0.3")};
+    const ProviderList list = {Fake("10.0.0.1"), Fake("10.0.0.2"), Fake("10.0.0.3")};
     EXPECT_EQ(Sequence(lb, list, Call("m"), 6), "abcabc");
   }
   {
     RoundRobinLoadBalance lb;
-    const InvokerList list = {Fake("10.0.0.1", "weight=3"), Fake("10.0.0.2", "weight=2")};
+    const ProviderList list = {Fake("10.0.0.1", "weight=3"), Fake("10.0.0.2", "weight=2")};
     EXPECT_EQ(Sequence(lb, list, Call("m"), 10), "ababaababa");
   }
 }
 
 TEST(RoundRobinTest, StateIsPerMethod) {
   RoundRobinLoadBalance lb;
-  const InvokerList list = {Fake("10.0.0.1", "weight=1"), Fake("10.0.0.2", "weight=2"),
-                            Fake("10.0.0.3", "weight=3")};
+  const ProviderList list = {Fake("10.0.0.1", "weight=1"), Fake("10.0.0.2", "weight=2"),
+                             Fake("10.0.0.3", "weight=3")};
   EXPECT_EQ(Sequence(lb, list, Call("one"), 4), "cbac");
   EXPECT_EQ(Sequence(lb, list, Call("two"), 12), "cbacbccbacbc");
   EXPECT_EQ(Sequence(lb, list, Call("one"), 8), "bccbacbc");
@@ -303,11 +302,11 @@ TEST(RoundRobinTest, WeightChangeResetsThatProvider) {
   RoundRobinLoadBalance lb;
   auto a = Fake("10.0.0.1", "weight=1");
   auto c = Fake("10.0.0.3", "weight=3");
-  const InvokerList before = {a, Fake("10.0.0.2", "weight=2"), c};
+  const ProviderList before = {a, Fake("10.0.0.2", "weight=2"), c};
   EXPECT_EQ(Sequence(lb, before, Call("m"), 2), "cb");
   // An override recreated b's invoker with weight 4: same identity, so its state is found, and its
   // current restarts from 0. (Keeping b's current would give abcbcbcb.)
-  const InvokerList after = {a, Fake("10.0.0.2", "weight=4"), c};
+  const ProviderList after = {a, Fake("10.0.0.2", "weight=4"), c};
   EXPECT_EQ(Sequence(lb, after, Call("m"), 8), "bcabcbcb");
 }
 
@@ -322,8 +321,8 @@ TEST(RoundRobinTest, RecreatedInvokerKeepsItsPlace) {
 
 TEST(RoundRobinTest, ConcurrentPicksKeepTheProportions) {
   RoundRobinLoadBalance lb;
-  const InvokerList list = {Fake("10.0.0.1", "weight=5"), Fake("10.0.0.2", "weight=1"),
-                            Fake("10.0.0.3", "weight=1")};
+  const ProviderList list = {Fake("10.0.0.1", "weight=5"), Fake("10.0.0.2", "weight=1"),
+                             Fake("10.0.0.3", "weight=1")};
   const auto inv = Call("m");
   std::vector<std::future<std::vector<int64_t>>> workers;
   for (int t = 0; t < 4; ++t)
@@ -347,7 +346,7 @@ TEST(LeastActiveTest, PicksFewestInFlight) {
   a->Stats("m").active = 3;
   b->Stats("m").active = 1;
   c->Stats("m").active = 2;
-  const InvokerList list = {a, b, c};
+  const ProviderList list = {a, b, c};
   EXPECT_EQ(Counts(lb, list, Call("m"), 200), (std::vector<int64_t>{0, 200, 0}));
   // Per method: for another method all are idle.
   ExpectDistribution(Counts(lb, list, Call("other"), 30000), {1 / 3.0, 1 / 3.0, 1 / 3.0});
@@ -387,7 +386,7 @@ TEST(ShortestResponseTest, PicksLowestEstimate) {
   SetWindow(*a, 10, 500, 0, now);  // 500 x 1
   SetWindow(*b, 10, 100, 9, now);  // 100 x 10 = 1000
   SetWindow(*c, 10, 300, 0, now);  // 300 x 1
-  const InvokerList list = {a, b, c};
+  const ProviderList list = {a, b, c};
   EXPECT_EQ(EstimateResponse(b->Stats("m")), 1000);
   EXPECT_EQ(Counts(lb, list, Call("m"), 200), (std::vector<int64_t>{0, 0, 200}));
   // c gets busy: 300 x 3 = 900 > 500.
@@ -447,14 +446,14 @@ TEST(ShortestResponseTest, SlidePeriodComesFromTheConsumerUrl) {
 
 // --- consistenthash ------------------------------------------------------------------------------
 
-InvokerList FourHosts(const std::string& params = "") {
+ProviderList FourHosts(const std::string& params = "") {
   return {Fake("10.0.0.1", params), Fake("10.0.0.2", params), Fake("10.0.0.3", params),
           Fake("10.0.0.4", params)};
 }
 
 TEST(ConsistentHashTest, PicksMatchDubbosRing) {
   ConsistentHashLoadBalance lb;
-  const InvokerList list = FourHosts();
+  const ProviderList list = FourHosts();
   const std::map<std::string, size_t> expected = {{"alice", 0}, {"bob", 0},  {"carol", 3},
                                                   {"dave", 3},  {"erin", 2}, {"frank", 2},
                                                   {"grace", 2}, {"heidi", 2}};
@@ -472,7 +471,7 @@ TEST(ConsistentHashTest, PicksMatchDubbosRing) {
 
 TEST(ConsistentHashTest, KeysAreJavaTextOfTypedArguments) {
   ConsistentHashLoadBalance lb;
-  const InvokerList list = FourHosts();
+  const ProviderList list = FourHosts();
   auto pick = [&](const rpc::Invocation& inv) {
     return IndexOf(list, lb.Select(list, Url(), inv));
   };
@@ -491,7 +490,7 @@ TEST(ConsistentHashTest, KeysAreJavaTextOfTypedArguments) {
 TEST(ConsistentHashTest, HashArgumentsAndNodesPerMethod) {
   ConsistentHashLoadBalance lb;
   // Keys for ("e", 7): "e" -> 0, "e7" -> 2, "7e" -> 1, "7" -> 3.
-  const InvokerList list = {
+  const ProviderList list = {
       Fake("10.0.0.1", "two.hash.arguments=0,1&rev.hash.arguments=1,,0&second.hash.arguments=1"),
       Fake("10.0.0.2"), Fake("10.0.0.3"), Fake("10.0.0.4")};
   auto pick = [&](const std::string& method) {
@@ -505,7 +504,7 @@ TEST(ConsistentHashTest, HashArgumentsAndNodesPerMethod) {
   // hash.nodes=8 (and 10: 10 / 4 = 2 digests as well): 8 points per provider.
   for (const std::string nodes : {"8", "10"}) {
     ConsistentHashLoadBalance small;
-    const InvokerList few = FourHosts("hash.nodes=" + nodes);
+    const ProviderList few = FourHosts("hash.nodes=" + nodes);
     const std::map<std::string, size_t> expected = {
         {"alice", 0}, {"bob", 3}, {"carol", 2}, {"dave", 0}, {"heidi", 3}, {"true", 2}, {"x", 2}};
     for (const auto& [key, index] : expected) {
@@ -521,9 +520,9 @@ TEST(ConsistentHashTest, HashArgumentsAndNodesPerMethod) {
 TEST(ConsistentHashTest, IgnoresWeightsAndWarmUp) {
   ConsistentHashLoadBalance lb;
   const int64_t now = NowMillis();
-  const InvokerList list = {Fake("10.0.0.1", "weight=1&timestamp=" + std::to_string(now)),
-                            Fake("10.0.0.2", "weight=1000"), Fake("10.0.0.3", "weight=0"),
-                            Fake("10.0.0.4")};
+  const ProviderList list = {Fake("10.0.0.1", "weight=1&timestamp=" + std::to_string(now)),
+                             Fake("10.0.0.2", "weight=1000"), Fake("10.0.0.3", "weight=0"),
+                             Fake("10.0.0.4")};
   const std::map<std::string, size_t> expected = {
       {"alice", 0}, {"carol", 3}, {"erin", 2}, {"42", 1}};
   for (const auto& [key, index] : expected) {
@@ -534,16 +533,16 @@ TEST(ConsistentHashTest, IgnoresWeightsAndWarmUp) {
 
 TEST(ConsistentHashTest, RemovingOrAddingAProviderMovesOnlyItsKeys) {
   ConsistentHashLoadBalance lb;
-  InvokerList ten;
+  ProviderList ten;
   for (int i = 1; i <= 10; ++i) ten.push_back(Fake("10.0.1." + std::to_string(i)));
-  auto owner = [&](const InvokerList& list, int key) {
+  auto owner = [&](const ProviderList& list, int key) {
     return lb.Select(list, Url(), Call("m", "key-" + std::to_string(key)))->url().Address();
   };
   constexpr int kKeys = 3000;
   std::vector<std::string> before;
   for (int k = 0; k < kKeys; ++k) before.push_back(owner(ten, k));
 
-  InvokerList nine = ten;
+  ProviderList nine = ten;
   nine.erase(nine.begin() + 3);
   const std::string removed = ten[3]->url().Address();
   int moved = 0;
@@ -558,7 +557,7 @@ TEST(ConsistentHashTest, RemovingOrAddingAProviderMovesOnlyItsKeys) {
   }
   EXPECT_GT(moved, kKeys / 20);  // its ~1/10 of the keys, which did move
 
-  InvokerList eleven = ten;
+  ProviderList eleven = ten;
   eleven.push_back(Fake("10.0.1.11"));
   int gained = 0;
   for (int k = 0; k < kKeys; ++k) {
@@ -656,7 +655,7 @@ TEST(MakeLoadBalanceTest, MethodLoadBalanceSendsMethodsToTheirOwn) {
   auto lb = MakeLoadBalance(consumer);
   ASSERT_TRUE(lb.ok()) << lb.status();
   EXPECT_NE(dynamic_cast<MethodLoadBalance*>(lb->get()), nullptr);
-  const InvokerList list = FourHosts();
+  const ProviderList list = FourHosts();
   // lookup: consistenthash, always alice's provider.
   for (int i = 0; i < 10; ++i)
     EXPECT_EQ(IndexOf(list, (*lb)->Select(list, consumer, Call("lookup", std::string("alice")))),
@@ -698,7 +697,7 @@ TEST(ConsistentHashTest, MalformedProviderValuesFallBackToDefaults) {
   ConsistentHashLoadBalance lb;
   // A provider URL (from a registry) cannot be rejected: the defaults apply, the picks are those
   // of hash.nodes=160 and argument 0.
-  const InvokerList list = FourHosts("hash.nodes=lots&hash.arguments=zero");
+  const ProviderList list = FourHosts("hash.nodes=lots&hash.arguments=zero");
   EXPECT_EQ(IndexOf(list, lb.Select(list, Url(), Call("m", std::string("carol")))), 3u);
   EXPECT_EQ(IndexOf(list, lb.Select(list, Url(), Call("m", std::string("erin")))), 2u);
 }
@@ -728,7 +727,7 @@ class ClusterLoadBalanceTest : public ::testing::Test {
   std::shared_ptr<rpc::Invoker> Refer(const std::string& params) {
     const Url consumer =
         *Url::Parse("consumer://127.0.0.1/" + std::string(kService) + "?" + params);
-    InvokerList invokers;
+    ProviderList invokers;
     for (const auto& server : servers_) {
       auto provider = *Url::Parse("dubbo://127.0.0.1:" + std::to_string(server->port()) + "/" +
                                   std::string(kService));
@@ -746,7 +745,8 @@ class ClusterLoadBalanceTest : public ::testing::Test {
 
   // Starts a call; the future gives the address of the provider that answered.
   static std::future<std::string> Start(rpc::Invoker& invoker, rpc::Invocation inv) {
-    inv.timeout = 5000ms;
+    inv.settings = rpc::ReferenceSettings(invoker.url()).For(inv.method);
+    inv.settings.timeout = 5000ms;
     auto promise = std::make_shared<std::promise<std::string>>();
     auto future = promise->get_future();
     invoker.Invoke(std::make_shared<const rpc::Invocation>(std::move(inv)),
@@ -765,7 +765,7 @@ class ClusterLoadBalanceTest : public ::testing::Test {
   rpc::IoThreads timers_{1, "lb-test-timers"};
   std::vector<std::unique_ptr<rpc::Server>> servers_;
   rpc::Client client_;
-  InvokerList providers_;
+  ProviderList providers_;
 };
 
 TEST_F(ClusterLoadBalanceTest, PerMethodBalancersThroughJoinCluster) {
@@ -791,7 +791,7 @@ TEST_F(ClusterLoadBalanceTest, LeastActiveSeesLiveInFlightCounts) {
   // Find the provider holding the slow call.
   std::string busy;
   for (const auto& p : providers_) {
-    if (p->provider()->Stats("sleep").active.load() == 1) busy = p->url().Address();
+    if (p->Stats("sleep").active.load() == 1) busy = p->url().Address();
   }
   ASSERT_FALSE(busy.empty());
   for (int i = 0; i < 12; ++i)

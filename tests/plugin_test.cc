@@ -40,7 +40,7 @@ std::atomic<int> counted_decodes{0};
 // Always the first provider of the list.
 class FirstLoadBalance final : public cluster::LoadBalance {
  public:
-  std::shared_ptr<rpc::Invoker> Pick(const cluster::SelectIn& in) override {
+  std::shared_ptr<cluster::ProviderInvoker> Pick(const cluster::SelectIn& in) override {
     lb_selections.fetch_add(1);
     return in.invokers.front();
   }
@@ -87,7 +87,7 @@ class CountingProviderFilter final : public rpc::ProviderFilter {
 
 class ReplacedRoundRobin final : public cluster::LoadBalance {
  public:
-  std::shared_ptr<rpc::Invoker> Pick(const cluster::SelectIn& in) override {
+  std::shared_ptr<cluster::ProviderInvoker> Pick(const cluster::SelectIn& in) override {
     return in.invokers.back();
   }
 };

@@ -83,7 +83,8 @@ Result<std::string> CallName(rpc::Invoker& invoker) {
   auto inv = std::make_shared<rpc::Invocation>();
   inv->interface = std::string(kInterface);
   inv->method = "name";
-  inv->timeout = 3s;
+  inv->settings = rpc::ReferenceSettings(invoker.url()).For(inv->method);
+  inv->settings.timeout = 3s;
   std::promise<Result<std::string>> p;
   invoker.Invoke(inv, [&p](rpc::RpcResult r) { p.set_value(rpc::DecodeResult<std::string>(r)); });
   return p.get_future().get();
@@ -96,7 +97,8 @@ Result<std::string> CallSleep(rpc::Invoker& invoker, int32_t ms) {
   inv->method = "sleep";
   inv->descriptor = "I";
   inv->arguments = rpc::MakeArguments([ms](ObjectOutput& o) { o.WriteInt(ms); });
-  inv->timeout = 2s;
+  inv->settings = rpc::ReferenceSettings(invoker.url()).For(inv->method);
+  inv->settings.timeout = 2s;
   std::promise<Result<std::string>> p;
   invoker.Invoke(inv, [&p](rpc::RpcResult r) { p.set_value(rpc::DecodeResult<std::string>(r)); });
   return p.get_future().get();

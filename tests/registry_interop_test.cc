@@ -75,7 +75,8 @@ Result<std::string> SayHello(rpc::Invoker& invoker, std::string_view interface,
   inv->method = "sayHello";
   inv->descriptor = std::string(kString);
   inv->arguments = rpc::MakeArguments([name](ObjectOutput& o) { o.WriteString(name); });
-  inv->timeout = 5s;
+  inv->settings = rpc::ReferenceSettings(invoker.url()).For(inv->method);
+  inv->settings.timeout = 5s;
   std::promise<Result<std::string>> p;
   invoker.Invoke(inv, [&p](rpc::RpcResult r) { p.set_value(rpc::DecodeResult<std::string>(r)); });
   return p.get_future().get();

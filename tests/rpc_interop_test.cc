@@ -236,12 +236,12 @@ class NpmProviderInteropTest : public ::testing::Test {
                               std::string group = "") {
     rpc::Invocation inv;
     inv.interface = std::string(kInterface);
-    inv.version = std::move(version);
-    inv.group = std::move(group);
+    inv.settings.version = std::move(version);
+    inv.settings.group = std::move(group);
     inv.method = std::move(method);
     inv.descriptor = std::move(descriptor);
     if (args) inv.arguments = rpc::MakeArguments(std::move(args));
-    inv.timeout = 5s;
+    inv.settings.timeout = 5s;
     return inv;
   }
   template <typename T>
@@ -395,7 +395,7 @@ TEST_F(NpmProviderInteropTest, FiveHundredCallsInFlightAnsweredInReverse) {
       o.WriteInt(kCalls);
       o.WriteInt(i);
     });
-    inv.timeout = 20s;
+    inv.settings.timeout = 20s;
     ch->Call(inv, *SerializationRegistry::Global().Find(2), [&, i](rpc::RpcResult r) {
       auto v = rpc::DecodeResult<int32_t>(r);
       std::lock_guard<std::mutex> lock(mu);

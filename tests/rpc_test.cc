@@ -149,7 +149,7 @@ TEST_F(RpcTest, UnknownServiceAndMethodAreStatus70NamingThem) {
             std::string::npos)
       << r.status();
   auto grouped = Hello("x");
-  grouped.group = "blue";
+  grouped.settings.group = "blue";
   r = CallSync<std::string>(*ch, grouped);
   ASSERT_EQ(r.status().code(), StatusCode::kServiceError);
   EXPECT_NE(r.status().message().find("blue/org.apache.dubbo.demo.DemoService"), std::string::npos)

@@ -158,7 +158,7 @@ class StrategyTest : public ::testing::Test {
     Url consumer("consumer", "127.0.0.1", 0, std::string(kInterface));
     consumer.Set("interface", std::string(kInterface)).Set("side", "consumer");
     for (const auto& [k, v] : params) consumer.Set(k, v);
-    cluster::InvokerList invokers;
+    cluster::ProviderList invokers;
     for (const uint16_t port : ports) {
       Url provider("dubbo", "127.0.0.1", port, std::string(kInterface));
       provider.Set("interface", std::string(kInterface));
@@ -197,7 +197,7 @@ class StrategyTest : public ::testing::Test {
   }
 
   static cluster::ProviderInvoker& ProviderAt(const cluster::Directory& d, size_t i) {
-    return *(*d.List())[i]->provider();
+    return *(*d.List())[i];
   }
 
   std::shared_ptr<rpc::Client> client_;
@@ -743,7 +743,7 @@ TEST_F(StrategyTest, MalformedParametersAreErrorsNamingThem) {
     Url consumer("consumer", "127.0.0.1", 0, std::string(kInterface));
     for (const auto& [k, v] : params) consumer.Set(k, v);
     auto joined = cluster::JoinCluster(
-        std::make_shared<cluster::StaticDirectory>(consumer, cluster::InvokerList{}));
+        std::make_shared<cluster::StaticDirectory>(consumer, cluster::ProviderList{}));
     ASSERT_FALSE(joined.ok()) << named;
     EXPECT_EQ(joined.status().code(), StatusCode::kInvalidArgument) << joined.status();
     EXPECT_TRUE(Contains(joined.status().message(), named)) << joined.status();

@@ -66,7 +66,7 @@ class Driver {
       inv->interface = benchmark::kEchoInterface;
       inv->method = "echo";
       inv->descriptor = benchmark::kStringDescriptor;
-      inv->timeout = std::chrono::milliseconds(5000);
+      inv->settings.timeout = std::chrono::milliseconds(5000);
       std::string text = "lane-" + std::to_string(i) + "-";
       text.resize(std::max(payload, text.size()), 'x');
       lanes_[i].expect = text.size();
@@ -196,7 +196,7 @@ int main(int argc, char** argv) {
       DUBBO_ASSIGN_OR_RETURN(Url consumer, Url::Parse(std::string("consumer://127.0.0.1/") +
                                                       benchmark::kEchoInterface + "?interface=" +
                                                       benchmark::kEchoInterface + params));
-      cluster::InvokerList invokers;
+      cluster::ProviderList invokers;
       for (size_t i = 0; i < providers; ++i) {
         // Registry-style provider URLs: started an hour ago (past warm-up), one per "instance".
         DUBBO_ASSIGN_OR_RETURN(

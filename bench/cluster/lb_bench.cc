@@ -50,8 +50,8 @@ class InertInvoker final : public rpc::Invoker {
 // comparison with "random", which reads them once per provider list.
 class UrlRandomLoadBalance final : public LoadBalance {
  public:
-  std::shared_ptr<rpc::Invoker> Pick(const SelectIn& in) override {
-    const InvokerList& invokers = in.invokers;
+  std::shared_ptr<ProviderInvoker> Pick(const SelectIn& in) override {
+    const ProviderList& invokers = in.invokers;
     const rpc::Invocation& inv = in.inv;
     const int64_t now = NowMillis();
     thread_local std::vector<int64_t> prefix;
@@ -90,7 +90,7 @@ double ThreadCpuSeconds() {
 // CPU ns per pick of `row` over `n` providers.
 double Measure(const Row& row, size_t n, double seconds, int threads) {
   const int64_t now = NowMillis();
-  InvokerList invokers;
+  ProviderList invokers;
   std::vector<std::shared_ptr<ProviderInvoker>> providers;
   for (size_t i = 0; i < n; ++i) {
     auto url =

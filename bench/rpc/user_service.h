@@ -139,7 +139,7 @@ rpc::Invocation MakeCall(std::string interface, std::string method, std::string 
   inv.descriptor = std::move(descriptor);
   inv.arguments =
       rpc::MakeArguments([arg = std::move(arg)](ObjectOutput& o) { WriteTyped(o, arg); });
-  inv.timeout = timeout;
+  inv.settings.timeout = timeout;
   return inv;
 }
 

@@ -39,8 +39,8 @@ void ConsumerAccessLogFilter::Invoke(rpc::Invoker& next, std::shared_ptr<const r
   e.time = std::chrono::system_clock::now();
   e.from = from_;
   e.to = to_;
-  e.service = ServiceKey(inv->group.empty() ? group_ : inv->group, inv->interface,
-                         inv->version.empty() ? version_ : inv->version);
+  e.service = ServiceKey(inv->settings.group.empty() ? group_ : inv->settings.group, inv->interface,
+                         inv->settings.version.empty() ? version_ : inv->settings.version);
   e.method = inv->method;
   e.descriptor = inv->descriptor;
   e.serialization = serialization_;

@@ -79,7 +79,7 @@ void ActiveLimitFilter::Invoke(rpc::Invoker& next, std::shared_ptr<const rpc::In
       lock.unlock();
       return Run(next, slots, std::move(inv), std::move(done));
     }
-    if (inv->timeout.count() <= 0) {
+    if (inv->settings.timeout.count() <= 0) {
       lock.unlock();
       return done(Rejection(*inv, slots, Clock::duration::zero()));
     }
@@ -94,7 +94,7 @@ void ActiveLimitFilter::Invoke(rpc::Invoker& next, std::shared_ptr<const rpc::In
   w->next = &next;
   w->slots = &slots;
   w->since = Clock::now();
-  w->timer = std::make_unique<asio::steady_timer>(timers->Next(), w->since + inv->timeout);
+  w->timer = std::make_unique<asio::steady_timer>(timers->Next(), w->since + inv->settings.timeout);
   w->inv = std::move(inv);
   w->done = std::move(done);
   // Armed before the waiter is visible to Release(), which cancels it from another thread.
@@ -160,7 +160,8 @@ void ActiveLimitFilter::StartWaiter(const std::shared_ptr<Waiter>& w) {
   asio::post(w->timer->get_executor(), [self = shared_from_this(), w] { w->timer->cancel(); });
   Slots& slots = *w->slots;
   const auto waited = Clock::now() - w->since;
-  const auto left = w->inv->timeout - std::chrono::duration_cast<std::chrono::milliseconds>(waited);
+  const auto left =
+      w->inv->settings.timeout - std::chrono::duration_cast<std::chrono::milliseconds>(waited);
   if (left.count() <= 0) {
     auto handed = Release(slots);
     w->done(Rejection(*w->inv, slots, waited));
@@ -168,9 +169,9 @@ void ActiveLimitFilter::StartWaiter(const std::shared_ptr<Waiter>& w) {
     return;
   }
   std::shared_ptr<const rpc::Invocation> inv = std::move(w->inv);
-  if (left != inv->timeout) {
+  if (left != inv->settings.timeout) {
     auto copy = std::make_shared<rpc::Invocation>(*inv);
-    copy->timeout = left;
+    copy->settings.timeout = left;
     inv = std::move(copy);
   }
   Run(*w->next, slots, std::move(inv), std::move(w->done));
@@ -204,7 +205,7 @@ rpc::RpcResult ActiveLimitFilter::Rejection(const rpc::Invocation& inv, Slots& s
       Status(StatusCode::kLimitExceeded,
              "Waiting concurrent invoke timeout in client-side for service:  " + inv.interface +
                  ", method: " + inv.method + ", elapsed: " + std::to_string(Millis(elapsed)) +
-                 ", timeout: " + std::to_string(inv.timeout.count()) +
+                 ", timeout: " + std::to_string(inv.settings.timeout.count()) +
                  ". concurrent invokes: " + std::to_string(active) +
                  ". max concurrent invoke limit: " + std::to_string(slots.max));
   return r;

@@ -22,7 +22,7 @@
 #include <unordered_map>
 
 #include "cluster/filter.h"
-#include "rpc/filter/method_table.h"
+#include "rpc/method_table.h"
 
 namespace dubbo::rpc {
 class IoThreads;

@@ -31,7 +31,7 @@
 #include <string>
 
 #include "cluster/filter.h"
-#include "rpc/filter/method_table.h"
+#include "rpc/method_table.h"
 
 namespace dubbo::cluster {
 

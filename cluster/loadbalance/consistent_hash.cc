@@ -68,7 +68,7 @@ Result<std::vector<int32_t>> ParseHashArguments(std::string_view key, std::strin
 }
 
 std::shared_ptr<const ConsistentHashLoadBalance::Ring> ConsistentHashLoadBalance::Build(
-    const InvokerList& invokers, std::string_view method,
+    const ProviderList& invokers, std::string_view method,
     std::shared_ptr<const ProviderView> view) {
   auto ring = std::make_shared<Ring>();
   ring->view = std::move(view);
@@ -130,8 +130,8 @@ std::shared_ptr<const ConsistentHashLoadBalance::Ring> ConsistentHashLoadBalance
   return ring;
 }
 
-std::shared_ptr<rpc::Invoker> ConsistentHashLoadBalance::Pick(const SelectIn& in) {
-  const InvokerList& invokers = in.invokers;
+std::shared_ptr<ProviderInvoker> ConsistentHashLoadBalance::Pick(const SelectIn& in) {
+  const ProviderList& invokers = in.invokers;
   const rpc::Invocation& inv = in.inv;
   if (invokers.size() == 1) return invokers.front();
   auto view = views_.Get(invokers, inv.method);

@@ -32,7 +32,7 @@ class ConsistentHashLoadBalance final : public LoadBalance {
   static constexpr int64_t kDefaultNodes = 160;
   static constexpr int64_t kMaxNodes = 65536;  // a bound on memory: 8 bytes per point
 
-  std::shared_ptr<rpc::Invoker> Pick(const SelectIn& in) override;
+  std::shared_ptr<ProviderInvoker> Pick(const SelectIn& in) override;
 
  private:
   struct Ring {
@@ -44,7 +44,7 @@ class ConsistentHashLoadBalance final : public LoadBalance {
   struct Slot {
     std::atomic<std::shared_ptr<const Ring>> ring;
   };
-  static std::shared_ptr<const Ring> Build(const InvokerList& invokers, std::string_view method,
+  static std::shared_ptr<const Ring> Build(const ProviderList& invokers, std::string_view method,
                                            std::shared_ptr<const ProviderView> view);
 
   ViewCache views_;

@@ -15,8 +15,8 @@ size_t PickAmongTied(const std::vector<uint32_t>& tied, const std::vector<int32_
   return tied[RandomBelow(tied.size())];
 }
 
-std::shared_ptr<rpc::Invoker> LeastActiveLoadBalance::Pick(const SelectIn& in) {
-  const InvokerList& invokers = in.invokers;
+std::shared_ptr<ProviderInvoker> LeastActiveLoadBalance::Pick(const SelectIn& in) {
+  const ProviderList& invokers = in.invokers;
   const rpc::Invocation& inv = in.inv;
   const size_t n = invokers.size();
   if (n == 1) return invokers.front();

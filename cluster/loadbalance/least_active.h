@@ -19,7 +19,7 @@ namespace dubbo::cluster {
 
 class LeastActiveLoadBalance final : public LoadBalance {
  public:
-  std::shared_ptr<rpc::Invoker> Pick(const SelectIn& in) override;
+  std::shared_ptr<ProviderInvoker> Pick(const SelectIn& in) override;
 
  private:
   ViewCache views_{ProviderView::Needs{.stats = true, .identities = false}};

@@ -15,32 +15,29 @@ int32_t ClampInt32(int64_t v) {
                                                   std::numeric_limits<int32_t>::max()));
 }
 
-bool Excluded(const SelectIn& in, const rpc::Invoker* i) {
+bool Excluded(const SelectIn& in, const ProviderInvoker* i) {
   return in.excluded != nullptr &&
          std::find(in.excluded->begin(), in.excluded->end(), i) != in.excluded->end();
 }
 
 // Outlier ejection's say: one relaxed load unless the provider was ejected lately.
-bool Admitted(rpc::Invoker& i) {
-  auto* p = i.provider();
-  return p == nullptr || p->Admit();
-}
+bool Admitted(ProviderInvoker& i) { return i.Admit(); }
 
 constexpr size_t kReselectCount = 10;  // dubbo.reselect.count
 }  // namespace
 
-std::shared_ptr<rpc::Invoker> LoadBalance::Select(const SelectIn& in) {
-  std::shared_ptr<rpc::Invoker> pick = Pick(in);
+std::shared_ptr<ProviderInvoker> LoadBalance::Select(const SelectIn& in) {
+  std::shared_ptr<ProviderInvoker> pick = Pick(in);
   const bool admitted = Admitted(*pick);
   if (admitted && !Excluded(in, pick.get()) && (!in.check_available || pick->IsAvailable())) {
     return pick;
   }
   // Reselect. Skip the first pick only when ejection refused it: an excluded or unavailable one
   // is skipped by the checks below anyway.
-  const rpc::Invoker* skip = admitted ? nullptr : pick.get();
-  const InvokerList& invokers = in.invokers;
-  InvokerList candidates;
-  auto consider = [&](const std::shared_ptr<rpc::Invoker>& i) {
+  const ProviderInvoker* skip = admitted ? nullptr : pick.get();
+  const ProviderList& invokers = in.invokers;
+  ProviderList candidates;
+  auto consider = [&](const std::shared_ptr<ProviderInvoker>& i) {
     if (i.get() == skip || (in.check_available && !i->IsAvailable()) || Excluded(in, i.get()) ||
         !Admitted(*i))
       return;
@@ -102,7 +99,7 @@ int32_t WarmupWeight(const WeightSpec& spec, int64_t now_ms) {
   return std::max(weight, 0);
 }
 
-int32_t Weight(const rpc::Invoker& invoker, std::string_view method, int64_t now_ms) {
+int32_t Weight(const ProviderInvoker& invoker, std::string_view method, int64_t now_ms) {
   return WarmupWeight(ReadWeightSpec(invoker.url(), method), now_ms);
 }
 

@@ -17,28 +17,27 @@
 #include <string_view>
 #include <vector>
 
+#include "cluster/provider_invoker.h"
 #include "common/extension.h"
 #include "rpc/invoker.h"
 
 namespace dubbo::cluster {
 
-using rpc::InvokerList;
-
 // One pick's input. Everything is borrowed from the caller for the duration of the call.
 struct SelectIn {
-  const InvokerList& invokers;  // not empty
-  const Url& consumer;          // the reference's URL
+  const ProviderList& invokers;  // not empty
+  const Url& consumer;           // the reference's URL
   const rpc::Invocation& inv;
   // Providers this call already tried (failover, forking), avoided while others qualify; null
   // when there are none.
-  const std::vector<rpc::Invoker*>* excluded = nullptr;
+  const std::vector<ProviderInvoker*>* excluded = nullptr;
   // Whether providers whose IsAvailable() is false are avoided too (`cluster.availablecheck`).
   bool check_available = false;
 };
 
 // One attempt's result as a strategy reports it. Borrowed for the duration of Feedback().
 struct CallOutcome {
-  rpc::Invoker& invoker;  // the provider the attempt went to
+  ProviderInvoker& invoker;  // the provider the attempt went to
   const rpc::Invocation& inv;
   const Status& status;
 };
@@ -51,16 +50,16 @@ class LoadBalance {
   // in.check_available) or is not admitted by outlier ejection, Pick() again among up to 10
   // (dubbo.reselect.count) of the others that are none of these, else among excluded providers
   // still available and admitted, else the provider after the first pick.
-  std::shared_ptr<rpc::Invoker> Select(const SelectIn& in);
+  std::shared_ptr<ProviderInvoker> Select(const SelectIn& in);
   // Select() with nothing excluded and no availability check: what a balancer alone picks.
-  std::shared_ptr<rpc::Invoker> Select(const InvokerList& invokers, const Url& consumer,
-                                       const rpc::Invocation& inv) {
+  std::shared_ptr<ProviderInvoker> Select(const ProviderList& invokers, const Url& consumer,
+                                          const rpc::Invocation& inv) {
     return Select(SelectIn{invokers, consumer, inv});
   }
 
   // The balancer's own choice: one of `in.invokers` (not empty). It may ignore `in.excluded` and
   // `in.check_available` (Select() picks again when needed) or avoid them itself.
-  virtual std::shared_ptr<rpc::Invoker> Pick(const SelectIn& in) = 0;
+  virtual std::shared_ptr<ProviderInvoker> Pick(const SelectIn& in) = 0;
 
   // Called once per attempt, on whatever thread completed it; the built-ins read the providers'
   // statistics instead and ignore it.
@@ -93,7 +92,7 @@ WeightSpec ReadWeightSpec(const Url& url, std::string_view method, Status* error
 // (Java's test is 0 < uptime < warmup). Never negative.
 int32_t WarmupWeight(const WeightSpec& spec, int64_t now_ms);
 // The same from the URL: WarmupWeight(ReadWeightSpec(invoker.url(), method), now_ms).
-int32_t Weight(const rpc::Invoker& invoker, std::string_view method, int64_t now_ms);
+int32_t Weight(const ProviderInvoker& invoker, std::string_view method, int64_t now_ms);
 int64_t NowMillis();
 
 }  // namespace dubbo::cluster

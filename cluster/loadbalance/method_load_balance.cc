@@ -49,7 +49,7 @@ LoadBalance& MethodLoadBalance::For(std::string_view method) const {
 }
 
 // Pick, not Select: this balancer's Select() already reselects, the method's must not again.
-std::shared_ptr<rpc::Invoker> MethodLoadBalance::Pick(const SelectIn& in) {
+std::shared_ptr<ProviderInvoker> MethodLoadBalance::Pick(const SelectIn& in) {
   return For(in.inv.method).Pick(in);
 }
 

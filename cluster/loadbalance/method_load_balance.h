@@ -19,7 +19,7 @@ class MethodLoadBalance final : public LoadBalance {
   MethodLoadBalance(std::shared_ptr<LoadBalance> fallback,
                     std::vector<std::pair<std::string, std::shared_ptr<LoadBalance>>> by_method);
 
-  std::shared_ptr<rpc::Invoker> Pick(const SelectIn& in) override;
+  std::shared_ptr<ProviderInvoker> Pick(const SelectIn& in) override;
   void Feedback(const CallOutcome& outcome) override;
 
  private:

@@ -22,7 +22,7 @@ std::string IdentityString(const Url& url) {
   return s;
 }
 
-ProviderView::ProviderView(const InvokerList& invokers, std::string_view method, Needs needs) {
+ProviderView::ProviderView(const ProviderList& invokers, std::string_view method, Needs needs) {
   const size_t n = invokers.size();
   owners_.reserve(n);
   specs_.reserve(n);
@@ -47,14 +47,13 @@ ProviderView::ProviderView(const InvokerList& invokers, std::string_view method,
     total += w;
     final_prefix_.push_back(total);
     if (needs.stats) {
-      auto* p = invoker->provider();
-      stats_.push_back(p != nullptr ? &p->Stats(method) : nullptr);
+      stats_.push_back(&invoker->Stats(method));
     }
     if (needs.identities) identities_.push_back(IdentityString(url));
   }
 }
 
-bool ProviderView::Matches(const InvokerList& invokers) const {
+bool ProviderView::Matches(const ProviderList& invokers) const {
   if (invokers.size() != owners_.size()) return false;
   for (size_t i = 0; i < owners_.size(); ++i) {
     // Owner equality: the control blocks, which our weak_ptrs keep from being reused.
@@ -63,7 +62,7 @@ bool ProviderView::Matches(const InvokerList& invokers) const {
   return true;
 }
 
-std::shared_ptr<const ProviderView> ViewCache::Get(const InvokerList& invokers,
+std::shared_ptr<const ProviderView> ViewCache::Get(const ProviderList& invokers,
                                                    std::string_view method) {
   Recent& recent = methods_.Get(method);
   auto first = recent.views[0].load(std::memory_order_acquire);

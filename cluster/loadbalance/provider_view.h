@@ -33,10 +33,10 @@ class ProviderView {
     bool identities = false;  // URL identity strings (roundrobin)
   };
 
-  ProviderView(const InvokerList& invokers, std::string_view method, Needs needs);
+  ProviderView(const ProviderList& invokers, std::string_view method, Needs needs);
 
   // True when `invokers` holds exactly the invokers this view was built from, in order.
-  bool Matches(const InvokerList& invokers) const;
+  bool Matches(const ProviderList& invokers) const;
   size_t size() const { return owners_.size(); }
 
   // Dubbo's needWeightLoadBalance: some provider has an explicit weight or a timestamp.
@@ -50,13 +50,13 @@ class ProviderView {
   const std::vector<int64_t>& final_prefix() const { return final_prefix_; }
   bool final_equal() const { return final_equal_; }
 
-  // Null for invokers that are not ProviderInvokers (or without Needs::stats).
+  // Null without Needs::stats.
   MethodStats* stats(size_t i) const { return stats_.empty() ? nullptr : stats_[i]; }
   // Java's URL.toIdentityString(): protocol://[user[:password]@]host[:port][/path].
   const std::string& identity(size_t i) const { return identities_[i]; }
 
  private:
-  std::vector<std::weak_ptr<rpc::Invoker>> owners_;
+  std::vector<std::weak_ptr<ProviderInvoker>> owners_;
   std::vector<WeightSpec> specs_;
   std::vector<int32_t> final_;
   std::vector<int64_t> final_prefix_;
@@ -74,7 +74,7 @@ class ViewCache {
  public:
   explicit ViewCache(ProviderView::Needs needs = {}) : needs_(needs) {}
   // The view of `invokers` for `method`, built when neither recent view matches.
-  std::shared_ptr<const ProviderView> Get(const InvokerList& invokers, std::string_view method);
+  std::shared_ptr<const ProviderView> Get(const ProviderList& invokers, std::string_view method);
 
  private:
   struct Recent {

@@ -14,8 +14,8 @@ size_t PickByPrefix(const int64_t* prefix, size_t n, uint64_t offset) {
   return static_cast<size_t>(std::upper_bound(prefix, prefix + n, o) - prefix);
 }
 
-std::shared_ptr<rpc::Invoker> RandomLoadBalance::Pick(const SelectIn& in) {
-  const InvokerList& invokers = in.invokers;
+std::shared_ptr<ProviderInvoker> RandomLoadBalance::Pick(const SelectIn& in) {
+  const ProviderList& invokers = in.invokers;
   const rpc::Invocation& inv = in.inv;
   const size_t n = invokers.size();
   if (n == 1) return invokers.front();

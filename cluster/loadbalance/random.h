@@ -11,7 +11,7 @@ namespace dubbo::cluster {
 
 class RandomLoadBalance final : public LoadBalance {
  public:
-  std::shared_ptr<rpc::Invoker> Pick(const SelectIn& in) override;
+  std::shared_ptr<ProviderInvoker> Pick(const SelectIn& in) override;
 
  private:
   ViewCache views_;

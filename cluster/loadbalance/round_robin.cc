@@ -4,8 +4,8 @@
 
 namespace dubbo::cluster {
 
-std::shared_ptr<rpc::Invoker> RoundRobinLoadBalance::Pick(const SelectIn& in) {
-  const InvokerList& invokers = in.invokers;
+std::shared_ptr<ProviderInvoker> RoundRobinLoadBalance::Pick(const SelectIn& in) {
+  const ProviderList& invokers = in.invokers;
   const rpc::Invocation& inv = in.inv;
   const size_t n = invokers.size();
   if (n == 1) return invokers.front();

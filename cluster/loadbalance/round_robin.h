@@ -26,7 +26,7 @@ class RoundRobinLoadBalance final : public LoadBalance {
  public:
   static constexpr int64_t kRecyclePeriodMs = 60000;
 
-  std::shared_ptr<rpc::Invoker> Pick(const SelectIn& in) override;
+  std::shared_ptr<ProviderInvoker> Pick(const SelectIn& in) override;
 
  private:
   struct Entry {

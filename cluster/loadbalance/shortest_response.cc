@@ -50,8 +50,8 @@ int64_t ShortestResponseLoadBalance::SlidePeriod(const Url& consumer) {
   return period;
 }
 
-std::shared_ptr<rpc::Invoker> ShortestResponseLoadBalance::Pick(const SelectIn& in) {
-  const InvokerList& invokers = in.invokers;
+std::shared_ptr<ProviderInvoker> ShortestResponseLoadBalance::Pick(const SelectIn& in) {
+  const ProviderList& invokers = in.invokers;
   const Url& consumer = in.consumer;
   const rpc::Invocation& inv = in.inv;
   const size_t n = invokers.size();

@@ -25,7 +25,7 @@ class ShortestResponseLoadBalance final : public LoadBalance {
  public:
   static constexpr int64_t kDefaultSlidePeriodMs = 30000;
 
-  std::shared_ptr<rpc::Invoker> Pick(const SelectIn& in) override;
+  std::shared_ptr<ProviderInvoker> Pick(const SelectIn& in) override;
 
  private:
   int64_t SlidePeriod(const Url& consumer);

@@ -3,7 +3,7 @@
 namespace dubbo::cluster {
 
 void AvailableCluster::DoInvoke(std::shared_ptr<const rpc::Invocation> inv,
-                                std::shared_ptr<const InvokerList> invokers,
+                                std::shared_ptr<const ProviderList> invokers,
                                 rpc::ResponseCallback done) {
   for (const auto& invoker : *invokers) {
     if (!invoker->IsAvailable()) continue;

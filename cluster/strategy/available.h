@@ -14,7 +14,7 @@ class AvailableCluster final : public ClusterInvoker,
 
  protected:
   void DoInvoke(std::shared_ptr<const rpc::Invocation> inv,
-                std::shared_ptr<const InvokerList> invokers, rpc::ResponseCallback done) override;
+                std::shared_ptr<const ProviderList> invokers, rpc::ResponseCallback done) override;
 };
 
 }  // namespace dubbo::cluster

@@ -7,7 +7,7 @@ namespace dubbo::cluster {
 
 struct BroadcastCluster::Round {
   std::shared_ptr<const rpc::Invocation> inv;
-  std::shared_ptr<const InvokerList> invokers;
+  std::shared_ptr<const ProviderList> invokers;
   rpc::ResponseCallback done;
   size_t next = 0;
   size_t failures = 0;
@@ -34,7 +34,7 @@ Status BroadcastCluster::Configure() {
 }
 
 void BroadcastCluster::DoInvoke(std::shared_ptr<const rpc::Invocation> inv,
-                                std::shared_ptr<const InvokerList> invokers,
+                                std::shared_ptr<const ProviderList> invokers,
                                 rpc::ResponseCallback done) {
   auto round = std::make_shared<Round>();
   round->threshold = invokers->size() * static_cast<size_t>(fail_percent_) / 100;

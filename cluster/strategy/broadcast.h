@@ -18,7 +18,7 @@ class BroadcastCluster final : public ClusterInvoker,
 
  protected:
   void DoInvoke(std::shared_ptr<const rpc::Invocation> inv,
-                std::shared_ptr<const InvokerList> invokers, rpc::ResponseCallback done) override;
+                std::shared_ptr<const ProviderList> invokers, rpc::ResponseCallback done) override;
 
  private:
   struct Round;

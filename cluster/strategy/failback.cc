@@ -8,7 +8,7 @@ namespace dubbo::cluster {
 
 struct FailbackCluster::Task {
   std::shared_ptr<const rpc::Invocation> inv;
-  std::weak_ptr<rpc::Invoker> last;  // weak: a waiting task must not keep a provider alive
+  std::weak_ptr<ProviderInvoker> last;  // weak: a waiting task must not keep a provider alive
   int32_t max_retries = 3;
   int32_t retried = 0;
 };
@@ -16,7 +16,7 @@ struct FailbackCluster::Task {
 namespace {
 
 std::string Describe(const rpc::Invocation& inv) {
-  return inv.method + " of " + ServiceKey(inv.group, inv.interface, inv.version);
+  return inv.method + " of " + ServiceKey(inv.settings.group, inv.interface, inv.settings.version);
 }
 
 // Gives back a pending slot exactly once: when the timer fires, or when its handler is destroyed
@@ -56,7 +56,7 @@ Status FailbackCluster::Configure() {
 }
 
 void FailbackCluster::DoInvoke(std::shared_ptr<const rpc::Invocation> inv,
-                               std::shared_ptr<const InvokerList> invokers,
+                               std::shared_ptr<const ProviderList> invokers,
                                rpc::ResponseCallback done) {
   auto invoker = Select(*inv, *invokers, {});
   InvokeOnce(shared_from_this(), {std::move(inv), std::move(invoker), invokers->size()},
@@ -71,7 +71,7 @@ void FailbackCluster::OnFailure(const Attempt& a, rpc::RpcResult r, rpc::Respons
     return;
   }
   const Status failure = Failed(a, r.status);
-  int32_t retries = policies().Retries(inv, 3);
+  int32_t retries = Retries(inv, 3);
   if (retries < 0) retries = 3;
   if (retries == 0) {
     LogError() << "Failback to invoke method " << inv.method
@@ -88,7 +88,7 @@ void FailbackCluster::OnFailure(const Attempt& a, rpc::RpcResult r, rpc::Respons
 }
 
 bool FailbackCluster::Schedule(std::shared_ptr<Task> task,
-                               const std::shared_ptr<rpc::Invoker>& last) {
+                               const std::shared_ptr<ProviderInvoker>& last) {
   if (pending_.fetch_add(1, std::memory_order_relaxed) >= static_cast<size_t>(max_tasks_)) {
     pending_.fetch_sub(1, std::memory_order_relaxed);
     LogError() << "Failback background works error, invocation " << Describe(*task->inv)
@@ -115,7 +115,7 @@ void FailbackCluster::Retry(std::shared_ptr<Task> task) {
     OnRetried(std::move(task), nullptr, NoProvider(*task->inv));
     return;
   }
-  std::vector<rpc::Invoker*> avoid;
+  std::vector<ProviderInvoker*> avoid;
   auto last = task->last.lock();
   if (last) avoid.push_back(last.get());
   auto invoker = Select(*task->inv, *invokers, avoid);
@@ -126,7 +126,7 @@ void FailbackCluster::Retry(std::shared_ptr<Task> task) {
 }
 
 void FailbackCluster::OnRetried(std::shared_ptr<Task> task,
-                                const std::shared_ptr<rpc::Invoker>& invoker,
+                                const std::shared_ptr<ProviderInvoker>& invoker,
                                 const Status& status) {
   ++task->retried;
   const std::string where = invoker ? " on " + invoker->url().Address() : std::string();
@@ -149,13 +149,11 @@ void FailbackCluster::OnRetried(std::shared_ptr<Task> task,
   Schedule(std::move(task), invoker);
 }
 
-asio::io_context& FailbackCluster::TimerContext(const std::shared_ptr<rpc::Invoker>& via) {
+asio::io_context& FailbackCluster::TimerContext(const std::shared_ptr<ProviderInvoker>& via) {
+  // The channel keeps its I/O threads alive; a timer on them only needs them until it fires
+  // (a stopped context destroys the waiting handler, releasing the task).
   if (via) {
-    if (auto* p = via->provider()) {
-      // The channel keeps its I/O threads alive; a timer on them only needs them until it fires
-      // (a stopped context destroys the waiting handler, releasing the task).
-      if (auto io = p->io_threads()) return io->Next();
-    }
+    if (auto io = via->io_threads()) return io->Next();
   }
   std::lock_guard<std::mutex> lock(timers_mu_);
   if (!own_timers_) own_timers_ = std::make_unique<rpc::IoThreads>(1, "dubbo-failback");

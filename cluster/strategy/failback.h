@@ -36,18 +36,18 @@ class FailbackCluster final : public ClusterInvoker,
 
  protected:
   void DoInvoke(std::shared_ptr<const rpc::Invocation> inv,
-                std::shared_ptr<const InvokerList> invokers, rpc::ResponseCallback done) override;
+                std::shared_ptr<const ProviderList> invokers, rpc::ResponseCallback done) override;
 
  private:
   struct Task;
   // Returns the failure, or an empty result and queues a retry.
   void OnFailure(const Attempt& a, rpc::RpcResult r, rpc::ResponseCallback done);
   // Queues `task` for another attempt after the period; false when failbacktasks are waiting.
-  bool Schedule(std::shared_ptr<Task> task, const std::shared_ptr<rpc::Invoker>& last);
+  bool Schedule(std::shared_ptr<Task> task, const std::shared_ptr<ProviderInvoker>& last);
   void Retry(std::shared_ptr<Task> task);
-  void OnRetried(std::shared_ptr<Task> task, const std::shared_ptr<rpc::Invoker>& invoker,
+  void OnRetried(std::shared_ptr<Task> task, const std::shared_ptr<ProviderInvoker>& invoker,
                  const Status& status);
-  asio::io_context& TimerContext(const std::shared_ptr<rpc::Invoker>& via);
+  asio::io_context& TimerContext(const std::shared_ptr<ProviderInvoker>& via);
 
   int64_t max_tasks_ = 100;
   std::chrono::milliseconds period_{5000};

@@ -3,7 +3,7 @@
 namespace dubbo::cluster {
 
 void FailfastCluster::DoInvoke(std::shared_ptr<const rpc::Invocation> inv,
-                               std::shared_ptr<const InvokerList> invokers,
+                               std::shared_ptr<const ProviderList> invokers,
                                rpc::ResponseCallback done) {
   auto invoker = Select(*inv, *invokers, {});
   InvokeOnce(shared_from_this(), {std::move(inv), std::move(invoker), invokers->size()},

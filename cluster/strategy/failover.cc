@@ -5,16 +5,16 @@ namespace dubbo::cluster {
 struct FailoverCluster::Attempt {
   std::shared_ptr<const rpc::Invocation> inv;
   rpc::ResponseCallback done;
-  InvokerList tried;  // kept alive for the message
+  ProviderList tried;  // kept alive for the message
   size_t max_attempts = 1;
   size_t listed = 0;
 };
 
 void FailoverCluster::DoInvoke(std::shared_ptr<const rpc::Invocation> inv,
-                               std::shared_ptr<const InvokerList> invokers,
+                               std::shared_ptr<const ProviderList> invokers,
                                rpc::ResponseCallback done) {
   auto attempt = std::make_shared<Attempt>();
-  const int32_t retries = policies().Retries(*inv, 2);
+  const int32_t retries = Retries(*inv, 2);
   attempt->max_attempts = retries < 0 ? 1 : static_cast<size_t>(retries) + 1;
   attempt->inv = std::move(inv);
   attempt->done = std::move(done);
@@ -22,8 +22,8 @@ void FailoverCluster::DoInvoke(std::shared_ptr<const rpc::Invocation> inv,
 }
 
 void FailoverCluster::Try(std::shared_ptr<Attempt> attempt,
-                          std::shared_ptr<const InvokerList> invokers) {
-  std::vector<rpc::Invoker*> tried;
+                          std::shared_ptr<const ProviderList> invokers) {
+  std::vector<ProviderInvoker*> tried;
   tried.reserve(attempt->tried.size());
   for (const auto& i : attempt->tried) tried.push_back(i.get());
   auto invoker = Select(*attempt->inv, *invokers, tried);

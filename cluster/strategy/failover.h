@@ -17,11 +17,11 @@ class FailoverCluster final : public ClusterInvoker,
 
  protected:
   void DoInvoke(std::shared_ptr<const rpc::Invocation> inv,
-                std::shared_ptr<const InvokerList> invokers, rpc::ResponseCallback done) override;
+                std::shared_ptr<const ProviderList> invokers, rpc::ResponseCallback done) override;
 
  private:
   struct Attempt;
-  void Try(std::shared_ptr<Attempt> attempt, std::shared_ptr<const InvokerList> invokers);
+  void Try(std::shared_ptr<Attempt> attempt, std::shared_ptr<const ProviderList> invokers);
   void OnResult(std::shared_ptr<Attempt> attempt, rpc::RpcResult r);
 };
 

@@ -11,14 +11,14 @@ Status ForkingCluster::Configure() {
 }
 
 void ForkingCluster::DoInvoke(std::shared_ptr<const rpc::Invocation> inv,
-                              std::shared_ptr<const InvokerList> invokers,
+                              std::shared_ptr<const ProviderList> invokers,
                               rpc::ResponseCallback done) {
-  InvokerList selected;
+  ProviderList selected;
   if (forks_ <= 0 || static_cast<size_t>(forks_) >= invokers->size()) {
     selected = *invokers;
   } else {
     // As Dubbo: `forks` selections avoiding those already selected; a repeat is dropped.
-    std::vector<rpc::Invoker*> chosen;
+    std::vector<ProviderInvoker*> chosen;
     for (int64_t k = 0; k < forks_; ++k) {
       auto invoker = Select(*inv, *invokers, chosen);
       if (std::find(chosen.begin(), chosen.end(), invoker.get()) != chosen.end()) continue;
@@ -33,7 +33,7 @@ void ForkingCluster::DoInvoke(std::shared_ptr<const rpc::Invocation> inv,
   };
   auto race = std::make_shared<Race>();
   race->done = std::move(done);
-  auto all = std::make_shared<const InvokerList>(std::move(selected));
+  auto all = std::make_shared<const ProviderList>(std::move(selected));
   const size_t listed = invokers->size();
   for (const auto& invoker : *all) {
     invoker->Invoke(inv, [self = shared_from_this(), race, all, inv, listed,

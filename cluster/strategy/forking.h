@@ -19,7 +19,7 @@ class ForkingCluster final : public ClusterInvoker,
 
  protected:
   void DoInvoke(std::shared_ptr<const rpc::Invocation> inv,
-                std::shared_ptr<const InvokerList> invokers, rpc::ResponseCallback done) override;
+                std::shared_ptr<const ProviderList> invokers, rpc::ResponseCallback done) override;
 
  private:
   int64_t forks_ = 2;

@@ -18,10 +18,6 @@ Result<int64_t> IntParam(const Url& url, const std::string& key, int64_t fallbac
   return v;
 }
 
-bool EndsWith(std::string_view s, std::string_view suffix) {
-  return s.size() > suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
-}
-
 }  // namespace
 
 bool NeverReachedProvider(const Status& failure) {
@@ -33,52 +29,6 @@ bool NeverReachedProvider(const Status& failure) {
     default:
       return false;
   }
-}
-
-Result<MethodPolicies> MethodPolicies::Parse(const Url& consumer) {
-  MethodPolicies p;
-  for (const auto& [key, value] : consumer.parameters()) {
-    if (value.empty()) continue;
-    Entry* entry = nullptr;
-    std::string_view field;
-    if (key == "retries" || key == "idempotent") {
-      entry = &p.service_;
-      field = key;
-    } else if (EndsWith(key, ".retries") || EndsWith(key, ".idempotent")) {
-      const size_t dot = key.rfind('.');
-      entry = &p.methods_[key.substr(0, dot)];
-      field = std::string_view(key).substr(dot + 1);
-    } else {
-      continue;
-    }
-    if (field == "retries") {
-      // Any integer: Dubbo reads a negative count as "no retry".
-      DUBBO_ASSIGN_OR_RETURN(const int64_t v, consumer.GetInt(key, 0));
-      if (v > INT32_MAX || v < INT32_MIN) return Malformed(consumer, key, "a 32-bit integer");
-      entry->retries = static_cast<int32_t>(v);
-    } else {
-      DUBBO_ASSIGN_OR_RETURN(entry->idempotent, consumer.GetBool(key, false));
-    }
-  }
-  return p;
-}
-
-const MethodPolicies::Entry* MethodPolicies::Find(std::string_view method) const {
-  if (methods_.empty()) return nullptr;
-  auto it = methods_.find(method);
-  return it == methods_.end() ? nullptr : &it->second;
-}
-
-int32_t MethodPolicies::Retries(const rpc::Invocation& inv, int32_t fallback) const {
-  if (const Entry* e = Find(inv.method); e != nullptr && e->retries) return *e->retries;
-  if (service_.retries) return *service_.retries;
-  return inv.retries >= 0 ? inv.retries : fallback;
-}
-
-bool MethodPolicies::Idempotent(const rpc::Invocation& inv) const {
-  if (const Entry* e = Find(inv.method); e != nullptr && e->idempotent) return *e->idempotent;
-  if (service_.idempotent) return *service_.idempotent;
-  return inv.idempotent;
 }
 
 Result<RetryBudget::Options> RetryBudget::ParseOptions(const Url& consumer) {

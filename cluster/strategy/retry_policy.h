@@ -1,12 +1,12 @@
 // The retry rules the strategies share (docs/cluster.md, "Safe retries" and "Retry budget"):
-//   - how many retries a method gets and whether it is idempotent (MethodPolicies, parsed once
-//     from the consumer URL, with the IDL's @retries/@idempotent as the method defaults);
+//   - how many retries a method gets and whether it is idempotent (Retries, MayResend: decided
+//     once per reference in the invocation's CallSettings, rpc/call_settings.h);
 //   - which failures may be re-sent (MayResend): any failure of an idempotent method, but for any
 //     other method only one that proves the request never reached a provider's method;
 //   - the retry budget (RetryBudget): retries stay under a percentage of the calls made over a
 //     sliding window, plus a small floor, so a failing cluster is not hammered by a retry storm.
 //
-// MethodPolicies is immutable once parsed; RetryBudget is lock-free; both are thread-safe.
+// RetryBudget is lock-free and thread-safe.
 #pragma once
 
 #include <array>
@@ -36,37 +36,16 @@ namespace dubbo::cluster {
 // for failures inside the method).
 bool NeverReachedProvider(const Status& failure);
 
-class MethodPolicies {
- public:
-  // Reads `retries`, `idempotent` and their `<method>.` forms; a malformed value is a
-  // kInvalidArgument naming the parameter and the value.
-  static Result<MethodPolicies> Parse(const Url& consumer);
-
-  // `<method>.retries`, else `retries`, else the IDL's @retries (inv.retries >= 0), else
-  // `fallback`.
-  int32_t Retries(const rpc::Invocation& inv, int32_t fallback) const;
-  // `<method>.idempotent`, else `idempotent`, else the IDL's @idempotent.
-  bool Idempotent(const rpc::Invocation& inv) const;
-  // A failed attempt may be sent again: the method is idempotent, or the failure proves the
-  // request never reached a provider. (Successes and business exceptions are never failures.)
-  bool MayResend(const rpc::Invocation& inv, const Status& failure) const {
-    return Idempotent(inv) || NeverReachedProvider(failure);
-  }
-
- private:
-  struct Entry {
-    std::optional<int32_t> retries;
-    std::optional<bool> idempotent;
-  };
-  const Entry* Find(std::string_view method) const;
-
-  struct StringHash {
-    using is_transparent = void;
-    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-  };
-  Entry service_;
-  std::unordered_map<std::string, Entry, StringHash, std::equal_to<>> methods_;
-};
+// The retries `inv` gets: its reference's `<method>.retries`, else `retries`, else the IDL's
+// @retries (resolved once in inv.settings), else the strategy's `fallback`.
+inline int32_t Retries(const rpc::Invocation& inv, int32_t fallback) {
+  return inv.settings.retries.value_or(fallback);
+}
+// A failed attempt may be sent again: the method is idempotent, or the failure proves the request
+// never reached a provider. (Successes and business exceptions are never failures.)
+inline bool MayResend(const rpc::Invocation& inv, const Status& failure) {
+  return inv.settings.idempotent || NeverReachedProvider(failure);
+}
 
 // Retries allowed over a sliding window: at most `retry.budget.percent` (default 10) % of the
 // calls made in the last `retry.budget.window` ms (default 10 000), plus

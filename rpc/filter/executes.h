@@ -13,7 +13,7 @@
 #include <string_view>
 #include <unordered_map>
 
-#include "rpc/filter/method_table.h"
+#include "rpc/method_table.h"
 #include "rpc/provider_filter.h"
 
 namespace dubbo::rpc {

@@ -6,7 +6,7 @@
 
 #include <memory>
 
-#include "rpc/filter/method_table.h"
+#include "rpc/method_table.h"
 #include "rpc/provider_filter.h"
 
 namespace dubbo::rpc {

@@ -1,6 +1,6 @@
 #include "rpc/filter/tps.h"
 
-#include "rpc/filter/method_table.h"
+#include "rpc/method_table.h"
 
 namespace dubbo::rpc {
 

@@ -81,7 +81,8 @@ inline std::future<rpc::RpcResult> CallGateAsync(
   inv->method = method;
   inv->descriptor = "Ljava/lang/String;";
   inv->arguments = rpc::MakeArguments([arg](ObjectOutput& out) { out.WriteString(arg); });
-  inv->timeout = timeout;
+  inv->settings = rpc::ReferenceSettings(invoker.url()).For(method);
+  inv->settings.timeout = timeout;
   auto promise = std::make_shared<std::promise<rpc::RpcResult>>();
   auto future = promise->get_future();
   invoker.Invoke(inv, [promise](rpc::RpcResult r) { promise->set_value(std::move(r)); });

@@ -73,7 +73,7 @@ rpc::Invocation DemoCall(std::string method, std::string descriptor,
   inv.method = std::move(method);
   inv.descriptor = std::move(descriptor);
   if (args) inv.arguments = rpc::MakeArguments(std::move(args));
-  inv.timeout = timeout;
+  inv.settings.timeout = timeout;
   return inv;
 }
 

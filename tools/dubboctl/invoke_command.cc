@@ -104,7 +104,7 @@ Result<Providers> FindProviders(const InvokeOptions& o, const Url& consumer, rpc
                                 const std::shared_ptr<rpc::Client>& shared_client) {
   Providers p;
   if (!o.url.empty()) {
-    cluster::InvokerList invokers;
+    cluster::ProviderList invokers;
     size_t start = 0;
     while (start <= o.url.size()) {
       const size_t end = std::min(o.url.find(';', start), o.url.size());
@@ -119,8 +119,9 @@ Result<Providers> FindProviders(const InvokeOptions& o, const Url& consumer, rpc
       if (provider.path().empty()) provider.set_path(o.interface);
       provider.Set("interface", o.interface);
       DUBBO_ASSIGN_OR_RETURN(
-          auto invoker,
+          auto channel,
           rpc::ChannelInvoker::Create(cluster::MergeProviderUrl(provider, consumer), client));
+      DUBBO_ASSIGN_OR_RETURN(auto invoker, cluster::MakeProviderInvoker(std::move(channel)));
       invokers.push_back(std::move(invoker));
     }
     if (invokers.empty()) return Status(StatusCode::kInvalidArgument, "--url names no provider");
@@ -185,10 +186,12 @@ int RunInvoke(const InvokeOptions& o) {
 
   auto inv = std::make_shared<rpc::Invocation>(
       rpc::GenericInvocation(o.interface, o.method, o.types, *args));
+  // The reference's settings (--retries) as a stub resolves them, for the real method's name.
+  inv->settings = rpc::ReferenceSettings((*cluster)->url()).For(o.method);
   // "*" and comma lists select providers; the request then carries the chosen provider's own.
-  if (o.version != "*") inv->version = o.version;
-  if (o.group != "*" && o.group.find(',') == std::string::npos) inv->group = o.group;
-  inv->timeout = timeout;
+  if (o.version != "*") inv->settings.version = o.version;
+  if (o.group != "*" && o.group.find(',') == std::string::npos) inv->settings.group = o.group;
+  inv->settings.timeout = timeout;
 
   auto promise = std::make_shared<std::promise<rpc::RpcResult>>();
   auto future = promise->get_future();

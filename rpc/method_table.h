@@ -33,6 +33,7 @@ class MethodTable {
     return it == per_method_.end() ? fallback_ : it->second;
   }
   const T& fallback() const { return fallback_; }
+  void SetFallback(T value) { fallback_ = std::move(value); }
   void Set(std::string method, T value) {
     per_method_.insert_or_assign(std::move(method), std::move(value));
   }

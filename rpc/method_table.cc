@@ -1,4 +1,4 @@
-#include "rpc/filter/method_table.h"
+#include "rpc/method_table.h"
 
 #include <algorithm>
 #include <charconv>
