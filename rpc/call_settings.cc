@@ -33,8 +33,9 @@ ReferenceSettings::ReferenceSettings(const Url& reference, std::string version, 
                                                      reference.ToString());
       }
       if (!n.ok()) note(n.status());
-      store(retries_, Setting<int32_t>{true, n.ok() ? std::optional<int32_t>(static_cast<int32_t>(*n))
-                                                    : std::nullopt});
+      store(retries_,
+            Setting<int32_t>{
+                true, n.ok() ? std::optional<int32_t>(static_cast<int32_t>(*n)) : std::nullopt});
     } else if (field == "idempotent") {
       const Result<bool> on = reference.GetBool(key, false);
       if (!on.ok()) note(on.status());

@@ -36,8 +36,8 @@ struct CallSettings {
 
 // What the IDL declares for a method (rpc/stub.h MethodInfo carries the same).
 struct MethodDefaults {
-  int64_t timeout_ms = 0;  // @timeout; 0: none (1000 ms)
-  int32_t retries = -1;    // @retries; -1: none
+  int64_t timeout_ms = 0;   // @timeout; 0: none (1000 ms)
+  int32_t retries = -1;     // @retries; -1: none
   bool idempotent = false;  // @idempotent
 };
 
