@@ -2,7 +2,8 @@
 // `mock` and `<method>.mock` values (force:/fail:, return <value>, throw [class]) and encodes
 // each answer once, as a provider's response body. The same URL goes through the cluster's other
 // parameter parsers: per-method integer limits (IntMethodTable: actives, executes, tps, timeout)
-// and the retry rules (MethodPolicies, RetryBudget options).
+// and the reference settings (ReferenceSettings: timeout, retries, idempotent) with the retry
+// rules (Retries, MayResend, RetryBudget options).
 // Input: the first line is the `mock` value, each further line a "<method>=<value>" pair set as
 // <method>.mock; a line starting with "?" sets `serialization` (hessian2, msgpack ...), one
 // starting with "&" a parameter "&<key>=<value>" as is (retries, sayHello.idempotent ...).
@@ -71,13 +72,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (!table.ok() && table.status().message().empty()) __builtin_trap();
   }
   (void)dubbo::cluster::RetryBudget::ParseOptions(url);
-  if (auto policies = dubbo::cluster::MethodPolicies::Parse(url); policies.ok()) {
-    for (const auto& method : methods) {
-      dubbo::rpc::Invocation inv;
-      inv.method = method;
-      (void)policies->Retries(inv, 2);
-      (void)policies->Idempotent(inv);
-    }
+  const dubbo::rpc::ReferenceSettings settings(url);
+  if (!settings.error().ok() && settings.error().message().empty()) __builtin_trap();
+  for (const auto& method : methods) {
+    dubbo::rpc::Invocation inv;
+    inv.method = method;
+    inv.settings = settings.For(method, {.retries = 1});
+    (void)dubbo::cluster::Retries(inv, 2);
+    (void)dubbo::cluster::MayResend(inv, dubbo::Status());
   }
 
   auto filter = dubbo::cluster::MockFilter::Create(url);
