@@ -113,6 +113,19 @@ struct RequestInfo {
   // The whole request body (serialization `serialization`), for provider filters that record
   // arguments (accesslog). Points into the receive buffer: set only while Before() runs.
   std::string_view body;
+  // When the request was read, and when its consumer stops waiting for it: arrival plus the
+  // consumer's `timeout` attachment in ms (time_point::max() when it sent none, as Java 2.7
+  // consumers do, or sent a number, whose unit JS clients do not agree on). A request that is
+  // still waiting at its deadline is answered SERVER_TIMEOUT (31) instead of being run.
+  std::chrono::steady_clock::time_point arrived{};
+  std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
+
+  // The consumer's application name: its `remote.application` attachment (Java 3.x), else its
+  // `application` attachment (apache-dubbo-js); "" when it sent neither.
+  std::string RemoteApplication() const {
+    if (auto a = attachments.GetString("remote.application"); a && !a->empty()) return *a;
+    return attachments.GetString("application").value_or("");
+  }
 };
 
 using ResponseCallback = std::function<void(RpcResult)>;

@@ -1,5 +1,8 @@
 #include "rpc/result.h"
 
+#include <utility>
+
+#include "rpc/call_context.h"
 #include "rpc/dubbo_codec.h"
 
 namespace dubbo::rpc {
@@ -102,5 +105,36 @@ Invocation GenericInvocation(std::string interface, std::string method,
   inv.attachments.Set("generic", "true");
   return inv;
 }
+
+Attachments ResponseAttachments(const RpcResult& r) {
+  Attachments out;
+  if (!r.status.ok() || r.body.empty()) return out;
+  const Serialization* s = SerializationRegistry::Global().Find(r.serialization);
+  if (s == nullptr) return out;
+  Attachments read;
+  const Status st = s->Decode(r.body, [&](ObjectInput& in) {
+    const int32_t flag = in.ReadInt();
+    if (flag < 3 || flag > 5) return;
+    if (flag != static_cast<int32_t>(ResultFlag::kNullWithAttachments)) in.Skip();
+    read.ReadFrom(in);
+  });
+  if (st.ok()) out = std::move(read);
+  return out;
+}
+
+void CallContext::SetResponse(const RpcResult& r) {
+  Attachments a = ResponseAttachments(r);
+  std::lock_guard<std::mutex> lock(mu_);
+  response_ = std::move(a);
+}
+
+namespace {
+thread_local std::shared_ptr<CallContext> current_context;
+}  // namespace
+
+CallContextScope::CallContextScope(std::shared_ptr<CallContext> ctx)
+    : previous_(std::exchange(current_context, std::move(ctx))) {}
+CallContextScope::~CallContextScope() { current_context = std::move(previous_); }
+const std::shared_ptr<CallContext>& CallContextScope::Current() { return current_context; }
 
 }  // namespace dubbo::rpc

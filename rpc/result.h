@@ -40,6 +40,10 @@ Result<T> DecodeResult(const RpcResult& r) {
   return value;
 }
 
+// The attachments a provider answered with (result flags 3-5); empty for other answers, failures
+// and bodies that do not decode.
+Attachments ResponseAttachments(const RpcResult& r);
+
 // For void methods: OK, or the failure / business exception.
 Status DecodeVoidResult(const RpcResult& r);
 

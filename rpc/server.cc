@@ -8,6 +8,7 @@
 #include <asio/post.hpp>
 #include <asio/use_awaitable.hpp>
 #include <atomic>
+#include <charconv>
 #include <condition_variable>
 #include <mutex>
 #include <set>
@@ -101,7 +102,8 @@ class ServerCore : public RequestHandler, public std::enable_shared_from_this<Se
 
   void OnRequest(const std::shared_ptr<Connection>& conn, const FrameHeader& h,
                  std::string_view body) override;
-  void Process(const std::shared_ptr<Connection>& conn, const FrameHeader& h,
+  void Process(const std::shared_ptr<Connection>& conn,
+               std::chrono::steady_clock::time_point arrived, const FrameHeader& h,
                std::string_view body);
   void Dispatch(ObjectInput& in, ServerCall& call);
   // Where a request goes in `table`: no entry when the service is not exported, no method when the
@@ -148,6 +150,35 @@ class ServerCore : public RequestHandler, public std::enable_shared_from_this<Se
 };
 
 // --- ServerCall ----------------------------------------------------------------------------------
+
+namespace {
+thread_local ServerCall* current_call = nullptr;
+
+// Sets info->deadline from the consumer's `timeout` attachment; false when that deadline has
+// already passed. Only a string counts (Java 2.6 and 3.x send String.valueOf(ms), and so do we):
+// apache-dubbo-js sends its timeout as a number of seconds, other JS clients as configured, so a
+// number's unit cannot be trusted (dubbo-protocol reference, trap 22) and gives no deadline.
+bool SetDeadline(RequestInfo* info) {
+  const Value* t = info->attachments.Find("timeout");
+  const std::string* text = t != nullptr ? t->if_string() : nullptr;
+  if (text == nullptr) return true;
+  int64_t ms = 0;
+  const auto [ptr, ec] = std::from_chars(text->data(), text->data() + text->size(), ms);
+  if (ec != std::errc() || ptr != text->data() + text->size()) return true;  // not a timeout
+  if (ms <= 0 || ms > int64_t{1} << 40) return true;  // none, or beyond any deadline we keep
+  info->deadline = info->arrived + std::chrono::milliseconds(ms);
+  return std::chrono::steady_clock::now() < info->deadline;
+}
+}  // namespace
+
+ServerCall* CurrentCall() { return current_call; }
+
+namespace internal {
+CurrentCallScope::CurrentCallScope(ServerCall* call) : previous_(current_call) {
+  current_call = call;
+}
+CurrentCallScope::~CurrentCallScope() { current_call = previous_; }
+}  // namespace internal
 
 ServerCall::ServerCall(ServerCall&& o) noexcept { *this = std::move(o); }
 
@@ -302,9 +333,8 @@ void ServerCore::OnRequest(const std::shared_ptr<Connection>& conn, const FrameH
       }
       return;
     }
-    auto task = [self = shared_from_this(), conn, h, body = std::string(body)] {
-      self->Process(conn, h, body);
-    };
+    auto task = [self = shared_from_this(), conn, arrived = conn->last_read(), h,
+                 body = std::string(body)] { self->Process(conn, arrived, h, body); };
     if (!pool_->TrySubmit(std::move(task)) && h.is_two_way()) {
       std::string frame;
       AppendErrorFrame(h.id, *s, static_cast<uint8_t>(StatusCode::kThreadPoolExhausted),
@@ -316,10 +346,11 @@ void ServerCore::OnRequest(const std::shared_ptr<Connection>& conn, const FrameH
     }
     return;
   }
-  Process(conn, h, body);
+  Process(conn, conn->last_read(), h, body);
 }
 
-void ServerCore::Process(const std::shared_ptr<Connection>& conn, const FrameHeader& h,
+void ServerCore::Process(const std::shared_ptr<Connection>& conn,
+                         std::chrono::steady_clock::time_point arrived, const FrameHeader& h,
                          std::string_view body) {
   CallStarted();
   ServerCall call;
@@ -332,6 +363,7 @@ void ServerCore::Process(const std::shared_ptr<Connection>& conn, const FrameHea
   call.info_.remote = conn->remote();
   call.info_.port = port_.load(std::memory_order_relaxed);
   call.info_.body = body;
+  call.info_.arrived = arrived;
   if (call.serialization_ == nullptr) {
     call.ReplyError(Status(StatusCode::kBadRequest, "Unrecognized serialize type from consumer: " +
                                                         std::to_string(h.serialization())));
@@ -474,6 +506,19 @@ ServiceBase* ServerCore::Resolve(ObjectInput& in, ServerCall& call) {
   internal::ReadAttachmentsRemembered(in, info.body, call.recent_, &info);
   call.recent_ = {};
   if (!in.ok()) return nullptr;
+  if (!SetDeadline(&info)) {
+    info.body = {};
+    call.ReplyError(Status(StatusCode::kServerTimeout,
+                           "Server side(" + options_.host + "," + std::to_string(port_.load()) +
+                               ") " + info.path + "." + info.method + " not run: it waited " +
+                               std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                  std::chrono::steady_clock::now() - info.arrived)
+                                                  .count()) +
+                               " ms in the provider, past the consumer's timeout of " +
+                               info.attachments.GetString("timeout").value_or("?") +
+                               " ms, channel: consumer: " + info.remote));
+    return nullptr;
+  }
   const auto* entry = static_cast<const ExportedEntry*>(call.exported_);
   const ExportedInstance* instance = entry != nullptr ? entry->Find(info.group) : nullptr;
   if (instance == nullptr) {

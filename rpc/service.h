@@ -121,6 +121,26 @@ class ServerCall {
   internal::RecentRequestRef recent_;
 };
 
+// The call a synchronous handler (Result<R> F(Args...), Status F(Args...)) is running for, while it
+// runs and on its thread: what Java's RpcContext gives a provider. Read the consumer's address,
+// attachments, application and deadline through request(); SetResponseAttachment() adds to the
+// answer. Null outside a synchronous handler (asynchronous handlers have their Responder).
+ServerCall* CurrentCall();
+
+namespace internal {
+// Makes `call` the CurrentCall() of this thread for its lifetime.
+class CurrentCallScope {
+ public:
+  explicit CurrentCallScope(ServerCall* call);
+  ~CurrentCallScope();
+  CurrentCallScope(const CurrentCallScope&) = delete;
+  CurrentCallScope& operator=(const CurrentCallScope&) = delete;
+
+ private:
+  ServerCall* previous_;
+};
+}  // namespace internal
+
 // Reads a method's arguments from `in`, resolves the target through the call, runs the method and
 // answers (now or later). On a read error it returns without answering: the server answers 40.
 using MethodHandler = std::function<void(ObjectInput& in, ServerCall& call)>;
@@ -172,6 +192,10 @@ class Responder {
  public:
   explicit Responder(ServerCall call) : call_(std::move(call)) {}
   const RequestInfo& request() const { return call_.request(); }
+  // Attachments sent back with the answer (to consumers that accept them).
+  void SetResponseAttachment(std::string key, std::string value) {
+    call_.SetResponseAttachment(std::move(key), std::move(value));
+  }
   void Reply(const R& value) { call_.Reply(value); }
   template <typename E>
   void Throw(const E& e) {
@@ -189,6 +213,9 @@ class Responder<void> {
  public:
   explicit Responder(ServerCall call) : call_(std::move(call)) {}
   const RequestInfo& request() const { return call_.request(); }
+  void SetResponseAttachment(std::string key, std::string value) {
+    call_.SetResponseAttachment(std::move(key), std::move(value));
+  }
   void Reply() { call_.ReplyNull(); }
   template <typename E>
   void Throw(const E& e) {
@@ -277,8 +304,11 @@ MethodDefinition Method(std::string name, std::string descriptor, std::vector<st
   using Tuple = std::tuple<std::decay_t<Args>...>;
   return internal::MakeMethod<Base, Tuple>(std::move(name), std::move(descriptor), std::move(types),
                                            [fn](Base* target, Tuple& args, ServerCall& call) {
-                                             internal::Answer(call,
-                                                              internal::Apply(target, fn, args));
+                                             auto result = [&] {
+                                               internal::CurrentCallScope scope(&call);
+                                               return internal::Apply(target, fn, args);
+                                             }();
+                                             internal::Answer(call, std::move(result));
                                            });
 }
 
@@ -289,8 +319,11 @@ MethodDefinition Method(std::string name, std::string descriptor, std::vector<st
   using Tuple = std::tuple<std::decay_t<Args>...>;
   return internal::MakeMethod<Base, Tuple>(std::move(name), std::move(descriptor), std::move(types),
                                            [fn](Base* target, Tuple& args, ServerCall& call) {
-                                             internal::Answer(call,
-                                                              internal::Apply(target, fn, args));
+                                             auto result = [&] {
+                                               internal::CurrentCallScope scope(&call);
+                                               return internal::Apply(target, fn, args);
+                                             }();
+                                             internal::Answer(call, std::move(result));
                                            });
 }
 

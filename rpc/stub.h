@@ -30,6 +30,7 @@
 #include "codec/typed.h"
 #include "codec/value_convert.h"
 #include "rpc/argument_text.h"
+#include "rpc/call_context.h"
 #include "rpc/invoker.h"
 #include "rpc/result.h"
 
@@ -86,6 +87,16 @@ class StubBase {
 
   const std::shared_ptr<Invoker>& invoker() const { return invoker_; }
 
+  // An attachment sent with every call of this stub (Java: a reference's filter or RpcContext
+  // set for each call). Set them before the stub is shared between threads; a CallContext's
+  // attachments (rpc/call_context.h) are added over these per call.
+  void SetAttachment(std::string key, std::string value) {
+    auto next = attachments_ ? std::make_shared<Attachments>(*attachments_)
+                             : std::make_shared<Attachments>();
+    next->Set(std::move(key), Value::String(std::move(value)));
+    attachments_ = std::move(next);
+  }
+
  protected:
   template <typename... Args>
   std::shared_ptr<const Invocation> MakeInvocation(const MethodInfo& m, const Args&... args) const {
@@ -95,6 +106,10 @@ class StubBase {
     inv->descriptor = std::string(m.descriptor);
     inv->one_way = m.one_way;
     inv->settings = settings_.For(m.name, {m.timeout_ms, m.retries, m.idempotent});
+    if (attachments_) inv->attachments = *attachments_;
+    if (const auto& ctx = CallContextScope::Current()) {
+      for (const auto& [key, value] : ctx->attachments.entries()) inv->attachments.Set(key, value);
+    }
     if constexpr (sizeof...(Args) > 0) {
       inv->arguments = std::make_shared<TypedArguments<std::decay_t<Args>...>>(args...);
     }
@@ -120,7 +135,9 @@ class StubBase {
     }
     std::promise<CallResult<R>> promise;
     auto future = promise.get_future();
-    invoker_->Invoke(MakeInvocation(m, args...), [&promise, one_way = m.one_way](RpcResult r) {
+    invoker_->Invoke(MakeInvocation(m, args...), [&promise, one_way = m.one_way,
+                                                  ctx = CallContextScope::Current()](RpcResult r) {
+      if (ctx) ctx->SetResponse(r);
       promise.set_value(Decode<R>(one_way, r));
     });
     return future.get();
@@ -129,22 +146,34 @@ class StubBase {
   template <typename R, typename... Args>
   void CallWithCallback(const MethodInfo& m, std::function<void(CallResult<R>)> done,
                         const Args&... args) const {
-    invoker_->Invoke(MakeInvocation(m, args...), [done = std::move(done), one_way = m.one_way](
-                                                     RpcResult r) { done(Decode<R>(one_way, r)); });
+    invoker_->Invoke(MakeInvocation(m, args...), [done = std::move(done), one_way = m.one_way,
+                                                  ctx = CallContextScope::Current()](RpcResult r) {
+      if (ctx) ctx->SetResponse(r);
+      done(Decode<R>(one_way, r));
+    });
   }
 
-  // The arguments are copied into the coroutine, so the awaitable may outlive the caller's; the
-  // stub must outlive it. (The initiation and the result are named variables: g++ 12 destroys
-  // temporaries of a co_await expression twice.)
+  // The invocation is built now, not when the awaitable is first awaited, so the caller's
+  // CallContextScope applies and the arguments are copied; the stub must outlive the awaitable.
   template <typename R, typename... Args>
-  asio::awaitable<CallResult<R>> CallAwaitable(MethodInfo m, Args... args) const {
-    auto inv = MakeInvocation(m, args...);
-    auto invoker = invoker_;
-    auto initiation = [invoker, inv, one_way = m.one_way](auto handler) {
+  asio::awaitable<CallResult<R>> CallAwaitable(const MethodInfo& m, const Args&... args) const {
+    return AwaitCall<R>(invoker_, MakeInvocation(m, args...), m.one_way,
+                        CallContextScope::Current());
+  }
+
+ private:
+  // (The initiation and the result are named variables: g++ 12 destroys temporaries of a
+  // co_await expression twice.)
+  template <typename R>
+  static asio::awaitable<CallResult<R>> AwaitCall(std::shared_ptr<Invoker> invoker,
+                                                  std::shared_ptr<const Invocation> inv,
+                                                  bool one_way, std::shared_ptr<CallContext> ctx) {
+    auto initiation = [invoker, inv, one_way, ctx](auto handler) {
       auto executor = asio::get_associated_executor(handler);
       // The handler is move-only; ResponseCallback must be copyable.
       auto held = std::make_shared<decltype(handler)>(std::move(handler));
-      invoker->Invoke(inv, [held, executor, one_way](RpcResult r) {
+      invoker->Invoke(inv, [held, executor, one_way, ctx](RpcResult r) {
+        if (ctx) ctx->SetResponse(r);
         // Resume the coroutine on its own executor, not on the I/O thread.
         asio::post(executor, [held, result = Decode<R>(one_way, r)]() mutable {
           (*held)(std::move(result));
@@ -162,6 +191,7 @@ class StubBase {
   std::string interface_;
   // The reference URL's settings, read once: a reference's URL does not change.
   ReferenceSettings settings_;
+  std::shared_ptr<const Attachments> attachments_;  // SetAttachment's; null: none
 };
 
 // The exception a call failed with, as declared type E (a DUBBO_STRUCT deriving dubbo::Throwable

@@ -89,9 +89,13 @@ class InteropService : public rpc::ServiceBase {
     }
     reply.Reply("Hello " + name + suffix_);
   }
+  // Synchronous: sees its call through rpc::CurrentCall() (Java's RpcContext).
   Result<User> EchoUser(User user) {
+    const rpc::ServerCall* call = rpc::CurrentCall();
+    if (call == nullptr) return Status(StatusCode::kInternal, "no current call");
     std::lock_guard<std::mutex> lock(mu_);
     users_.push_back(user);
+    if (auto trace = call->request().attachments.GetString("trace-id")) traces_.insert(*trace);
     return user;
   }
   Result<std::optional<std::string>> Nothing() { return std::optional<std::string>(); }
@@ -107,6 +111,10 @@ class InteropService : public rpc::ServiceBase {
   std::vector<User> users() {
     std::lock_guard<std::mutex> lock(mu_);
     return users_;
+  }
+  std::set<std::string> traces() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return traces_;
   }
 
   static std::shared_ptr<const rpc::ServiceDefinition> Definition() {
@@ -124,6 +132,7 @@ class InteropService : public rpc::ServiceBase {
   std::mutex mu_;
   std::set<std::string> requests_;
   std::vector<User> users_;
+  std::set<std::string> traces_;  // the `trace-id` attachments echoUser's callers set
 };
 
 std::vector<std::string> Lines(const std::string& text) {
@@ -188,6 +197,8 @@ TEST(NpmConsumerInteropTest, ApacheDubboJsAndNodeZookeeperDubboCallOurProvider) 
   // (apache-dubbo-js: version "0.0.0" when unversioned, timeout in seconds as a number;
   // node-zookeeper-dubbo: no version attachment, a null timeout when none is configured).
   EXPECT_EQ(plain->users(), (std::vector<User>{Ada(), Ada()}));
+  // apache-dubbo-js's own attachment reached the synchronous handler's call context.
+  EXPECT_EQ(plain->traces(), (std::set<std::string>{"js-trace-1"}));
   EXPECT_EQ(plain->requests(),
             (std::set<std::string>{
                 "dubbo=2.0.0 group= version=0.0.0 timeout=- application=dubbo-js",

@@ -20,6 +20,7 @@
 const url = require('url');
 const { DirectlyDubbo, java } = require('apache-dubbo-js');
 const HeartBeat = require('apache-dubbo-js/es7/heartbeat').default;
+const Context = require('apache-dubbo-js/es7/context').default;
 const { Service } = require('node-zookeeper-dubbo/libs/service');
 
 const INTERFACE = 'org.apache.dubbo.demo.InteropService';
@@ -78,6 +79,23 @@ function errorOutcome(err) {
 
 // ------------------------------------------------------------------ apache-dubbo-js
 
+// Starts a call whose context carries the caller's own attachments: what a Dubbo middleware sets
+// on ctx.attachments (encode.js merges them into the request's attachment map). DirectlyDubbo
+// has no middleware, so the context it creates for this call is given them as it is created.
+function withAttachments(attachments, start) {
+  const create = Context.create;
+  Context.create = (...args) => {
+    const ctx = create.apply(Context, args);
+    ctx.attachments = attachments;
+    return ctx;
+  };
+  try {
+    return start();
+  } finally {
+    Context.create = create;
+  }
+}
+
 async function runApacheDubboJs(address) {
   const client = 'apache-dubbo-js';
   const dubbo = DirectlyDubbo.from({
@@ -97,7 +115,7 @@ async function runApacheDubboJs(address) {
     print(client, name, err ? errorOutcome(err) : { ok: true, value: res });
   };
   await call('sayHello', plain.sayHello('world'));
-  await call('echoUser', plain.echoUser(USER));
+  await call('echoUser', withAttachments({ 'trace-id': 'js-trace-1' }, () => plain.echoUser(USER)));
   await call('nothing', plain.nothing());
   await call('fail', plain.fail(FAIL_MESSAGE));
   await call('sayHello@g1:1.0.0', grouped.sayHello('world'));
