@@ -5,6 +5,7 @@
 #include <netinet/in.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -221,6 +222,7 @@ class Application::QosView final : public qos::Backend {
 
 Result<std::unique_ptr<Application>> Application::Create(ApplicationConfig config) {
   RegisterBuiltins();
+  DUBBO_RETURN_IF_ERROR(config.ApplyEnvironment());
   std::unique_ptr<Application> app(new Application(std::move(config)));
   if (!app->config_.registry.empty()) {
     DUBBO_ASSIGN_OR_RETURN(Url registry_url, Url::Parse(app->config_.registry));
@@ -369,6 +371,7 @@ Result<std::shared_ptr<rpc::Invoker>> Application::Refer(const std::string& inte
   const Parameters p = Layer(config_.consumer, config_.references, interface, params);
   Url consumer = ConsumerUrl(interface, p);
   std::shared_ptr<cluster::Directory> directory;
+  std::optional<Url> registered;  // the consumers/ entry, when the registry took it
   if (const std::string direct = Param(p, "url"); !direct.empty()) {
     cluster::ProviderList invokers;
     size_t start = 0;
@@ -395,12 +398,13 @@ Result<std::shared_ptr<rpc::Invoker>> Application::Refer(const std::string& inte
     DUBBO_ASSIGN_OR_RETURN(directory,
                            cluster::RegistryDirectory::Create(consumer, registry_, client_));
     if (consumer.Get("register", "true") != "false") {
-      Url registered = consumer;
-      registered.Set("category", "consumers");
-      if (Status s = registry_->Register(registered); s.ok()) {
-        consumer_urls_.push_back(registered);
+      Url url = consumer;
+      url.Set("category", "consumers");
+      if (Status s = registry_->Register(url); s.ok()) {
+        consumer_urls_.push_back(url);
+        registered = std::move(url);
       } else {
-        LogWarning() << "could not register consumer " << registered.ToString() << ": " << s;
+        LogWarning() << "could not register consumer " << url.ToString() << ": " << s;
       }
     }
   }
@@ -411,8 +415,30 @@ Result<std::shared_ptr<rpc::Invoker>> Application::Refer(const std::string& inte
                       directory->Source() + " (check=true; set check=false to refer anyway)");
   }
   DUBBO_ASSIGN_OR_RETURN(auto invoker, cluster::JoinCluster(directory));
-  references_.push_back({consumer, directory, invoker});
+  references_.push_back({consumer, directory, invoker, std::move(registered)});
   return invoker;
+}
+
+Status Application::Unrefer(const rpc::Invoker& reference) {
+  Reference found;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = std::find_if(references_.begin(), references_.end(),
+                           [&](const Reference& r) { return r.invoker.get() == &reference; });
+    if (it == references_.end()) {
+      return Status(StatusCode::kNotFound, "not a reference of application " + config_.name + ": " +
+                                               reference.url().ToString());
+    }
+    found = std::move(*it);
+    references_.erase(it);
+    if (found.registered) {
+      const std::string text = found.registered->ToString();
+      std::erase_if(consumer_urls_, [&](const Url& u) { return u.ToString() == text; });
+    }
+  }
+  if (found.registered && registry_) (void)registry_->Unregister(*found.registered);
+  found.directory->Destroy();
+  return Status::Ok();
 }
 
 void Application::Stop() {

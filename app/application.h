@@ -21,6 +21,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -75,6 +76,12 @@ struct ApplicationConfig {
   static Result<ApplicationConfig> Load(const std::string& path);
   // The same for the file's text; errors name `source_name`:line.
   static Result<ApplicationConfig> Parse(std::string_view text, std::string_view source_name);
+
+  // Applies the environment's DUBBO_APPLICATION_QOS_ENABLE and DUBBO_APPLICATION_QOS_PORT (Java
+  // Dubbo's OS-style names for dubbo.application.qos-enable / qos-port, which override the
+  // configuration there too). Application::Create calls it. A malformed value is an error naming
+  // the variable.
+  Status ApplyEnvironment();
 };
 
 class Application {
@@ -107,6 +114,18 @@ class Application {
   // The invoker for `interface`: `url=dubbo://host:port[;dubbo://...]` connects directly, else the
   // registry's providers. With check=true (default) a reference with no provider fails.
   Result<std::shared_ptr<rpc::Invoker>> Refer(const std::string& interface, Parameters params = {});
+
+  // Ends a reference Refer() made (Java's ReferenceConfig.destroy): unregisters its consumer URL,
+  // stops following its providers and closes their invokers. Calls already made complete or fail;
+  // later calls through `reference` fail with kUnavailable. kNotFound when `reference` is not one
+  // of this application's.
+  Status Unrefer(const rpc::Invoker& reference);
+  template <typename Stub>
+  requires requires(const Stub& s) { s.invoker(); }
+  Status Unrefer(const Stub& stub) {
+    return stub.invoker() ? Unrefer(*stub.invoker())
+                          : Status(StatusCode::kNotFound, "the stub has no invoker");
+  }
   // For generated stubs (static kInterface; constructed from invoker, version, group); the IDL's
   // @version and @group are the defaults.
   template <typename Stub>
@@ -165,6 +184,7 @@ class Application {
     Url consumer;
     std::shared_ptr<cluster::Directory> directory;
     std::shared_ptr<rpc::Invoker> invoker;  // the cluster
+    std::optional<Url> registered;          // its consumers/ entry, when registered
   };
   class QosView;  // what QoS sees of this application (qos::Backend)
 

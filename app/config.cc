@@ -213,4 +213,26 @@ Result<ApplicationConfig> ApplicationConfig::Parse(std::string_view text,
   return config;
 }
 
+Status ApplicationConfig::ApplyEnvironment() {
+  if (const char* v = std::getenv("DUBBO_APPLICATION_QOS_ENABLE"); v != nullptr && *v != '\0') {
+    const std::string value = v;
+    if (value != "true" && value != "false") {
+      return Status(StatusCode::kInvalidArgument, "environment DUBBO_APPLICATION_QOS_ENABLE=" +
+                                                      value + ": expected true or false");
+    }
+    qos_enable = value == "true";
+  }
+  if (const char* v = std::getenv("DUBBO_APPLICATION_QOS_PORT"); v != nullptr && *v != '\0') {
+    char* end = nullptr;
+    const long port = std::strtol(v, &end, 10);
+    if (*end != '\0' || port < 0 || port > 65535) {
+      return Status(StatusCode::kInvalidArgument,
+                    "environment DUBBO_APPLICATION_QOS_PORT=" + std::string(v) +
+                        ": expected a port number 0..65535");
+    }
+    qos_port = static_cast<uint16_t>(port);
+  }
+  return Status::Ok();
+}
+
 }  // namespace dubbo

@@ -8,6 +8,7 @@
 // `outlier.max.ejection.percent` (default 50) % of them are ejected at once.
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -49,15 +50,20 @@ class StaticDirectory final : public Directory {
       : consumer_url_(std::move(consumer_url)),
         invokers_(std::make_shared<const ProviderList>(std::move(invokers))) {
     InitOutliers(consumer_url_);
-    Adopt(*invokers_);
+    Adopt(*invokers_.load());
   }
-  std::shared_ptr<const ProviderList> List() const override { return invokers_; }
+  std::shared_ptr<const ProviderList> List() const override { return invokers_.load(); }
+  // Later calls find no provider.
+  void Destroy() override {
+    auto old = invokers_.exchange(std::make_shared<const ProviderList>());
+    if (!old->empty()) Adopt({}, *old);
+  }
   const Url& consumer_url() const override { return consumer_url_; }
   std::string Source() const override { return "direct connection"; }
 
  private:
   Url consumer_url_;
-  std::shared_ptr<const ProviderList> invokers_;
+  std::atomic<std::shared_ptr<const ProviderList>> invokers_;
 };
 
 }  // namespace dubbo::cluster

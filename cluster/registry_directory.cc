@@ -163,12 +163,23 @@ void RegistryDirectory::Notify(const std::vector<Url>& urls) {
 }
 
 void RegistryDirectory::Destroy() {
+  std::vector<std::string> gone;
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (destroyed_) return;
     destroyed_ = true;
+    // Later calls find no provider (Java's RegistryDirectory.destroy empties its invokers).
+    ProviderList dropped;
+    for (const auto& entry : by_url_) {
+      gone.push_back(entry.second->url().Address());
+      dropped.push_back(entry.second);
+    }
+    by_url_.clear();
+    Adopt({}, dropped);
+    invokers_ = std::make_shared<const ProviderList>();
   }
   if (subscription_ != 0) (void)registry_->Unsubscribe(subscription_);
+  for (const auto& address : gone) client_->RemoveChannelIfUnused(address);
 }
 
 }  // namespace dubbo::cluster

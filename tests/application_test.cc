@@ -185,6 +185,32 @@ TEST_F(ApplicationTest, PropertiesFileConfiguresEverything) {
 
 // Parse is what Load reads a file with (and what fuzz/properties_fuzz.cc feeds): std::getline's
 // lines, continuations, a last line without '\n', errors naming the source.
+// Java Dubbo's OS-style environment names override the QoS settings (scripts/test runs every test
+// with DUBBO_APPLICATION_QOS_PORT=0, so parallel tests never fight over 22222).
+TEST(ApplicationConfigEnvironmentTest, QosPortAndEnableComeFromTheEnvironment) {
+  const char* before = std::getenv("DUBBO_APPLICATION_QOS_PORT");
+  const std::string saved = before != nullptr ? before : "";
+  ApplicationConfig c;
+  c.qos_port = 22222;
+  ASSERT_EQ(setenv("DUBBO_APPLICATION_QOS_PORT", "0", 1), 0);
+  ASSERT_TRUE(c.ApplyEnvironment().ok());
+  EXPECT_EQ(c.qos_port, 0);
+  ASSERT_EQ(setenv("DUBBO_APPLICATION_QOS_PORT", "70000", 1), 0);
+  const Status bad = c.ApplyEnvironment();
+  EXPECT_EQ(bad.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(bad.message().find("DUBBO_APPLICATION_QOS_PORT=70000"), std::string::npos) << bad;
+  ASSERT_EQ(setenv("DUBBO_APPLICATION_QOS_PORT", "0", 1), 0);
+  ASSERT_EQ(setenv("DUBBO_APPLICATION_QOS_ENABLE", "false", 1), 0);
+  ASSERT_TRUE(c.ApplyEnvironment().ok());
+  EXPECT_FALSE(c.qos_enable);
+  unsetenv("DUBBO_APPLICATION_QOS_ENABLE");
+  if (before != nullptr) {
+    setenv("DUBBO_APPLICATION_QOS_PORT", saved.c_str(), 1);
+  } else {
+    unsetenv("DUBBO_APPLICATION_QOS_PORT");
+  }
+}
+
 TEST(ApplicationConfigParseTest, ParsesTextAndNamesTheSourceInErrors) {
   auto config = ApplicationConfig::Parse(
       "dubbo.application.name=gree\\\n   ter\n\n"
