@@ -3,7 +3,7 @@
 // and that QoS (`count`, `metrics`) and the Prometheus exposition (metrics/prometheus.h)
 // read. Counted per method: calls in flight, finished calls by outcome (Dubbo 3.2's request
 // metrics: succeeded, business exception, timeout, limit, network, service unavailable, codec,
-// unknown) and a latency histogram with fixed 1-2-5 buckets from 1 µs to 10 s.
+// unknown) and a latency histogram with fixed buckets from 1 µs to 60 s.
 //
 // The registry is process-wide because filters are built from a URL alone; the `application`
 // label keeps several applications of one process apart. Method cells are created on first use
@@ -53,10 +53,12 @@ CallKind KindOf(const rpc::CallOutcome& outcome);
 // exception result flag (0 or 3) is a business exception.
 CallKind KindOf(const rpc::RpcResult& result);
 
-// Latency bucket upper bounds in microseconds (1-2-5 steps); a last bucket takes the rest (+Inf).
-inline constexpr std::array<int64_t, 22> kLatencyBoundsUs = {
-    1,    2,     5,     10,    20,     50,     100,    200,     500,     1000,    2000,
-    5000, 10000, 20000, 50000, 100000, 200000, 500000, 1000000, 2000000, 5000000, 10000000};
+// Latency bucket upper bounds in microseconds (1-2-5 steps to 20 s, then 30 s and 60 s: a long
+// poll parks for up to 30 s); a last bucket takes the rest (+Inf).
+inline constexpr std::array<int64_t, 25> kLatencyBoundsUs = {
+    1,       2,       5,       10,       20,       50,       100,     200,    500,
+    1000,    2000,    5000,    10000,    20000,    50000,    100000,  200000, 500000,
+    1000000, 2000000, 5000000, 10000000, 20000000, 30000000, 60000000};
 inline constexpr size_t kLatencyBuckets = kLatencyBoundsUs.size() + 1;
 // The bucket `us` falls into: the first whose bound is >= us.
 size_t LatencyBucket(int64_t us);

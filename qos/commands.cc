@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <future>
+#include <mutex>
 
 #include "codec/json.h"
+#include "metrics/custom.h"
 #include "metrics/prometheus.h"
 #include "rpc/generic_json.h"
 #include "rpc/result.h"
@@ -154,12 +156,57 @@ Reply Text(std::string text, int status = 200) {
   return r;
 }
 
+// Commands the application registered (RegisterCommand).
+struct Registered {
+  std::string name;
+  std::string summary;
+  std::string example;
+  Commands::Handler run;
+};
+std::mutex registered_mu;
+std::vector<Registered>& RegisteredCommands() {
+  static auto* commands = new std::vector<Registered>();
+  return *commands;
+}
+// The registered command `name`'s handler, or null.
+Commands::Handler FindRegistered(std::string_view name) {
+  std::lock_guard<std::mutex> lock(registered_mu);
+  for (const auto& c : RegisteredCommands())
+    if (c.name == name) return c.run;
+  return nullptr;
+}
+
 }  // namespace
+
+Status Commands::RegisterCommand(std::string name, std::string summary, std::string example,
+                                 Handler run) {
+  const bool valid = !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '-';
+  });
+  if (!valid || !run) {
+    return Status(StatusCode::kInvalidArgument, "QoS command name \"" + Printable(name) +
+                                                    "\" is not [a-zA-Z0-9_-]+ (or no handler)");
+  }
+  std::lock_guard<std::mutex> lock(registered_mu);
+  if (FindCommand(name) != nullptr || name == "metrics_default" ||
+      std::any_of(RegisteredCommands().begin(), RegisteredCommands().end(),
+                  [&](const Registered& c) { return c.name == name; })) {
+    return Status(StatusCode::kAlreadyExists, "QoS command " + name + " exists already");
+  }
+  RegisteredCommands().push_back(
+      {std::move(name), std::move(summary), std::move(example), std::move(run)});
+  return Status::Ok();
+}
 
 std::vector<std::string> Commands::Names() {
   std::vector<std::string> names;
   for (const auto& c : kCommands) names.emplace_back(c.name);
   names.emplace_back("metrics_default");
+  {
+    std::lock_guard<std::mutex> lock(registered_mu);
+    for (const auto& c : RegisteredCommands()) names.push_back(c.name);
+  }
   std::sort(names.begin(), names.end());
   return names;
 }
@@ -181,6 +228,7 @@ Reply Commands::Execute(std::string_view name, std::string_view args) const {
     r.close = true;
     return r;
   }
+  if (Handler run = FindRegistered(name)) return run(args);
   return Text("Unsupported command: " + Printable(name), 404);
 }
 
@@ -188,9 +236,27 @@ Reply Commands::Help(const std::vector<std::string>& args) const {
   if (args.empty()) {
     std::vector<std::pair<std::string, std::string>> rows;
     for (const auto& c : kCommands) rows.emplace_back(c.name, c.summary);
+    {
+      std::lock_guard<std::mutex> lock(registered_mu);
+      for (const auto& c : RegisteredCommands()) rows.emplace_back(c.name, c.summary);
+    }
     return Text("Please input \"help [command]\" show detail.\n" + CenteredTable(rows));
   }
   const CommandInfo* c = FindCommand(args[0]);
+  CommandInfo registered{};
+  std::string registered_name, registered_summary, registered_example;
+  if (c == nullptr) {
+    std::lock_guard<std::mutex> lock(registered_mu);
+    for (const auto& r : RegisteredCommands()) {
+      if (r.name != args[0]) continue;
+      registered_name = r.name;
+      registered_summary = r.summary;
+      registered_example = r.example;
+      registered = {registered_name.c_str(), registered_summary.c_str(),
+                    registered_example.c_str()};
+      c = &registered;
+    }
+  }
   if (c == nullptr) return Text("no such command " + Printable(args[0]), 404);
   std::string example;
   for (std::string_view e = c->example; !e.empty();) {
@@ -378,7 +444,9 @@ Reply Commands::Ready() const {
 }
 
 Reply Commands::Metrics() const {
-  Reply r = Text(metrics::PrometheusText(metrics_));
+  // The call metrics, then what the application registered itself (metrics/custom.h).
+  Reply r =
+      Text(metrics::PrometheusText(metrics_) + metrics::CustomMetrics::Global().PrometheusText());
   r.content_type = std::string(metrics::kPrometheusContentType);
   return r;
 }

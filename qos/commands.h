@@ -10,8 +10,9 @@
 //   invoke <service>.<method>(<json args>)  a generic call; prints "result: <json>"
 //   online [service] / offline [service]  register / unregister providers (all without argument)
 //   ready / live            readiness (HTTP 503 when not ready) and liveness
-//   metrics                 the metrics in Prometheus text format
+//   metrics                 the metrics in Prometheus text format (call metrics, then custom ones)
 //   quit                    closes a telnet session
+// and the commands an application registers (RegisterCommand), listed by `help` after these.
 //
 // Thread-safe: Execute may run concurrently; it blocks (invoke waits for its call).
 #pragma once
@@ -23,6 +24,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/status.h"
 #include "metrics/metrics.h"
 #include "qos/backend.h"
 #include "qos/request.h"  // Printable
@@ -51,8 +53,16 @@ class Commands {
   // it whole, the others split it on spaces).
   Reply Execute(std::string_view name, std::string_view args) const;
 
-  // The command names, sorted.
+  // The command names, sorted (registered ones included).
   static std::vector<std::string> Names();
+
+  // A command of the application's own (Java's BaseCommand SPI): `run` gets the rest of the line
+  // after the name, trimmed, and answers; it runs on a QoS thread and may run concurrently.
+  // kAlreadyExists for a built-in's or a registered command's name, kInvalidArgument for a name
+  // that is empty or not [a-zA-Z0-9_-]+.
+  using Handler = std::function<Reply(std::string_view args)>;
+  static Status RegisterCommand(std::string name, std::string summary, std::string example,
+                                Handler run);
 
  private:
   Reply Help(const std::vector<std::string>& args) const;

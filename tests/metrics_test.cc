@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "app/application.h"
+#include "metrics/custom.h"
 #include "metrics/metrics_filter.h"
 #include "metrics/prometheus.h"
 #include "rpc/provider_filter.h"
@@ -110,7 +111,7 @@ TEST(MetricsHistogramTest, BucketsQuantilesAndExtremes) {
   m.Started();
   m.Finished(CallKind::kTimeout, 40'000);  // (20 ms, 50 ms]
   m.Started();
-  m.Finished(CallKind::kUnknown, 20'000'000);  // beyond 10 s
+  m.Finished(CallKind::kUnknown, 70'000'000);  // beyond 60 s
   m.Started();                                 // still running
   const MethodMetricsSnapshot s = m.Read();
   EXPECT_EQ(s.processing, 1);
@@ -120,16 +121,16 @@ TEST(MetricsHistogramTest, BucketsQuantilesAndExtremes) {
   EXPECT_EQ(s.buckets[metrics::LatencyBucket(150)], 98);
   EXPECT_EQ(s.buckets[metrics::LatencyBucket(40'000)], 1);
   EXPECT_EQ(s.buckets[metrics::kLatencyBuckets - 1], 1);
-  EXPECT_EQ(s.elapsed_sum_us, 98 * 150 + 40'000 + 20'000'000);
+  EXPECT_EQ(s.elapsed_sum_us, 98 * 150 + 40'000 + 70'000'000);
   EXPECT_EQ(s.elapsed_min_us, 150);
-  EXPECT_EQ(s.elapsed_max_us, 20'000'000);
-  EXPECT_EQ(s.elapsed_last_us, 20'000'000);
+  EXPECT_EQ(s.elapsed_max_us, 70'000'000);
+  EXPECT_EQ(s.elapsed_last_us, 70'000'000);
   const double p50 = s.QuantileUs(0.5);
   EXPECT_GT(p50, 100);
   EXPECT_LE(p50, 200);
   EXPECT_GT(s.QuantileUs(0.99), 20'000);
   EXPECT_LE(s.QuantileUs(0.99), 50'000);
-  EXPECT_EQ(s.QuantileUs(1.0), 20'000'000);
+  EXPECT_EQ(s.QuantileUs(1.0), 70'000'000);
   EXPECT_EQ(MethodMetricsSnapshot().QuantileUs(0.99), 0);
 }
 
@@ -384,4 +385,66 @@ TEST_F(MetricsEndToEndTest, ServiceFilterMinusMetricsTurnsCountingOff) {
 }
 
 }  // namespace
+
+TEST(CustomMetricsTest, FamiliesWithLabelsInPrometheusText) {
+  auto& m = metrics::CustomMetrics::Global();
+  auto sent = m.Counter("mt_sent_total", "messages sent", {"topic", "queue"});
+  ASSERT_TRUE(sent.ok()) << sent.status();
+  (*sent)->With({"orders", "0"}).Add();
+  (*sent)->With({"orders", "0"}).Add(2);
+  (*sent)->With({"pay\"ments"}).Add();  // a missing label value is ""
+  // The same shape again is the same family; another shape is refused.
+  EXPECT_EQ(*m.Counter("mt_sent_total", "other help", {"topic", "queue"}), *sent);
+  EXPECT_EQ(m.Counter("mt_sent_total", "", {"topic"}).status().code(), StatusCode::kAlreadyExists);
+  EXPECT_EQ(m.Gauge("mt_sent_total", "", {"topic", "queue"}).status().code(),
+            StatusCode::kAlreadyExists);
+  EXPECT_EQ(m.Counter("9lives", "").status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(m.Counter("dubbo_mine", "").status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(m.Counter("mt_x", "", {"__reserved"}).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(m.Histogram("mt_h_bad", "", {}, {5, 1}).status().code(), StatusCode::kInvalidArgument);
+
+  auto depth = m.Gauge("mt_depth", "queue depth");
+  ASSERT_TRUE(depth.ok());
+  (*depth)->With().Set(2.5);
+  (*depth)->With().Add(1);
+  auto latency = m.Histogram("mt_store_ms", "store latency\nin ms", {"topic"}, {1, 5});
+  ASSERT_TRUE(latency.ok());
+  for (double v : {0.5, 1.0, 3.0, 9.0}) (*latency)->With({"orders"}).Observe(v);
+
+  const std::string text = m.PrometheusText();
+  for (const char* expected : {
+           "# HELP mt_sent_total messages sent\n# TYPE mt_sent_total counter\n",
+           "mt_sent_total{topic=\"orders\",queue=\"0\"} 3\n",
+           "mt_sent_total{topic=\"pay\\\"ments\",queue=\"\"} 1\n",
+           "# TYPE mt_depth gauge\nmt_depth 3.5\n",
+           "# HELP mt_store_ms store latency\\nin ms\n",
+           "mt_store_ms_bucket{topic=\"orders\",le=\"1\"} 2\n",
+           "mt_store_ms_bucket{topic=\"orders\",le=\"5\"} 3\n",
+           "mt_store_ms_bucket{topic=\"orders\",le=\"+Inf\"} 4\n",
+           "mt_store_ms_sum{topic=\"orders\"} 13.5\n",
+           "mt_store_ms_count{topic=\"orders\"} 4\n",
+       }) {
+    EXPECT_NE(text.find(expected), std::string::npos) << expected << "\n" << text;
+  }
+}
+
+TEST(CustomMetricsTest, CellsAreSafeToUseFromManyThreads) {
+  auto c = metrics::CustomMetrics::Global().Counter("mt_threads_total", "", {"t"});
+  auto h = metrics::CustomMetrics::Global().Histogram("mt_threads_h", "", {}, {10});
+  ASSERT_TRUE(c.ok() && h.ok());
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 10000; ++i) {
+        (*c)->With({"x"}).Add();
+        (*h)->With().Observe(1);
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ((*c)->With({"x"}).value(), 40000);
+  EXPECT_EQ((*h)->With().count(), 40000);
+  EXPECT_EQ((*h)->With().sum(), 40000);
+}
+
 }  // namespace dubbo::testing

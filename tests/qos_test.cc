@@ -19,7 +19,9 @@
 #include <thread>
 
 #include "app/application.h"
+#include "metrics/custom.h"
 #include "metrics/metrics.h"
+#include "qos/commands.h"
 #include "qos/qos_server.h"
 #include "qos/request.h"
 #include "registry/registry.h"
@@ -436,8 +438,13 @@ TEST_F(QosTest, MetricsAreValidPrometheusTextWithTheCallsMade) {
     }
     if (line.rfind("# HELP ", 0) == 0) continue;
     ++samples;
-    const size_t brace = line.find('{');
-    const size_t close = line.rfind("} ");
+    // `name{labels} value`, or `name value` for a custom metric without labels.
+    size_t brace = line.find('{');
+    size_t close = line.rfind("} ");
+    if (brace == std::string::npos) {
+      brace = line.find(' ');
+      close = brace - 1;
+    }
     ASSERT_NE(brace, std::string::npos) << line;
     ASSERT_NE(close, std::string::npos) << line;
     std::string family = line.substr(0, brace);
@@ -469,6 +476,50 @@ TEST_F(QosTest, MetricsAreValidPrometheusTextWithTheCallsMade) {
   ASSERT_TRUE(t);
   EXPECT_NE(Command(*t, "metrics").find("dubbo_provider_requests_succeed_total" + labels + " 4\n"),
             std::string::npos);
+}
+
+// What an application adds: its own metrics appear after the call metrics, its own commands are
+// served and listed like the built-ins.
+TEST_F(QosTest, CustomMetricsAndCommandsAreServed) {
+  auto stored = metrics::CustomMetrics::Global().Counter("qos_test_messages_stored_total",
+                                                         "messages stored", {"topic"});
+  ASSERT_TRUE(stored.ok()) << stored.status();
+  (*stored)->With({"orders"}).Add(3);
+  auto depth = metrics::CustomMetrics::Global().Histogram("qos_test_batch_size", "batch sizes",
+                                                          {"topic"}, {1, 10, 100});
+  ASSERT_TRUE(depth.ok()) << depth.status();
+  (*depth)->With({"orders"}).Observe(7);
+  const HttpReply m = Http(provider_->qos_port(), "/metrics");
+  ASSERT_EQ(m.status, 200);
+  EXPECT_NE(m.body.find("# TYPE qos_test_messages_stored_total counter\n"
+                        "qos_test_messages_stored_total{topic=\"orders\"} 3\n"),
+            std::string::npos)
+      << m.body;
+  EXPECT_NE(m.body.find("qos_test_batch_size_bucket{topic=\"orders\",le=\"10\"} 1\n"),
+            std::string::npos)
+      << m.body;
+
+  ASSERT_TRUE(qos::Commands::RegisterCommand("queues", "List the message queues.", "queues",
+                                             [](std::string_view args) {
+                                               qos::Reply r;
+                                               r.text = "queues of [" + std::string(args) + "]";
+                                               return r;
+                                             })
+                  .ok());
+  EXPECT_EQ(
+      qos::Commands::RegisterCommand("ls", "", "", [](std::string_view) { return qos::Reply{}; })
+          .code(),
+      StatusCode::kAlreadyExists);
+  EXPECT_EQ(qos::Commands::RegisterCommand("bad name", "", "",
+                                           [](std::string_view) { return qos::Reply{}; })
+                .code(),
+            StatusCode::kInvalidArgument);
+  auto t = Telnet(provider_->qos_port());
+  ASSERT_TRUE(t);
+  EXPECT_EQ(Command(*t, "queues orders"), "queues of [orders]");
+  EXPECT_TRUE(Cells(Command(*t, "help")).count("queues"));
+  EXPECT_EQ(Command(*t, "help queues").rfind("COMMAND NAME: queues\n", 0), 0u);
+  EXPECT_EQ(Http(provider_->qos_port(), "/queues").body, "queues of []");
 }
 
 TEST_F(QosTest, BadInputGetsAnErrorAndOthersAreStillServed) {
@@ -547,6 +598,18 @@ TEST(QosServerTest, IdleSurplusAndSlowClientsAreCutOff) {
 }
 
 TEST(QosPortTest, ApplicationsShareAPortAndATakenPortIsNotFatal) {
+  // This test chooses the port itself: the environment's (DUBBO_APPLICATION_QOS_PORT=0 under
+  // ctest) would override the configuration, as in Java.
+  const char* env = std::getenv("DUBBO_APPLICATION_QOS_PORT");
+  const std::string saved = env != nullptr ? env : "";
+  unsetenv("DUBBO_APPLICATION_QOS_PORT");
+  struct Restore {
+    std::string value;
+    bool had;
+    ~Restore() {
+      if (had) setenv("DUBBO_APPLICATION_QOS_PORT", value.c_str(), 1);
+    }
+  } restore{saved, env != nullptr};
   // Applications of one process asking for the same port share one server that lists them all.
   const uint16_t port = FreeLoopbackPortForTest();
   ApplicationConfig config;
