@@ -6,6 +6,7 @@
 #include <asio/experimental/as_tuple.hpp>
 #include <asio/ip/tcp.hpp>
 #include <asio/post.hpp>
+#include <asio/steady_timer.hpp>
 #include <asio/use_awaitable.hpp>
 #include <atomic>
 #include <charconv>
@@ -114,6 +115,11 @@ class ServerCore : public RequestHandler, public std::enable_shared_from_this<Se
   void NotFound(ObjectInput& in, ServerCall& call, std::string_view what);
   ServiceBase* Resolve(ObjectInput& in, ServerCall& call);
   void CallStarted() { in_flight_.fetch_add(1, std::memory_order_relaxed); }
+  bool Park(const std::shared_ptr<internal::ParkedCall>& parked,
+            const std::shared_ptr<Connection>& conn,
+            std::chrono::steady_clock::time_point deadline);
+  // Takes the parked calls of `conn` (every connection's when null) out of the table.
+  std::vector<std::weak_ptr<internal::ParkedCall>> TakeParked(const Connection* conn);
   void CallFinished();
 
   Status Start();
@@ -136,6 +142,15 @@ class ServerCore : public RequestHandler, public std::enable_shared_from_this<Se
 
   mutable std::mutex conn_mu_;
   std::set<std::shared_ptr<Connection>> connections_;
+  // Parked calls by connection (under conn_mu_); the counts are atomics a call gives back when it
+  // is answered, from any thread, without the lock.
+  struct ParkedOnConnection {
+    std::shared_ptr<std::atomic<size_t>> count = std::make_shared<std::atomic<size_t>>(0);
+    std::vector<std::weak_ptr<internal::ParkedCall>> calls;
+  };
+  std::unordered_map<const Connection*, ParkedOnConnection> parked_;
+  std::shared_ptr<std::atomic<size_t>> parked_total_ = std::make_shared<std::atomic<size_t>>(0);
+  std::atomic<uint64_t> parks_refused_{0};
 
   std::atomic<size_t> in_flight_{0};
   std::atomic<int64_t> last_request_ns_{0};
@@ -592,11 +607,19 @@ void ServerCore::Accept(size_t index) {
             self->connections_.insert(conn);
           }
           std::weak_ptr<Connection> weak_conn = conn;
-          conn->Start([weak, weak_conn](const Status&) {
+          conn->Start([weak, weak_conn, key = conn.get()](const Status&) {
             auto core = weak.lock();
             if (!core) return;
-            std::lock_guard<std::mutex> lock(core->conn_mu_);
-            if (auto c = weak_conn.lock()) core->connections_.erase(c);
+            {
+              std::lock_guard<std::mutex> lock(core->conn_mu_);
+              if (auto c = weak_conn.lock()) core->connections_.erase(c);
+            }
+            // Its parked calls end now: nothing can reach their consumer any more.
+            const Status closed(StatusCode::kChannelInactive,
+                                "the consumer's connection closed while the call was parked");
+            for (const auto& w : core->TakeParked(key)) {
+              if (auto p = w.lock()) internal::EndParked(p, closed, nullptr);
+            }
           });
           if (self->draining_.load()) {
             std::string frame;
@@ -630,6 +653,21 @@ void ServerCore::Shutdown(std::chrono::milliseconds wait) {
     conns.assign(connections_.begin(), connections_.end());
   }
   draining_.store(true);
+  // Parked calls (long polls) would hold the shutdown for its whole wait: answer them now with the
+  // status consumers retry on another provider.
+  {
+    const std::string where =
+        "Server side(" + options_.host + "," + std::to_string(port_.load()) + ")";
+    const Status leaving(StatusCode::kThreadPoolExhausted,
+                         where +
+                             " is shutting down; the parked call was released, retry on "
+                             "another provider");
+    for (const auto& w : TakeParked(nullptr)) {
+      if (auto p = w.lock()) {
+        internal::EndParked(p, leaving, [&](ServerCall& c) { c.ReplyError(leaving); });
+      }
+    }
+  }
   if (wait.count() > 0) {
     for (auto& c : conns) {
       std::string frame;
@@ -666,6 +704,127 @@ void ServerCore::Shutdown(std::chrono::milliseconds wait) {
   pool_.reset();
   io_->Stop();
 }
+
+// --- parked calls --------------------------------------------------------------------------------
+
+bool ServerCore::Park(const std::shared_ptr<internal::ParkedCall>& parked,
+                      const std::shared_ptr<Connection>& conn,
+                      std::chrono::steady_clock::time_point deadline) {
+  // Lock order: a parked call's mutex, then conn_mu_ (the close and shutdown paths take the calls
+  // out under conn_mu_ and only then lock each call).
+  std::lock_guard<std::mutex> call_lock(parked->mu);
+  std::shared_ptr<std::atomic<size_t>> conn_count;
+  std::string refused;
+  bool closed = false;
+  {
+    std::lock_guard<std::mutex> lock(conn_mu_);
+    const size_t total = parked_total_->load();
+    // Checked under conn_mu_: a connection closing after this finds the call in parked_.
+    closed = conn->closed();
+    if (closed) {
+    } else if (stopped_.load()) {
+      refused = "the server is shutting down";
+    } else if (total >= options_.max_parked) {
+      refused = std::to_string(total) + " calls parked on the server (max_parked " +
+                std::to_string(options_.max_parked) + ")";
+    } else {
+      ParkedOnConnection& entry = parked_[conn.get()];
+      const size_t on_conn = entry.count->load();
+      if (on_conn >= options_.max_parked_per_connection) {
+        refused = std::to_string(on_conn) + " calls parked on this connection " +
+                  "(max_parked_per_connection " +
+                  std::to_string(options_.max_parked_per_connection) + ")";
+      } else {
+        entry.count->fetch_add(1);
+        parked_total_->fetch_add(1);
+        // Answered calls leave expired entries behind: sweep them now and then.
+        if (entry.calls.size() >= 2 * (on_conn + 1) + 16) {
+          std::erase_if(entry.calls, [](const auto& w) { return w.expired(); });
+        }
+        entry.calls.push_back(parked);
+        conn_count = entry.count;
+      }
+    }
+  }
+  if (closed) {
+    parked->call.ReplyError(Status(StatusCode::kChannelInactive, "the connection closed"));
+    return false;
+  }
+  if (conn_count == nullptr) {
+    parks_refused_.fetch_add(1, std::memory_order_relaxed);
+    parked->call.ReplyError(
+        Status(StatusCode::kLimitExceeded, "cannot park " + parked->call.request().path + "." +
+                                               parked->call.request().method + ": " + refused));
+    return false;
+  }
+  std::shared_ptr<asio::steady_timer> timer;
+  if (deadline != std::chrono::steady_clock::time_point::max()) {
+    timer = std::make_shared<asio::steady_timer>(conn->executor(), deadline);
+    timer->async_wait([weak = std::weak_ptr<internal::ParkedCall>(parked)](std::error_code ec) {
+      if (ec) return;
+      if (auto p = weak.lock()) {
+        internal::EndParked(
+            p, Status(StatusCode::kServerTimeout, "the parked call reached its deadline"),
+            p->at_deadline);
+      }
+    });
+  }
+  parked->release = [conn_count, total = parked_total_, timer] {
+    conn_count->fetch_sub(1);
+    total->fetch_sub(1);
+    // The timer belongs to the connection's thread: cancel it there.
+    if (timer) asio::post(timer->get_executor(), [timer] { timer->cancel(); });
+  };
+  return true;
+}
+
+std::vector<std::weak_ptr<internal::ParkedCall>> ServerCore::TakeParked(const Connection* conn) {
+  std::vector<std::weak_ptr<internal::ParkedCall>> out;
+  std::lock_guard<std::mutex> lock(conn_mu_);
+  if (conn != nullptr) {
+    auto it = parked_.find(conn);
+    if (it == parked_.end()) return out;
+    out = std::move(it->second.calls);
+    parked_.erase(it);
+    return out;
+  }
+  for (auto& [c, entry] : parked_) {
+    out.insert(out.end(), entry.calls.begin(), entry.calls.end());
+    entry.calls.clear();
+  }
+  return out;
+}
+
+namespace internal {
+
+bool Park(const std::shared_ptr<ParkedCall>& parked,
+          std::chrono::steady_clock::time_point deadline) {
+  // Only the parking thread knows the call yet: no lock needed to read it.
+  const std::shared_ptr<ServerCore> core = parked->call.core_;
+  const std::shared_ptr<Connection> conn = parked->call.conn_;
+  if (!core || !conn) return false;
+  return core->Park(parked, conn, deadline);
+}
+
+bool EndParked(const std::shared_ptr<ParkedCall>& parked, const Status& reason,
+               const std::function<void(ServerCall&)>& answer) {
+  std::function<void(const Status&)> cancel;
+  {
+    std::lock_guard<std::mutex> lock(parked->mu);
+    if (!parked->call.active()) return false;
+    if (answer) answer(parked->call);
+    if (parked->call.active()) parked->call.ReplyError(reason);
+    if (parked->release) {
+      parked->release();
+      parked->release = nullptr;
+    }
+    cancel = std::move(parked->on_cancel);
+  }
+  if (cancel) cancel(reason);
+  return true;
+}
+
+}  // namespace internal
 
 // --- Server --------------------------------------------------------------------------------------
 
@@ -739,6 +898,8 @@ void Server::AddShutdownHook(std::function<void()> hook) {
 void Server::Shutdown() { core_->Shutdown(core_->options_.shutdown_wait); }
 void Server::Shutdown(std::chrono::milliseconds wait) { core_->Shutdown(wait); }
 size_t Server::in_flight() const { return core_->in_flight_.load(); }
+size_t Server::parked() const { return core_->parked_total_->load(); }
+uint64_t Server::parks_refused() const { return core_->parks_refused_.load(); }
 size_t Server::connections() const {
   std::lock_guard<std::mutex> lock(core_->conn_mu_);
   return core_->connections_.size();

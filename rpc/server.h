@@ -38,6 +38,10 @@ struct ServerOptions {
   uint32_t payload = kDefaultPayload;
   std::chrono::milliseconds idle_timeout{180000};  // close after no reads and no writes
   std::chrono::milliseconds shutdown_wait{10000};
+  // Calls parked at once (rpc::ResponderBase::Park): on the whole server, on one connection.
+  // Beyond them Park() refuses ("cannot park ...", status 70).
+  size_t max_parked = 100000;
+  size_t max_parked_per_connection = 10000;
 };
 
 class Server {
@@ -70,6 +74,9 @@ class Server {
 
   // Calls started and not yet answered.
   size_t in_flight() const;
+  // Calls parked now, and parks refused by the limits so far.
+  size_t parked() const;
+  uint64_t parks_refused() const;
   size_t connections() const;
 
  private:

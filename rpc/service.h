@@ -11,8 +11,10 @@
 // answered with SERVICE_ERROR so the consumer never waits for its timeout.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -39,6 +41,12 @@ class ServiceBase {
  public:
   virtual ~ServiceBase() = default;
 };
+
+namespace internal {
+struct ParkedCall;
+bool Park(const std::shared_ptr<ParkedCall>& parked,
+          std::chrono::steady_clock::time_point deadline);
+}  // namespace internal
 
 class ServerCall {
  public:
@@ -97,6 +105,8 @@ class ServerCall {
 
  private:
   friend class ServerCore;
+  friend bool internal::Park(const std::shared_ptr<internal::ParkedCall>& parked,
+                             std::chrono::steady_clock::time_point deadline);
   template <typename T>
   struct IsOptional : std::false_type {};
   template <typename T>
@@ -186,46 +196,138 @@ class ServiceDefinition {
 //   void (Base::*)(Args..., Responder<R>)           answered by the Responder, any time
 // R = void answers null. Generated stubs (rpcgen) use these; so can hand-written services.
 
-// A typed handle on a ServerCall for an asynchronous method returning R.
-template <typename R>
-class Responder {
+namespace internal {
+// A call an asynchronous handler parked (ResponderBase::Park): shared by its Responder, which
+// answers it, and the server, which ends it when its connection closes, its deadline passes or the
+// server shuts down. Whoever comes first answers, under `mu`; the others find it answered.
+struct ParkedCall {
+  std::mutex mu;
+  ServerCall call;  // inactive once answered
+  std::function<void(const Status&)> on_cancel;
+  std::function<void(ServerCall&)> at_deadline;
+  // Set by the server when it parks the call: gives back its place in the limits and stops its
+  // deadline's timer. Runs once, under `mu`, right after the answer.
+  std::function<void()> release;
+
+  ~ParkedCall() {
+    if (release) release();  // dropped unanswered: `call` answers SERVICE_ERROR as it goes
+  }
+};
+// The framework's end of a parked call: answers it with `answer` when it is still active, then
+// runs its on_cancel(`reason`) outside the lock. False when it had been answered already.
+bool EndParked(const std::shared_ptr<ParkedCall>& parked, const Status& reason,
+               const std::function<void(ServerCall&)>& answer);
+// Registers `parked` with its server: false (and answered kLimitExceeded) beyond the limits.
+bool Park(const std::shared_ptr<ParkedCall>& parked,
+          std::chrono::steady_clock::time_point deadline);
+}  // namespace internal
+
+// What every Responder does, whatever its result type. Move-only.
+class ResponderBase {
  public:
-  explicit Responder(ServerCall call) : call_(std::move(call)) {}
-  const RequestInfo& request() const { return call_.request(); }
+  explicit ResponderBase(ServerCall call) : call_(std::move(call)) {}
+
+  const RequestInfo& request() const { return parked_ ? parked_->call.request() : call_.request(); }
   // Attachments sent back with the answer (to consumers that accept them).
   void SetResponseAttachment(std::string key, std::string value) {
-    call_.SetResponseAttachment(std::move(key), std::move(value));
+    Answer([&](ServerCall& c) { c.SetResponseAttachment(std::move(key), std::move(value)); },
+           false);
   }
-  void Reply(const R& value) { call_.Reply(value); }
+  // An answer after the call was answered (by this Responder or, for a parked call, by the
+  // framework) does nothing.
   template <typename E>
   void Throw(const E& e) {
-    call_.ReplyException(e);
+    Answer([&](ServerCall& c) { c.ReplyException(e); });
   }
-  void Fail(const Status& s) { call_.ReplyError(s); }
-  bool active() const { return call_.active(); }
+  void Fail(const Status& s) {
+    Answer([&](ServerCall& c) { c.ReplyError(s); });
+  }
+  // False once answered (by this Responder or, for a parked call, by the framework).
+  bool active() const {
+    if (!parked_) return call_.active();
+    std::lock_guard<std::mutex> lock(parked_->mu);
+    return parked_->call.active();
+  }
+
+  // Parks the call to answer it much later (a long poll). The framework then ends it itself, and
+  // runs `on_cancel` with the reason, once, from any thread:
+  //   - its connection closes: kChannelInactive (nothing can be sent);
+  //   - `deadline` passes: answered by `at_deadline` (a long poll's "nothing new"), or with
+  //     SERVER_TIMEOUT when it is null;
+  //   - the server shuts down: answered SERVER_THREADPOOL_EXHAUSTED (100), which consumers treat
+  //     as "never reached the provider" and retry elsewhere (cluster/strategy/retry_policy.h).
+  // Replying through the Responder stays allowed from any thread, concurrently with all of these;
+  // the first answer wins. Returns false, having answered "cannot park <path>.<method>: ..."
+  // (status 70 on the wire, as Java's limit filters answer), when the server's limits on parked
+  // calls (ServerOptions::max_parked, max_parked_per_connection) are reached or the connection is
+  // gone. Park once; a call that is not parked costs none of this.
+  bool Park(
+      std::function<void(const Status&)> on_cancel,
+      std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max(),
+      std::function<void(ServerCall&)> at_deadline = nullptr) {
+    if (parked_ || !call_.active()) return false;
+    auto parked = std::make_shared<internal::ParkedCall>();
+    parked->call = std::move(call_);
+    parked->on_cancel = std::move(on_cancel);
+    parked->at_deadline = std::move(at_deadline);
+    parked_ = parked;
+    return internal::Park(parked, deadline);
+  }
+
+ protected:
+  // Runs `f` on the call while it is active; `finishes`: `f` answers it.
+  template <typename F>
+  bool Answer(F&& f, bool finishes = true) {
+    if (!parked_) {
+      if (!call_.active()) return false;
+      f(call_);
+      return true;
+    }
+    std::lock_guard<std::mutex> lock(parked_->mu);
+    if (!parked_->call.active()) return false;
+    f(parked_->call);
+    if (finishes && parked_->release) {
+      parked_->release();
+      parked_->release = nullptr;
+    }
+    return true;
+  }
 
  private:
   ServerCall call_;
+  std::shared_ptr<internal::ParkedCall> parked_;
+};
+
+// A typed handle on a ServerCall for an asynchronous method returning R.
+template <typename R>
+class Responder : public ResponderBase {
+ public:
+  using ResponderBase::ResponderBase;
+  void Reply(const R& value) { TryReply(value); }
+  // Reply() telling whether this answered the call (false: it was answered already).
+  bool TryReply(const R& value) {
+    return Answer([&](ServerCall& c) { c.Reply(value); });
+  }
+  // Park() answering `value` at `deadline` (a long poll's empty result).
+  bool ParkUntil(std::chrono::steady_clock::time_point deadline, R value,
+                 std::function<void(const Status&)> on_cancel = nullptr) {
+    return Park(std::move(on_cancel), deadline,
+                [value = std::move(value)](ServerCall& c) { c.Reply(value); });
+  }
 };
 
 template <>
-class Responder<void> {
+class Responder<void> : public ResponderBase {
  public:
-  explicit Responder(ServerCall call) : call_(std::move(call)) {}
-  const RequestInfo& request() const { return call_.request(); }
-  void SetResponseAttachment(std::string key, std::string value) {
-    call_.SetResponseAttachment(std::move(key), std::move(value));
+  using ResponderBase::ResponderBase;
+  void Reply() { TryReply(); }
+  bool TryReply() {
+    return Answer([](ServerCall& c) { c.ReplyNull(); });
   }
-  void Reply() { call_.ReplyNull(); }
-  template <typename E>
-  void Throw(const E& e) {
-    call_.ReplyException(e);
+  bool ParkUntil(std::chrono::steady_clock::time_point deadline,
+                 std::function<void(const Status&)> on_cancel = nullptr) {
+    return Park(std::move(on_cancel), deadline, [](ServerCall& c) { c.ReplyNull(); });
   }
-  void Fail(const Status& s) { call_.ReplyError(s); }
-  bool active() const { return call_.active(); }
-
- private:
-  ServerCall call_;
 };
 
 namespace internal {
