@@ -36,6 +36,7 @@ Connection::Connection(asio::io_context& io, asio::ip::tcp::socket socket,
       handler_(handler),
       remote_(Endpoint(socket_)),
       write_wake_(io),
+      read_wake_(io),
       deadline_timer_(io),
       idle_timer_(io) {
   std::error_code ec;
@@ -98,12 +99,24 @@ asio::awaitable<void> Connection::ReadLoop(std::shared_ptr<Connection> self) {
     ProcessFrames(self);
     in_read_batch_ = false;
     FlushNow();
+    while (OutputFull() && !closed_.load(std::memory_order_relaxed)) {
+      // The peer is not reading its answers: read none of its frames until they drain. The
+      // frames already read wait in in_ (ProcessFrames stopped at the high-water mark).
+      reader_parked_ = true;
+      read_wake_.expires_at(asio::steady_timer::time_point::max());
+      co_await read_wake_.async_wait(kAwait);
+      reader_parked_ = false;
+      in_read_batch_ = true;
+      ProcessFrames(self);
+      in_read_batch_ = false;
+      FlushNow();
+    }
     if (in_begin_ == in_end_) in_begin_ = in_end_ = 0;
   }
 }
 
 void Connection::ProcessFrames(const std::shared_ptr<Connection>& self) {
-  while (!closed_.load(std::memory_order_relaxed) && skip_ == 0 &&
+  while (!closed_.load(std::memory_order_relaxed) && skip_ == 0 && !OutputFull() &&
          in_end_ - in_begin_ >= kHeaderSize) {
     auto header = DecodeHeader(std::string_view(in_.data() + in_begin_, kHeaderSize));
     if (!header.ok()) {
@@ -300,6 +313,7 @@ asio::awaitable<void> Connection::WriteLoop(std::shared_ptr<Connection> /*keep_a
     }
     completed_generation_ = generation;
     last_write_ = Clock::now();
+    if (reader_parked_ && QueuedOutput() <= options_.output_high_water / 2) read_wake_.cancel();
   }
 }
 
@@ -431,6 +445,7 @@ void Connection::CloseOnThread(const Status& reason) {
   socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
   socket_.close(ec);
   write_wake_.cancel();
+  read_wake_.cancel();
   deadline_timer_.cancel();
   idle_timer_.cancel();
   auto pending = std::move(pending_);

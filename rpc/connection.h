@@ -46,6 +46,10 @@ struct ConnectionOptions {
   // Close after this long without reading (client) / without reading or writing (server).
   std::chrono::milliseconds idle_timeout{180000};
   bool server_side = false;
+  // Output queued for the peer above which the connection stops reading its frames (a peer that
+  // sends requests but does not read the answers cannot grow our memory without bound); reading
+  // resumes once the queue is down to half. 0: no limit.
+  size_t output_high_water = 4 << 20;
 };
 
 class Connection : public std::enable_shared_from_this<Connection> {
@@ -148,6 +152,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // Writes out_ now with a non-blocking write; leaves any rest to the writer.
   void FlushNow();
   void FailClosed(ResponseCallback done);
+  size_t QueuedOutput() const { return out_.size() + writing_.size(); }
+  bool OutputFull() const {
+    return options_.output_high_water > 0 && QueuedOutput() >= options_.output_high_water;
+  }
   void AddPending(int64_t id, std::chrono::milliseconds timeout, ResponseCallback done);
   void ArmDeadlineTimer(Clock::time_point when);
   void ExpireDeadlines();
@@ -181,6 +189,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::string writing_;
   asio::steady_timer write_wake_;  // the writer parks on it; cancelled when out_ gets data
   bool writer_parked_ = false;
+  // The reader waits on read_wake_ while OutputFull(); the writer cancels it at half.
+  asio::steady_timer read_wake_;
+  bool reader_parked_ = false;
   bool write_in_flight_ = false;
   bool in_read_batch_ = false;
   std::optional<Status> close_after_flush_;

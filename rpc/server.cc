@@ -601,6 +601,7 @@ void ServerCore::Accept(size_t index) {
           co.idle_timeout = self->options_.idle_timeout;
           co.heartbeat = std::chrono::milliseconds(0);
           co.server_side = true;
+          co.output_high_water = self->options_.output_high_water;
           auto conn = std::make_shared<Connection>(io, std::move(socket), co, self.get());
           {
             std::lock_guard<std::mutex> lock(self->conn_mu_);

@@ -38,6 +38,9 @@ struct ServerOptions {
   uint32_t payload = kDefaultPayload;
   std::chrono::milliseconds idle_timeout{180000};  // close after no reads and no writes
   std::chrono::milliseconds shutdown_wait{10000};
+  // Answers queued for one consumer above which its connection stops reading requests until they
+  // drain to half (rpc/connection.h); 0: no limit.
+  size_t output_high_water = 4 << 20;
   // Calls parked at once (rpc::ResponderBase::Park): on the whole server, on one connection.
   // Beyond them Park() refuses ("cannot park ...", status 70).
   size_t max_parked = 100000;

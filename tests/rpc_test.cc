@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <fstream>
 #include <future>
 #include <thread>
 
@@ -605,5 +606,69 @@ TEST(FrameTest, VersionRuleAndDescriptors) {
             "bad magic 0xdabc (expected 0xdabb)");
 }
 
+// Resident memory of this process (the provider runs in it), in bytes.
+size_t ResidentBytes() {
+  std::ifstream status("/proc/self/status");
+  for (std::string line; std::getline(status, line);) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::stoul(line.substr(6)) * 1024;
+  }
+  return 0;
+}
+
+// A consumer that sends requests for 64 KiB answers and never reads them: the provider stops
+// reading its requests once 4 MiB of answers are queued for it, so its memory stays bounded, and
+// other connections go on being served.
+TEST_F(RpcTest, AConsumerThatNeverReadsCannotGrowTheProvidersMemory) {
+  const size_t rss_before = ResidentBytes();
+  RawPeer hog;
+  ASSERT_TRUE(hog.Connect(server_->port()).ok());
+  const std::string body = HessianBody([](hessian2::Writer& w) {
+    w.WriteString("2.0.2");
+    w.WriteString(kDemoInterface);
+    w.WriteString("0.0.0");
+    w.WriteString("big");
+    w.WriteString("I");
+    w.WriteInt(64 * 1024);
+    w.WriteMapBegin("");
+    w.WriteString("path");
+    w.WriteString(kDemoInterface);
+    w.WriteMapEnd();
+  });
+  std::string batch;
+  for (int i = 0; i < 1000; ++i) batch += RequestFrame(i + 1, body);
+  // Up to 100,000 requests, sent without blocking until the provider stops taking them.
+  hog.socket().non_blocking(true);
+  size_t sent = 0;
+  const size_t want = 100 * batch.size();
+  auto stalled_since = std::chrono::steady_clock::now();
+  while (sent < want && std::chrono::steady_clock::now() - stalled_since < 1s) {
+    std::error_code ec;
+    const size_t at = sent % batch.size();
+    const size_t n =
+        hog.socket().write_some(asio::buffer(batch.data() + at, batch.size() - at), ec);
+    if (n > 0) {
+      sent += n;
+      stalled_since = std::chrono::steady_clock::now();
+    } else {
+      std::this_thread::sleep_for(5ms);  // the socket is full: the provider stopped reading
+    }
+  }
+  const size_t requests_sent = sent / (batch.size() / 1000);
+  EXPECT_LT(sent, want) << "the provider read every request without its answers being read";
+  // Another consumer is still answered promptly.
+  auto other = Connect();
+  const auto start = std::chrono::steady_clock::now();
+  auto r = CallSync<std::string>(*other, Hello("still here"));
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 2s);
+  const size_t rss_after = ResidentBytes();
+  const size_t growth = rss_after > rss_before ? rss_after - rss_before : 0;
+  std::printf(
+      "backpressure: %zu requests sent before the provider stopped reading; RSS grew %zu KiB\n",
+      requests_sent, growth / 1024);
+  // Answers queued for the hog: the 4 MiB high-water mark plus one batch of frames already read
+  // (at most one 64 KiB read of ~100 B requests -> ~650 answers of 64 KiB), plus allocator slack.
+  EXPECT_LT(growth, size_t{128} << 20);
+}
 }  // namespace
 }  // namespace dubbo::testing
