@@ -211,13 +211,13 @@ TEST_F(ParkedTest, LimitsRefuseBeyondThemWithAClearStatus) {
   EXPECT_EQ(server_->parked(), 0u);
 }
 
-// Thousands of parked calls; half of the connections close while four threads answer every
+// 10,000 parked calls; half of the connections close while four threads answer every
 // call: each call ends exactly once (answered or cancelled), nothing crashes, the counts return
 // to zero.
 TEST_F(ParkedTest, AnswersFromManyThreadsRaceClosingConnectionsSafely) {
   StartServer();
   constexpr int kConnections = 4;
-  constexpr int kPerConnection = 1000;
+  constexpr int kPerConnection = 2500;  // 10,000 parked calls
   std::vector<std::shared_ptr<rpc::Channel>> channels;
   std::vector<std::future<rpc::RpcResult>> results;
   for (int c = 0; c < kConnections; ++c) {
