@@ -158,45 +158,38 @@ Result<F*> CustomMetrics::Existing(const std::vector<std::unique_ptr<F>>& famili
   return static_cast<F*>(nullptr);
 }
 
-Result<CounterFamily*> CustomMetrics::Counter(std::string name, std::string help,
-                                              std::vector<std::string> labels) {
+template <typename F>
+Result<F*> CustomMetrics::Register(std::vector<std::unique_ptr<F>>& families, Kind kind,
+                                   std::string name, std::string help,
+                                   std::vector<std::string> labels, std::vector<double> bounds) {
   std::lock_guard<std::mutex> lock(mu_);
-  DUBBO_ASSIGN_OR_RETURN(CounterFamily * found,
-                         Existing(counters_, Kind::kCounter, name, labels, {}));
+  DUBBO_ASSIGN_OR_RETURN(F * found, Existing(families, kind, name, labels, bounds));
   if (found != nullptr) return found;
   DUBBO_RETURN_IF_ERROR(CheckNew(name, labels));
-  auto f = std::make_unique<CounterFamily>();
+  auto f = std::make_unique<F>();
   f->name_ = std::move(name);
   f->help_ = std::move(help);
   f->labels_ = std::move(labels);
-  order_.emplace_back(Kind::kCounter, counters_.size());
-  counters_.push_back(std::move(f));
-  return counters_.back().get();
+  f->bounds_ = std::move(bounds);
+  order_.emplace_back(kind, families.size());
+  families.push_back(std::move(f));
+  return families.back().get();
+}
+
+Result<CounterFamily*> CustomMetrics::Counter(std::string name, std::string help,
+                                              std::vector<std::string> labels) {
+  return Register(counters_, Kind::kCounter, std::move(name), std::move(help), std::move(labels),
+                  {});
 }
 
 Result<GaugeFamily*> CustomMetrics::Gauge(std::string name, std::string help,
                                           std::vector<std::string> labels) {
-  std::lock_guard<std::mutex> lock(mu_);
-  DUBBO_ASSIGN_OR_RETURN(GaugeFamily * found, Existing(gauges_, Kind::kGauge, name, labels, {}));
-  if (found != nullptr) return found;
-  DUBBO_RETURN_IF_ERROR(CheckNew(name, labels));
-  auto f = std::make_unique<GaugeFamily>();
-  f->name_ = std::move(name);
-  f->help_ = std::move(help);
-  f->labels_ = std::move(labels);
-  order_.emplace_back(Kind::kGauge, gauges_.size());
-  gauges_.push_back(std::move(f));
-  return gauges_.back().get();
+  return Register(gauges_, Kind::kGauge, std::move(name), std::move(help), std::move(labels), {});
 }
 
 Result<HistogramFamily*> CustomMetrics::Histogram(std::string name, std::string help,
                                                   std::vector<std::string> labels,
                                                   std::vector<double> bounds) {
-  std::lock_guard<std::mutex> lock(mu_);
-  DUBBO_ASSIGN_OR_RETURN(HistogramFamily * found,
-                         Existing(histograms_, Kind::kHistogram, name, labels, bounds));
-  if (found != nullptr) return found;
-  DUBBO_RETURN_IF_ERROR(CheckNew(name, labels));
   if (bounds.empty()) {
     return Status(StatusCode::kInvalidArgument, "histogram " + name + " has no bucket bounds");
   }
@@ -210,14 +203,8 @@ Result<HistogramFamily*> CustomMetrics::Histogram(std::string name, std::string 
   if (std::find(labels.begin(), labels.end(), "le") != labels.end()) {
     return Status(StatusCode::kInvalidArgument, "histogram " + name + " may not have a label le");
   }
-  auto f = std::make_unique<HistogramFamily>();
-  f->name_ = std::move(name);
-  f->help_ = std::move(help);
-  f->labels_ = std::move(labels);
-  f->bounds_ = std::move(bounds);
-  order_.emplace_back(Kind::kHistogram, histograms_.size());
-  histograms_.push_back(std::move(f));
-  return histograms_.back().get();
+  return Register(histograms_, Kind::kHistogram, std::move(name), std::move(help),
+                  std::move(labels), std::move(bounds));
 }
 
 std::string CustomMetrics::PrometheusText() const {

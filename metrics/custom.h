@@ -111,6 +111,11 @@ class CustomMetrics {
                       const std::string& name, const std::vector<std::string>& labels,
                       const std::vector<double>& bounds) const;
   Status CheckNew(const std::string& name, const std::vector<std::string>& labels) const;
+  // The family `name` of this shape, registered now when the name is free.
+  template <typename F>
+  Result<F*> Register(std::vector<std::unique_ptr<F>>& families, Kind kind, std::string name,
+                      std::string help, std::vector<std::string> labels,
+                      std::vector<double> bounds);
 
   mutable std::mutex mu_;
   std::vector<std::unique_ptr<CounterFamily>> counters_;

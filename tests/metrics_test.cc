@@ -13,6 +13,7 @@
 #include "metrics/metrics_filter.h"
 #include "metrics/prometheus.h"
 #include "rpc/provider_filter.h"
+#include "tests/support/eventually.h"
 #include "tests/support/gate_service.h"
 
 namespace dubbo::testing {
@@ -24,17 +25,6 @@ using metrics::MethodMetricsKey;
 using metrics::MethodMetricsSnapshot;
 using metrics::MetricsRegistry;
 using metrics::MetricsSide;
-
-// Waits for `pred` (polling), up to `timeout`.
-template <typename Pred>
-bool Eventually(Pred pred, std::chrono::milliseconds timeout = 10s) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!pred()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(5ms);
-  }
-  return true;
-}
 
 // The cell of `method` of GateService for `application` on `side` in the global registry.
 MethodMetricsSnapshot Cell(MetricsSide side, const std::string& application,

@@ -12,6 +12,7 @@
 #include <thread>
 #include <vector>
 
+#include "tests/support/eventually.h"
 #include "tests/support/rpc_fixtures.h"
 
 namespace dubbo::testing {
@@ -90,16 +91,6 @@ rpc::Invocation WaitCall(const std::string& key, std::chrono::milliseconds timeo
   inv.arguments = rpc::MakeArguments([key](ObjectOutput& o) { o.WriteString(key); });
   inv.settings.timeout = timeout;
   return inv;
-}
-
-template <typename F>
-bool Eventually(F done, std::chrono::milliseconds limit = 10s) {
-  const auto until = std::chrono::steady_clock::now() + limit;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > until) return false;
-    std::this_thread::sleep_for(1ms);
-  }
-  return true;
 }
 
 class ParkedTest : public ::testing::Test {

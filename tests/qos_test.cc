@@ -25,6 +25,7 @@
 #include "qos/qos_server.h"
 #include "qos/request.h"
 #include "registry/registry.h"
+#include "tests/support/eventually.h"
 #include "tests/support/gate_service.h"
 #include "tests/support/process.h"
 
@@ -32,16 +33,6 @@ namespace dubbo::testing {
 namespace {
 
 using namespace std::chrono_literals;
-
-template <typename Pred>
-bool Eventually(Pred pred, std::chrono::milliseconds timeout = 10s) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!pred()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(5ms);
-  }
-  return true;
-}
 
 // A loopback port nothing listens on right now.
 uint16_t FreeLoopbackPortForTest() {
