@@ -299,7 +299,8 @@ Status Application::Export(std::shared_ptr<const rpc::ServiceDefinition> definit
   DUBBO_ASSIGN_OR_RETURN(e.filters, rpc::BuildProviderFilters(ProviderUrl(*definition, e.params)));
   if (started_) {
     DUBBO_RETURN_IF_ERROR(server_->Export(e.definition, e.impl, Param(e.params, "version"),
-                                          Param(e.params, "group"), e.filters));
+                                          Param(e.params, "group"), e.filters,
+                                          Param(e.params, "blocking") == "true"));
     e.url = ProviderUrl(*e.definition, e.params);
     DUBBO_RETURN_IF_ERROR(RegisterProvider(e.url));
     e.online = true;
@@ -329,10 +330,13 @@ Status Application::Start() {
     options.payload = static_cast<uint32_t>(IntParam(p, "payload", rpc::kDefaultPayload));
     options.idle_timeout = std::chrono::milliseconds(IntParam(p, "heartbeat.timeout", 180000));
     options.shutdown_wait = std::chrono::milliseconds(IntParam(p, "shutdown.wait", 10000));
+    options.blocking_threads = static_cast<size_t>(IntParam(p, "blocking.threads", 16));
+    options.blocking_queues = static_cast<size_t>(IntParam(p, "blocking.queues", 256));
     server_ = std::make_unique<rpc::Server>(options);
     for (const auto& e : exported_) {
       DUBBO_RETURN_IF_ERROR(server_->Export(e.definition, e.impl, Param(e.params, "version"),
-                                            Param(e.params, "group"), e.filters));
+                                            Param(e.params, "group"), e.filters,
+                                            Param(e.params, "blocking") == "true"));
     }
     DUBBO_RETURN_IF_ERROR(server_->Start());
     // Unregister before the read-only event, so consumers stop choosing this provider first.

@@ -14,6 +14,7 @@
 #include <mutex>
 #include <set>
 #include <unordered_map>
+#include <utility>
 
 #include "common/log.h"
 #include "common/url.h"
@@ -51,6 +52,7 @@ struct ExportedInstance {
   std::string group;
   std::shared_ptr<ServiceBase> impl;
   std::shared_ptr<const ProviderFilterChain> filters;
+  bool blocking = false;  // every method on the blocking pool
 };
 
 struct ExportedEntry {
@@ -115,6 +117,7 @@ class ServerCore : public RequestHandler, public std::enable_shared_from_this<Se
   void NotFound(ObjectInput& in, ServerCall& call, std::string_view what);
   ServiceBase* Resolve(ObjectInput& in, ServerCall& call);
   void CallStarted() { in_flight_.fetch_add(1, std::memory_order_relaxed); }
+  WorkerPool* BlockingPool();
   bool Park(const std::shared_ptr<internal::ParkedCall>& parked,
             const std::shared_ptr<Connection>& conn,
             std::chrono::steady_clock::time_point deadline);
@@ -151,6 +154,8 @@ class ServerCore : public RequestHandler, public std::enable_shared_from_this<Se
   std::unordered_map<const Connection*, ParkedOnConnection> parked_;
   std::shared_ptr<std::atomic<size_t>> parked_total_ = std::make_shared<std::atomic<size_t>>(0);
   std::atomic<uint64_t> parks_refused_{0};
+  std::once_flag blocking_once_;
+  std::unique_ptr<WorkerPool> blocking_pool_;
 
   std::atomic<size_t> in_flight_{0};
   std::atomic<int64_t> last_request_ns_{0};
@@ -206,6 +211,9 @@ ServerCall& ServerCall::operator=(ServerCall&& o) noexcept {
     serialization_ = o.serialization_;
     exported_ = o.exported_;
     generic_ = o.generic_;
+    method_ = o.method_;
+    executor_ = std::exchange(o.executor_, nullptr);
+    target_ = std::move(o.target_);
     filters_ = std::move(o.filters_);
     filters_passed_ = o.filters_passed_;
     started_ = o.started_;
@@ -229,6 +237,18 @@ void ServerCall::Finish(CallOutcome::Kind kind, StatusCode status) {
   }
   if (core_) core_->CallFinished();
   core_.reset();
+}
+
+void ServerCall::Offload(std::function<void(ServerCall&)> run) {
+  WorkerPool* pool = std::exchange(executor_, nullptr);  // on the pool it runs where it is
+  auto held = std::make_shared<ServerCall>(std::move(*this));
+  if (pool->TrySubmit([held, run = std::move(run)] { run(*held); })) return;
+  const auto& o = held->core_->options_;
+  held->ReplyError(Status(
+      StatusCode::kThreadPoolExhausted,
+      "Server side(" + o.host + "," + std::to_string(held->core_->port_.load()) +
+          ") blocking pool is exhausted, detail msg: all " + std::to_string(pool->threads()) +
+          " threads busy and " + std::to_string(o.blocking_queues) + " queued"));
 }
 
 ServiceBase* ServerCall::ResolveInstance(ObjectInput& in) {
@@ -437,6 +457,9 @@ void ServerCore::Dispatch(ObjectInput& in, ServerCall& call) {
     if (known != nullptr) *known = {table, route};
   }
   call.exported_ = route.entry;
+  call.method_ = route.kind == RequestRoute::kMethod
+                     ? static_cast<const MethodDefinition*>(route.method)
+                     : nullptr;
   switch (route.kind) {
     case RequestRoute::kMethod:
       return static_cast<const MethodDefinition*>(route.method)->handler(in, call);
@@ -558,7 +581,19 @@ ServiceBase* ServerCore::Resolve(ObjectInput& in, ServerCall& call) {
     }
   }
   info.body = {};  // the buffer is gone once the call outlives this request
+  if (instance->blocking || (call.method_ != nullptr && call.method_->blocking)) {
+    call.executor_ = BlockingPool();
+    call.target_ = instance->impl;  // unexporting must not free it while the call waits
+  }
   return instance->impl.get();
+}
+
+WorkerPool* ServerCore::BlockingPool() {
+  std::call_once(blocking_once_, [this] {
+    blocking_pool_ = std::make_unique<WorkerPool>(std::max<size_t>(1, options_.blocking_threads),
+                                                  options_.blocking_queues);
+  });
+  return blocking_pool_.get();
 }
 
 Status ServerCore::Start() {
@@ -703,6 +738,7 @@ void ServerCore::Shutdown(std::chrono::milliseconds wait) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   pool_.reset();
+  blocking_pool_.reset();  // finishes the calls it admitted
   io_->Stop();
 }
 
@@ -835,7 +871,7 @@ Server::~Server() { core_->Shutdown(std::chrono::milliseconds(0)); }
 
 Status Server::Export(std::shared_ptr<const ServiceDefinition> definition,
                       std::shared_ptr<ServiceBase> impl, std::string version, std::string group,
-                      std::shared_ptr<const ProviderFilterChain> filters) {
+                      std::shared_ptr<const ProviderFilterChain> filters, bool blocking) {
   if (!definition || !impl)
     return Status(StatusCode::kInvalidArgument, "Export needs a definition and an implementation");
   version = NormalizeVersion(version);
@@ -860,7 +896,7 @@ Status Server::Export(std::shared_ptr<const ServiceDefinition> definition,
         ServiceKey(group, definition->interface_name(), version) + " is already exported");
   }
   if (!e.definition) e.definition = definition;
-  e.instances.push_back({std::move(group), std::move(impl), std::move(filters)});
+  e.instances.push_back({std::move(group), std::move(impl), std::move(filters), blocking});
   core_->PublishExports(std::move(table));
   return Status::Ok();
 }

@@ -41,6 +41,10 @@ struct ServerOptions {
   // Answers queued for one consumer above which its connection stops reading requests until they
   // drain to half (rpc/connection.h); 0: no limit.
   size_t output_high_water = 4 << 20;
+  // The pool @blocking methods and services exported blocking run on (created on first use):
+  // threads, and calls admitted beyond them before answering 100.
+  size_t blocking_threads = 16;
+  size_t blocking_queues = 256;
   // Calls parked at once (rpc::ResponderBase::Park): on the whole server, on one connection.
   // Beyond them Park() refuses ("cannot park ...", status 70).
   size_t max_parked = 100000;
@@ -58,9 +62,11 @@ class Server {
   // the same interface and version again under another group adds an instance; the definition
   // must then list the same methods.
   // `filters` run around every call of this instance (see rpc/provider_filter.h).
+  // `blocking`: every method of this instance runs on the blocking pool (ServerOptions).
   Status Export(std::shared_ptr<const ServiceDefinition> definition,
                 std::shared_ptr<ServiceBase> impl, std::string version = "", std::string group = "",
-                std::shared_ptr<const ProviderFilterChain> filters = nullptr);
+                std::shared_ptr<const ProviderFilterChain> filters = nullptr,
+                bool blocking = false);
   // Removes one exported instance; kNotFound when absent.
   Status Unexport(const std::string& interface, const std::string& version,
                   const std::string& group);

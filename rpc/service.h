@@ -35,6 +35,8 @@ namespace dubbo::rpc {
 
 class Connection;
 class ServerCore;
+class WorkerPool;
+struct MethodDefinition;
 
 // Base of every exported implementation.
 class ServiceBase {
@@ -103,6 +105,14 @@ class ServerCall {
   // exception; any other status answers with its wire status and message.
   void ReplyError(const Status& status);
 
+  // Whether the call's method is @blocking or its service was exported blocking: it must run on
+  // the server's blocking pool (known once the target is resolved).
+  bool blocking() const { return executor_ != nullptr; }
+  // Hands a blocking() call to that pool, which runs `run` on it there; when the pool is full the
+  // call is answered SERVER_THREADPOOL_EXHAUSTED (100) instead. The typed adapters call it once
+  // the arguments are read.
+  void Offload(std::function<void(ServerCall&)> run);
+
  private:
   friend class ServerCore;
   friend bool internal::Park(const std::shared_ptr<internal::ParkedCall>& parked,
@@ -119,8 +129,11 @@ class ServerCall {
   std::shared_ptr<ServerCore> core_;
   std::shared_ptr<Connection> conn_;  // null once answered or moved from
   const Serialization* serialization_ = nullptr;
-  const void* exported_ = nullptr;     // the ServerCore's entry for path:version
-  std::optional<ValueStyle> generic_;  // set for $invoke calls
+  const void* exported_ = nullptr;            // the ServerCore's entry for path:version
+  std::optional<ValueStyle> generic_;         // set for $invoke calls
+  const MethodDefinition* method_ = nullptr;  // the routed method (typed calls)
+  WorkerPool* executor_ = nullptr;            // the blocking pool, when the call runs there
+  std::shared_ptr<ServiceBase> target_;       // kept alive while the call waits in that pool
   // The instance's provider filters; After() runs for the first filters_passed_ of them.
   std::shared_ptr<const ProviderFilterChain> filters_;
   size_t filters_passed_ = 0;
@@ -165,7 +178,16 @@ struct MethodDefinition {
   std::vector<std::string> parameter_types;  // Java type names, matched by $invoke
   MethodHandler handler;
   GenericHandler generic;
+  // Runs on the server's blocking pool, not on an I/O thread (IDL @blocking): for disk I/O,
+  // fsync, anything that would stall every connection of its thread.
+  bool blocking = false;
 };
+
+// `m`, marked to run on the blocking pool.
+inline MethodDefinition Blocking(MethodDefinition m) {
+  m.blocking = true;
+  return m;
+}
 
 class ServiceDefinition {
  public:
@@ -386,7 +408,14 @@ MethodDefinition MakeMethod(std::string name, std::string descriptor,
   m.handler = [invoke](ObjectInput& in, ServerCall& call) {
     Tuple args;
     if (!ReadArguments(in, &args)) return;
-    if (Base* target = call.ResolveTarget<Base>(in)) invoke(target, args, call);
+    Base* target = call.ResolveTarget<Base>(in);
+    if (target == nullptr) return;
+    if (call.blocking()) {
+      call.Offload([invoke, target, held = std::make_shared<Tuple>(std::move(args))](
+                       ServerCall& c) { invoke(target, *held, c); });
+      return;
+    }
+    invoke(target, args, call);
   };
   m.generic = [invoke](ServiceBase* target, const std::vector<Value>& values, const RefTable& refs,
                        ServerCall& call) {

@@ -2,6 +2,7 @@
 // from a raw socket where the exact bytes matter.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <fstream>
 #include <future>
@@ -669,6 +670,85 @@ TEST_F(RpcTest, AConsumerThatNeverReadsCannotGrowTheProvidersMemory) {
   // Answers queued for the hog: the 4 MiB high-water mark plus one batch of frames already read
   // (at most one 64 KiB read of ~100 B requests -> ~650 answers of 64 KiB), plus allocator slack.
   EXPECT_LT(growth, size_t{128} << 20);
+}
+
+// DemoService with `block` marked @blocking (rpc::Blocking), as rpcgen generates it.
+std::shared_ptr<const rpc::ServiceDefinition> DemoWithBlockingBlock() {
+  auto def = std::make_shared<rpc::ServiceDefinition>(std::string(kDemoInterface));
+  const auto demo = DemoService::Definition();
+  for (const auto& m : demo->methods()) def->Add(m.name == "block" ? rpc::Blocking(m) : m);
+  return def;
+}
+
+// A @blocking method holds a thread of the blocking pool, not the connection's only I/O thread:
+// echo calls on the same connection go on at their usual speed while it blocks.
+TEST(BlockingMethodTest, ABlockedMethodDoesNotDelayCallsOnTheSameConnection) {
+  rpc::IoThreads timers(1, "test-timers");
+  rpc::ServerOptions options;
+  options.host = "127.0.0.1";
+  options.port = 0;
+  options.io_threads = 1;  // one I/O thread: a handler blocking it would stall every call
+  rpc::Server server(options);
+  auto service = std::make_shared<DemoService>(&timers);
+  ASSERT_TRUE(server.Export(DemoWithBlockingBlock(), service).ok());
+  ASSERT_TRUE(server.Start().ok());
+  rpc::Client client;
+  auto ch = client.GetChannel("127.0.0.1:" + std::to_string(server.port())).value();
+  const rpc::Invocation hello = DemoCall("sayHello", "Ljava/lang/String;",
+                                         [](ObjectOutput& o) { WriteTyped(o, std::string("x")); });
+  ASSERT_TRUE(CallSync<std::string>(*ch, hello).ok());
+
+  std::promise<Result<int32_t>> blocked;
+  auto blocked_result = blocked.get_future();
+  ch->Call(DemoCall("block", "I", [](ObjectOutput& o) { o.WriteInt(100); }),
+           *SerializationRegistry::Global().Find(2),
+           [&blocked](rpc::RpcResult r) { blocked.set_value(rpc::DecodeResult<int32_t>(r)); });
+  ASSERT_TRUE(service->WaitBlocked(5s));
+  std::vector<double> micros;
+  // Echo calls, one after another, for as long as block(100) runs.
+  while (micros.size() < 20000 && blocked_result.wait_for(0ms) != std::future_status::ready) {
+    const auto start = std::chrono::steady_clock::now();
+    auto r = CallSync<std::string>(*ch, hello);
+    ASSERT_TRUE(r.ok()) << r.status();
+    micros.push_back(
+        std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start)
+            .count());
+  }
+  auto b = blocked_result.get();
+  ASSERT_TRUE(b.ok()) << b.status();
+  ASSERT_GE(micros.size(), 10u);
+  std::sort(micros.begin(), micros.end());
+  const double p99 = micros[micros.size() * 99 / 100];
+  std::printf("blocking: %zu echo calls while block(100) ran, p50 %.0f us, p99 %.0f us\n",
+              micros.size(), micros[micros.size() / 2], p99);
+  EXPECT_LT(p99, 5000.0);
+}
+
+// A full blocking pool answers 100 at once, as Java's fixed pool does.
+TEST(BlockingMethodTest, AFullBlockingPoolAnswersThreadPoolExhausted) {
+  rpc::IoThreads timers(1, "test-timers");
+  rpc::ServerOptions options;
+  options.host = "127.0.0.1";
+  options.port = 0;
+  options.blocking_threads = 1;
+  options.blocking_queues = 0;
+  rpc::Server server(options);
+  auto service = std::make_shared<DemoService>(&timers);
+  ASSERT_TRUE(server.Export(DemoWithBlockingBlock(), service).ok());
+  ASSERT_TRUE(server.Start().ok());
+  rpc::Client client;
+  auto ch = client.GetChannel("127.0.0.1:" + std::to_string(server.port())).value();
+  std::promise<Result<int32_t>> first;
+  ch->Call(DemoCall("block", "I", [](ObjectOutput& o) { o.WriteInt(300); }),
+           *SerializationRegistry::Global().Find(2),
+           [&first](rpc::RpcResult r) { first.set_value(rpc::DecodeResult<int32_t>(r)); });
+  ASSERT_TRUE(service->WaitBlocked(5s));
+  auto second =
+      CallSync<int32_t>(*ch, DemoCall("block", "I", [](ObjectOutput& o) { o.WriteInt(1); }));
+  EXPECT_EQ(second.status().code(), StatusCode::kThreadPoolExhausted) << second.status();
+  EXPECT_NE(second.status().message().find("blocking pool is exhausted"), std::string::npos)
+      << second.status();
+  EXPECT_TRUE(first.get_future().get().ok());
 }
 }  // namespace
 }  // namespace dubbo::testing

@@ -196,6 +196,9 @@ TEST(GeneratorTest, AnnotationsBecomeMetadata) {
   for (const char* line : {
            "    d->Add(dubbo::rpc::Method(\"get\", \"J\", {\"long\"}, &StoreBase::Get));\n",
            "    d->Add(dubbo::rpc::AsyncMethod(\"load\", \"J\", {\"long\"}, &StoreBase::Load));\n",
+           // @blocking: on the provider's blocking pool.
+           "    d->Add(dubbo::rpc::Blocking(dubbo::rpc::AsyncMethod(\"compact\", \"\", {}, "
+           "&StoreBase::Compact)));\n",
            "StoreStub::CallResult<Item> StoreStub::Get(int64_t id) const {\n  return "
            "Call<Item>(Store::kGet, id);\n}\n",
            "StoreStub::Awaitable<Item> StoreStub::GetAsync(int64_t id) const {\n"

@@ -140,6 +140,7 @@ struct Method {
   bool one_way = false;
   bool async = false;
   bool idempotent = false;
+  bool blocking = false;                // @blocking: runs on the provider's blocking pool
   int64_t timeout_ms = 0;               // 0: not set
   int32_t retries = -1;                 // -1: not set
   std::string descriptor;               // "Ljava/lang/String;I"

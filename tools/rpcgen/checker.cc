@@ -206,6 +206,7 @@ const std::vector<AnnotationSpec>& AnnotationSpecs() {
       {"oneway", ArgSpec::kNone, {Place::kMethod}, "takes no arguments"},
       {"async", ArgSpec::kNone, {Place::kMethod}, "takes no arguments"},
       {"idempotent", ArgSpec::kNone, {Place::kMethod}, "takes no arguments"},
+      {"blocking", ArgSpec::kNone, {Place::kMethod}, "takes no arguments"},
   };
   return specs;
 }
@@ -642,6 +643,7 @@ class FileChecker {
     m.one_way = annotations.count("oneway") != 0;
     m.async = annotations.count("async") != 0;
     m.idempotent = annotations.count("idempotent") != 0;
+    m.blocking = annotations.count("blocking") != 0;
     m.timeout_ms = annotations.count("timeout") ? annotations["timeout"]->args[0].number : timeout;
     m.retries = annotations.count("retries")
                     ? static_cast<int32_t>(annotations["retries"]->args[0].number)

@@ -812,9 +812,11 @@ class Generator {
       std::string fn = "&" + base + "::" + UpperCamel(m.name);
       if (overloads[m.name] > 1)
         fn = "static_cast<" + MethodInfoName(iface, i).substr(1) + "Fn>(" + fn + ")";
-      out += Wrap("    ", "d->Add(" + D(m.async ? "rpc::AsyncMethod" : "rpc::Method"),
+      // @blocking: the method runs on the provider's blocking pool (rpc::Blocking).
+      const std::string make = D(m.async ? "rpc::AsyncMethod" : "rpc::Method");
+      out += Wrap("    ", "d->Add(" + (m.blocking ? D("rpc::Blocking") + "(" + make : make),
                   {CppString(m.name), CppString(m.descriptor), "{" + Join(types, ", ") + "}", fn},
-                  ");");
+                  m.blocking ? "));" : ");");
     }
     out += "    return d;\n";
     out += "  }();\n";
