@@ -192,15 +192,8 @@ TEST_F(RpcTest, OversizeRequestAndResponse) {
 TEST_F(RpcTest, OneWayRequestsAreNeverAnswered) {
   RawPeer peer;
   ASSERT_TRUE(peer.Connect(server_->port()).ok());
-  const std::string body = HessianBody([](hessian2::Writer& w) {
-    w.WriteString("2.0.2");
-    w.WriteString(kDemoInterface);
-    w.WriteString("0.0.0");
-    w.WriteString("record");
-    w.WriteString("Ljava/lang/String;");
+  const std::string body = DemoRequestBody("record", "Ljava/lang/String;", [](hessian2::Writer& w) {
     w.WriteString("fire-and-forget");
-    w.WriteMapBegin("");
-    w.WriteMapEnd();
   });
   peer.Send(RequestFrame(41, body, 0x82));         // one-way
   peer.Send(RequestFrame(42, SayHelloBody("x")));  // two-way
@@ -623,18 +616,8 @@ TEST_F(RpcTest, AConsumerThatNeverReadsCannotGrowTheProvidersMemory) {
   const size_t rss_before = ResidentBytes();
   RawPeer hog;
   ASSERT_TRUE(hog.Connect(server_->port()).ok());
-  const std::string body = HessianBody([](hessian2::Writer& w) {
-    w.WriteString("2.0.2");
-    w.WriteString(kDemoInterface);
-    w.WriteString("0.0.0");
-    w.WriteString("big");
-    w.WriteString("I");
-    w.WriteInt(64 * 1024);
-    w.WriteMapBegin("");
-    w.WriteString("path");
-    w.WriteString(kDemoInterface);
-    w.WriteMapEnd();
-  });
+  const std::string body =
+      DemoRequestBody("big", "I", [](hessian2::Writer& w) { w.WriteInt(64 * 1024); });
   std::string batch;
   for (int i = 0; i < 1000; ++i) batch += RequestFrame(i + 1, body);
   // Up to 100,000 requests, sent without blocking until the provider stops taking them.

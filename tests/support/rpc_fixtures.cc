@@ -172,19 +172,27 @@ std::string RequestFrame(int64_t id, std::string_view body, uint8_t flags) {
   return frame;
 }
 
-std::string SayHelloBody(std::string_view name, std::string_view dubbo_version) {
+std::string DemoRequestBody(std::string_view method, std::string_view descriptor,
+                            const std::function<void(hessian2::Writer&)>& args,
+                            std::string_view dubbo_version) {
   return HessianBody([&](hessian2::Writer& w) {
     w.WriteString(dubbo_version);
     w.WriteString(kDemoInterface);
     w.WriteString("0.0.0");
-    w.WriteString("sayHello");
-    w.WriteString("Ljava/lang/String;");
-    w.WriteString(name);
+    w.WriteString(method);
+    w.WriteString(descriptor);
+    args(w);
     w.WriteMapBegin("");
     w.WriteString("path");
     w.WriteString(kDemoInterface);
     w.WriteMapEnd();
   });
+}
+
+std::string SayHelloBody(std::string_view name, std::string_view dubbo_version) {
+  return DemoRequestBody(
+      "sayHello", "Ljava/lang/String;", [&](hessian2::Writer& w) { w.WriteString(name); },
+      dubbo_version);
 }
 
 }  // namespace dubbo::testing

@@ -106,6 +106,11 @@ class RawPeer {
 std::string HessianBody(const std::function<void(hessian2::Writer&)>& write);
 // A whole request frame from a Hessian body.
 std::string RequestFrame(int64_t id, std::string_view body, uint8_t flags = 0xc2);
+// A request body for DemoService.<method>: the prelude, the arguments `args` writes, and the
+// `path` attachment.
+std::string DemoRequestBody(std::string_view method, std::string_view descriptor,
+                            const std::function<void(hessian2::Writer&)>& args,
+                            std::string_view dubbo_version = "2.0.2");
 // The standard request body for DemoService.sayHello(name), dubbo version `version`.
 std::string SayHelloBody(std::string_view name, std::string_view dubbo_version = "2.0.2");
 
