@@ -681,30 +681,37 @@ TEST(BlockingMethodTest, ABlockedMethodDoesNotDelayCallsOnTheSameConnection) {
                                          [](ObjectOutput& o) { WriteTyped(o, std::string("x")); });
   ASSERT_TRUE(CallSync<std::string>(*ch, hello).ok());
 
-  std::promise<Result<int32_t>> blocked;
-  auto blocked_result = blocked.get_future();
-  ch->Call(DemoCall("block", "I", [](ObjectOutput& o) { o.WriteInt(100); }),
-           *SerializationRegistry::Global().Find(2),
-           [&blocked](rpc::RpcResult r) { blocked.set_value(rpc::DecodeResult<int32_t>(r)); });
-  ASSERT_TRUE(service->WaitBlocked(5s));
-  std::vector<double> micros;
-  // Echo calls, one after another, for as long as block(100) runs.
-  while (micros.size() < 20000 && blocked_result.wait_for(0ms) != std::future_status::ready) {
-    const auto start = std::chrono::steady_clock::now();
-    auto r = CallSync<std::string>(*ch, hello);
-    ASSERT_TRUE(r.ok()) << r.status();
-    micros.push_back(
-        std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start)
-            .count());
-  }
-  auto b = blocked_result.get();
-  ASSERT_TRUE(b.ok()) << b.status();
-  ASSERT_GE(micros.size(), 10u);
-  std::sort(micros.begin(), micros.end());
-  const double p99 = micros[micros.size() * 99 / 100];
-  std::printf("blocking: %zu echo calls while block(100) ran, p50 %.0f us, p99 %.0f us\n",
-              micros.size(), micros[micros.size() / 2], p99);
-  EXPECT_LT(p99, 5000.0);
+  // One round: echo calls, one after another, for as long as a block(100) runs; their p99 (us).
+  auto round = [&]() -> double {
+    std::promise<Result<int32_t>> blocked;
+    auto blocked_result = blocked.get_future();
+    ch->Call(DemoCall("block", "I", [](ObjectOutput& o) { o.WriteInt(100); }),
+             *SerializationRegistry::Global().Find(2),
+             [&blocked](rpc::RpcResult r) { blocked.set_value(rpc::DecodeResult<int32_t>(r)); });
+    EXPECT_TRUE(service->WaitBlocked(5s));
+    std::vector<double> micros;
+    while (micros.size() < 20000 && blocked_result.wait_for(0ms) != std::future_status::ready) {
+      const auto start = std::chrono::steady_clock::now();
+      auto r = CallSync<std::string>(*ch, hello);
+      EXPECT_TRUE(r.ok()) << r.status();
+      micros.push_back(
+          std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start)
+              .count());
+    }
+    EXPECT_TRUE(blocked_result.get().ok());
+    if (micros.size() < 10) return 1e9;
+    std::sort(micros.begin(), micros.end());
+    const double p99 = micros[micros.size() * 99 / 100];
+    std::printf("blocking: %zu echo calls while block(100) ran, p50 %.0f us, p99 %.0f us\n",
+                micros.size(), micros[micros.size() / 2], p99);
+    return p99;
+  };
+  // A method blocking the I/O thread would hold every echo for up to 100 ms in every round; a
+  // parallel ctest on two cores can cost one round a few ms of scheduling, so the best of up to
+  // three rounds is what is asserted.
+  double best = round();
+  for (int i = 0; i < 2 && best >= 5000.0; ++i) best = std::min(best, round());
+  EXPECT_LT(best, 5000.0);
 }
 
 // A full blocking pool answers 100 at once, as Java's fixed pool does.
